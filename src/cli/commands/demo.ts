@@ -1,0 +1,21 @@
+/** `itgc-validate demo` — the full run against the bundled demo recording: no cloud account needed. */
+import { join } from "node:path";
+import { Command } from "commander";
+import { FIXTURES_DIR } from "../../util/paths.js";
+import { addRunOptions, type RunFlags, runAndReport } from "./run.js";
+
+export const DEMO_RECORDING = join(FIXTURES_DIR, "aws", "demo");
+
+export function demoCommand(): Command {
+  const cmd = new Command("demo").description(
+    "Run every bundled control against the bundled demo recording (a realistic AWS account, replayed offline).\n" +
+      "It holds failures and one AccessDenied, so it exits 3.",
+  );
+  addRunOptions(cmd);
+  return cmd.action(async (flags: RunFlags) => {
+    process.exitCode = await runAndReport(
+      { ...flags, replay: flags.replay ?? DEMO_RECORDING },
+      process.argv.slice(2),
+    );
+  });
+}

@@ -1,0 +1,70 @@
+/** `itgc-validate run` — evaluate controls live or from a recording, print results, optionally write output. */
+import { Command } from "commander";
+import { executeRun } from "../../engine/execute-run.js";
+import { writeRunOutput } from "../../evidence/write-output.js";
+import { renderConsole } from "../../report/console.js";
+import { exitCodeFor } from "../../report/results-document.js";
+import { parseTimestamp, useColor } from "../io.js";
+import { type AwsFlags, addAwsOptions, awsOptionsFrom } from "../options/aws.js";
+import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
+
+export interface RunFlags extends FilterFlags, AwsFlags {
+  replay?: string;
+  out?: string;
+  json?: boolean;
+  params?: string;
+  now?: Date;
+}
+
+export function addRunOptions(cmd: Command): Command {
+  addFilterOptions(cmd);
+  cmd
+    .option(
+      "--replay <dir>",
+      "answer every API call from a recording (a fixture or an evidence bundle) instead of the cloud",
+    )
+    .option("--out <dir>", "write the results and every raw API response under this directory")
+    .option("--json", "print only the results document (JSON) on stdout")
+    .option("--params <file>", "YAML file overriding control parameters, keyed by control id")
+    .option(
+      "--now <timestamp>",
+      "evaluate time-based expectations at this instant (default: now; in replay, the recording's time)",
+      parseTimestamp,
+    );
+  addAwsOptions(cmd);
+  return cmd;
+}
+
+/** Runs and prints; returns the exit code. */
+export async function runAndReport(flags: RunFlags, argv: string[]): Promise<number> {
+  const outcome = await executeRun({
+    controlPaths: flags.controlsDir,
+    filter: filterFrom(flags),
+    paramsFile: flags.params,
+    replayDir: flags.replay,
+    now: flags.now,
+    aws: awsOptionsFrom(flags),
+    command: argv,
+  });
+  let written: string | undefined;
+  if (flags.out) written = writeRunOutput(flags.out, outcome);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
+  } else {
+    process.stdout.write(renderConsole(outcome.document, { color: useColor(process.stdout) }));
+    if (written) process.stdout.write(`\nOutput written to ${written}\n`);
+  }
+  if (written && flags.json) process.stderr.write(`Output written to ${written}\n`);
+  return exitCodeFor(outcome.results);
+}
+
+export function runCommand(): Command {
+  const cmd = new Command("run").description(
+    "Evaluate controls against a live AWS account (the SDK's credential chain) or a recording (--replay).\n" +
+      "Exit codes: 0 all passed, 1 a control failed, 2 bad usage or input, 3 a control could not be evaluated.",
+  );
+  addRunOptions(cmd);
+  return cmd.action(async (flags: RunFlags) => {
+    process.exitCode = await runAndReport(flags, process.argv.slice(2));
+  });
+}

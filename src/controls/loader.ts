@@ -1,0 +1,147 @@
+/**
+ * Loads control definitions from YAML files: parse (with positions), validate against the JSON Schema,
+ * check that the id equals the path, and build Control objects. Problems are collected, never thrown one
+ * at a time, so `lint` can show them all.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, sep } from "node:path";
+import type { InputProblem } from "../core/errors.js";
+import type { Control, ExpectClause, Status } from "../core/types.js";
+import { BUNDLED_CONTROLS_DIR } from "../util/paths.js";
+import { schemaProblems } from "./schema.js";
+import { parseYaml, type YamlSource } from "./yaml-source.js";
+
+export interface LoadResult {
+  controls: Control[];
+  problems: InputProblem[];
+  /** Parsed sources by control id, for positions in later checks. */
+  sources: Map<string, YamlSource>;
+}
+
+/** Finds every .yaml / .yml file under the given paths (files or directories). */
+export function findControlFiles(paths: string[]): { files: string[]; problems: InputProblem[] } {
+  const files: string[] = [];
+  const problems: InputProblem[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) {
+      problems.push({ file: p, message: "no such file or directory" });
+      continue;
+    }
+    if (statSync(p).isDirectory()) files.push(...walkYaml(p));
+    else files.push(p);
+  }
+  return { files: [...new Set(files)].sort(), problems };
+}
+
+function walkYaml(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...walkYaml(path));
+    else if (/\.ya?ml$/.test(name)) out.push(path);
+  }
+  return out;
+}
+
+export function loadControls(paths: string[] = [BUNDLED_CONTROLS_DIR]): LoadResult {
+  const { files, problems } = findControlFiles(paths);
+  const controls: Control[] = [];
+  const sources = new Map<string, YamlSource>();
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const rel = relative(process.cwd(), file);
+    const display = rel && !rel.startsWith("..") ? rel : file;
+    const text = readFileSync(file, "utf8");
+    const parsed = parseYaml(display, text);
+    problems.push(...parsed.problems);
+    const source = parsed.source;
+    if (!source) continue;
+    if (!source.value || typeof source.value !== "object" || Array.isArray(source.value)) {
+      problems.push({ file: display, line: 1, message: "a control file must hold one YAML mapping" });
+      continue;
+    }
+    const fileProblems = schemaProblems(source);
+    const schemaOk = fileProblems.length === 0;
+    const raw = source.value as Record<string, unknown>;
+    const expectedId = idFromPath(file);
+    if (typeof raw.id === "string" && expectedId && raw.id !== expectedId) {
+      const pos = source.locate(["id"]);
+      fileProblems.push({
+        file: display,
+        line: pos?.line,
+        column: pos?.column,
+        field: "id",
+        message: `must equal the file path: expected "${expectedId}" for ${join(basename(dirname(file)), basename(file))}`,
+      });
+    }
+    if (
+      typeof raw.id === "string" &&
+      typeof raw.domain === "string" &&
+      !raw.id.startsWith(`${raw.domain}.`)
+    ) {
+      const pos = source.locate(["domain"]);
+      fileProblems.push({
+        file: display,
+        line: pos?.line,
+        column: pos?.column,
+        field: "domain",
+        message: `does not match the id's domain (${raw.id})`,
+      });
+    }
+    if (typeof raw.id === "string") {
+      const other = seen.get(raw.id);
+      if (other) {
+        const pos = source.locate(["id"]);
+        fileProblems.push({
+          file: display,
+          line: pos?.line,
+          column: pos?.column,
+          field: "id",
+          message: `duplicate id "${raw.id}", also defined in ${other}`,
+        });
+      } else {
+        seen.set(raw.id, display);
+      }
+    }
+    problems.push(...fileProblems);
+    // Id problems do not stop the remaining checks (CEL, query) from running on a schema-valid control.
+    if (!schemaOk) continue;
+    const control = toControl(raw, display, text);
+    controls.push(control);
+    sources.set(control.id, source);
+  }
+  controls.sort((a, b) => a.id.localeCompare(b.id));
+  return { controls, problems, sources };
+}
+
+/** controls/<domain>/<name>.yaml → <domain>.<name>; undefined when the file is not in a domain folder. */
+export function idFromPath(file: string): string | undefined {
+  const parts = file.split(sep);
+  const name = basename(file).replace(/\.ya?ml$/, "");
+  const domain = parts[parts.length - 2];
+  if (!domain || !["access", "change-management", "logging"].includes(domain)) return undefined;
+  return `${domain}.${name}`;
+}
+
+function toControl(raw: Record<string, unknown>, file: string, text: string): Control {
+  return {
+    id: raw.id as string,
+    title: raw.title as string,
+    provider: raw.provider as Control["provider"],
+    domain: raw.domain as Control["domain"],
+    severity: raw.severity as Control["severity"],
+    objective: String(raw.objective).trim(),
+    procedure: String(raw.procedure).trim(),
+    remediation: String(raw.remediation).trim(),
+    mappings: (raw.mappings as Record<string, string[]>) ?? {},
+    query: raw.query as string,
+    query_params: (raw.query_params as Record<string, unknown>) ?? {},
+    resource: raw.resource as string,
+    where: raw.where as string | undefined,
+    expect: (raw.expect as ExpectClause[]) ?? [],
+    assert: (raw.assert as ExpectClause[]) ?? [],
+    when_empty: (raw.when_empty as Status) ?? "pass",
+    params: (raw.params as Record<string, unknown>) ?? {},
+    source: { file, text },
+  };
+}

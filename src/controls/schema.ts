@@ -1,0 +1,97 @@
+/** Validates control definitions against schema/control.schema.json with ajv (all errors, with positions). */
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject } from "ajv";
+import type { InputProblem } from "../core/errors.js";
+import { CONTROL_SCHEMA_FILE } from "../util/paths.js";
+import type { YamlSource } from "./yaml-source.js";
+
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+const validate = ajv.compile(JSON.parse(readFileSync(CONTROL_SCHEMA_FILE, "utf8")));
+
+export function schemaProblems(source: YamlSource): InputProblem[] {
+  if (validate(source.value)) return [];
+  return dedupe(validate.errors ?? [])
+    .filter((e) => e.keyword !== "anyOf" || e.instancePath === "")
+    .map((e) => toProblem(source, e));
+}
+
+function toProblem(source: YamlSource, e: ErrorObject): InputProblem {
+  const path = e.instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let field = path.join(".") || undefined;
+  let message = e.message ?? "is invalid";
+  let pos = source.locate(path);
+  if (e.keyword === "additionalProperties") {
+    const extra = String((e.params as { additionalProperty: string }).additionalProperty);
+    field = [...path, extra].join(".");
+    message = `unknown field "${extra}"${suggest(extra, e)}`;
+    pos = source.locate([...path, extra], true);
+  } else if (e.keyword === "required") {
+    const missing = String((e.params as { missingProperty: string }).missingProperty);
+    field = [...path, missing].join(".");
+    message = "is required";
+  } else if (e.keyword === "enum") {
+    message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+  } else if (e.keyword === "anyOf" && e.instancePath === "") {
+    message = "a control needs at least one `expect` or `assert` clause";
+    field = "expect";
+  }
+  return { file: source.file, line: pos?.line, column: pos?.column, field, message };
+}
+
+const KNOWN_FIELDS = [
+  "id",
+  "title",
+  "provider",
+  "domain",
+  "severity",
+  "objective",
+  "procedure",
+  "remediation",
+  "mappings",
+  "query",
+  "query_params",
+  "resource",
+  "where",
+  "expect",
+  "assert",
+  "when_empty",
+  "params",
+  "references",
+  "notes",
+  "that",
+  "message",
+];
+
+/** " (did you mean "expect"?)" for a field one or two edits away from a known one. */
+function suggest(field: string, _e: ErrorObject): string {
+  const best = KNOWN_FIELDS.map((k) => ({ k, d: editDistance(field, k) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= 2 ? ` (did you mean "${best.k}"?)` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      dp[i]![j] = Math.min(
+        dp[i - 1]![j]! + 1,
+        dp[i]![j - 1]! + 1,
+        dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+  }
+  return dp[a.length]![b.length]!;
+}
+
+function dedupe(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const k = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Checks beyond the schema, shared by `lint` and `run`: the query exists and accepts the query_params,
+ * every CEL expression compiles, and the control's provider matches its query's.
+ */
+import { Ajv } from "ajv";
+import { compileExpression, ExpressionSyntaxError } from "../cel/expression.js";
+import type { InputProblem } from "../core/errors.js";
+import type { Control } from "../core/types.js";
+import { allQueries, getQuery } from "../queries/registry.js";
+import type { YamlSource } from "./yaml-source.js";
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+export function semanticProblems(control: Control, source?: YamlSource): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const at = (path: (string | number)[], field: string, message: string) => {
+    const pos = source?.locate(path);
+    problems.push({ file: control.source.file, line: pos?.line, column: pos?.column, field, message });
+  };
+  const query = getQuery(control.query);
+  if (!query) {
+    const near = allQueries()
+      .filter((q) => q.provider === control.provider)
+      .map((q) => q.id)
+      .filter((id) => id.split(".")[1] === control.query.split(".")[1]);
+    at(
+      ["query"],
+      "query",
+      `unknown query "${control.query}"${near.length ? ` (known in that service: ${near.join(", ")})` : ""}`,
+    );
+  } else {
+    if (query.provider !== control.provider) {
+      at(
+        ["query"],
+        "query",
+        `is a ${query.provider} query but the control's provider is ${control.provider}`,
+      );
+    }
+    if (query.paramsSchema) {
+      const validate = ajv.compile(query.paramsSchema);
+      if (!validate(control.query_params)) {
+        for (const e of validate.errors ?? []) {
+          at(
+            ["query_params"],
+            `query_params${e.instancePath.replace(/\//g, ".")}`,
+            e.message ?? "is invalid",
+          );
+        }
+      }
+    } else if (Object.keys(control.query_params).length > 0) {
+      at(["query_params"], "query_params", `query ${query.id} takes no parameters`);
+    }
+  }
+  const check = (path: (string | number)[], field: string, expr: string) => {
+    try {
+      compileExpression(expr);
+    } catch (e) {
+      if (e instanceof ExpressionSyntaxError) at(path, field, `CEL syntax error: ${e.message}`);
+      else throw e;
+    }
+  };
+  if (control.where) check(["where"], "where", control.where);
+  for (const [i, c] of control.expect.entries()) check(["expect", i, "that"], `expect.${i}.that`, c.that);
+  for (const [i, c] of control.assert.entries()) check(["assert", i, "that"], `assert.${i}.that`, c.that);
+  return problems;
+}

@@ -1,0 +1,44 @@
+/**
+ * A provider runtime connects the engine to one cloud for one run: it knows the caller, the units in scope
+ * (AWS accounts, GCP projects / organization), their regions, and builds the context a query runs in.
+ * Implementations live under src/providers/<provider>/ and are the only code that touches cloud SDKs.
+ */
+import type { QueryContext } from "./query.js";
+import type { Provider, Scope, ScopeGap, ScopeKind } from "./types.js";
+
+export interface CallerIdentity {
+  provider: Provider;
+  /** AWS: caller ARN. GCP: the principal's email. */
+  principal: string;
+  /** AWS: the caller's account id. GCP: the quota / credentials project when known. */
+  account?: string;
+  userId?: string;
+}
+
+export interface TargetInfo {
+  provider: Provider;
+  unit: string;
+  name?: string;
+  regions?: string[];
+}
+
+export interface ProviderRunInfo {
+  provider: Provider;
+  caller?: CallerIdentity;
+  targets: TargetInfo[];
+  gaps: ScopeGap[];
+  homeRegion?: string;
+}
+
+export interface ProviderRuntime {
+  readonly provider: Provider;
+  /** Resolves the caller and the units in scope. Throws InputError for unusable flags or credentials. */
+  init(): Promise<void>;
+  resolveScopes(kind: ScopeKind): Promise<{ scopes: Scope[]; gaps: ScopeGap[] }>;
+  /** The provider-specific context for a query at `scope`; `base` carries the engine's part. */
+  contextFor(scope: Scope, base: QueryContext): QueryContext;
+  /** Scope for a query of `kind` in the same unit as `from` (for query-to-query dependencies). */
+  relatedScope(from: Scope, kind: ScopeKind, region?: string): Scope;
+  regionsOf(unit: string): Promise<string[]>;
+  describe(): ProviderRunInfo;
+}

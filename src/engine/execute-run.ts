@@ -1,0 +1,146 @@
+/**
+ * One complete run, independent of the CLI: load and check the controls, build the provider runtimes (live
+ * or replay), evaluate, and assemble the results document. `run`, `demo` and `reperform` all go through here.
+ */
+import { randomUUID } from "node:crypto";
+import { type ControlFilter, filterControls } from "../controls/catalogue.js";
+import { loadControls } from "../controls/loader.js";
+import { semanticProblems } from "../controls/validate.js";
+import { InputError } from "../core/errors.js";
+import type { ProviderRuntime } from "../core/provider.js";
+import type { Control, ControlResult, Provider } from "../core/types.js";
+import "../queries/index.js";
+import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js";
+import { getQuery } from "../queries/registry.js";
+import type { RecordedCall } from "../recording/format.js";
+import { Recorder } from "../recording/recorder.js";
+import { type LoadedRecording, loadRecording } from "../recording/store.js";
+import { type ResultsDocument, type RunInfo, toDocument } from "../report/results-document.js";
+import { TOOL_NAME, TOOL_VERSION } from "../util/version.js";
+import { loadParamsFile, type ParamOverrides } from "./params.js";
+import { type RunObserver, runControls } from "./run-controls.js";
+
+export interface ExecuteRunOptions {
+  /** Control files or directories; defaults to the bundled catalogue. */
+  controlPaths?: string[];
+  filter: ControlFilter;
+  paramsFile?: string;
+  /** Parameter overrides already parsed (tests); --params files go through paramsFile. */
+  overrides?: ParamOverrides;
+  /** Replay from this recording directory (or bundle) instead of calling the cloud. */
+  replayDir?: string;
+  /** Replay from a recording already in memory (tests, benchmark). */
+  recording?: LoadedRecording;
+  /** Evaluation instant; defaults to now (live) or the recording's start time (replay). */
+  now?: Date;
+  aws?: Omit<AwsRuntimeOptions, "recorder" | "replay">;
+  /** Extra runtimes factories by provider (GCP registers here). */
+  runtimeFactories?: Partial<Record<Provider, RuntimeFactory>>;
+  observer?: RunObserver;
+  command?: string[];
+}
+
+export type RuntimeFactory = (ctx: { recorder: Recorder; replay?: LoadedRecording }) => ProviderRuntime;
+
+export interface RunOutcome {
+  document: ResultsDocument;
+  results: ControlResult[];
+  controls: Control[];
+  calls: RecordedCall[];
+  overrides: ParamOverrides;
+}
+
+const runtimeFactories: Partial<Record<Provider, RuntimeFactory>> = {};
+
+/** Lets a provider package (e.g. GCP) plug its runtime in without the engine importing its SDK. */
+export function registerRuntimeFactory(provider: Provider, factory: RuntimeFactory): void {
+  runtimeFactories[provider] = factory;
+}
+
+/** Loads, filters and checks controls; throws InputError listing every problem. */
+export function selectControls(
+  paths: string[] | undefined,
+  filter: ControlFilter,
+): { selected: Control[]; all: Control[] } {
+  const loaded = loadControls(paths);
+  const problems = [...loaded.problems];
+  for (const c of loaded.controls) problems.push(...semanticProblems(c, loaded.sources.get(c.id)));
+  if (problems.length > 0) throw new InputError(problems);
+  const selected = filterControls(loaded.controls, filter);
+  if (selected.length === 0)
+    throw new InputError("no control matches the given filters (see `itgc-validate controls list`)");
+  return { selected, all: loaded.controls };
+}
+
+export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const { selected, all } = selectControls(opts.controlPaths, opts.filter);
+  const overrides = opts.overrides ?? (opts.paramsFile ? loadParamsFile(opts.paramsFile, all) : {});
+  const replay = opts.recording ?? (opts.replayDir ? loadRecording(opts.replayDir) : undefined);
+  const now = opts.now ?? recordingTime(replay) ?? startedAt;
+  if (Number.isNaN(now.getTime()))
+    throw new InputError("the evaluation time (--now or the recording's startedAt) is not a valid timestamp");
+
+  const recorder = new Recorder();
+  const providers = [...new Set(selected.map((c) => c.provider))].sort();
+  const runtimes: ProviderRuntime[] = [];
+  for (const provider of providers) {
+    if (provider === "aws") {
+      runtimes.push(new AwsRuntime({ ...opts.aws, recorder, replay }));
+    } else {
+      const factory = opts.runtimeFactories?.[provider] ?? runtimeFactories[provider];
+      if (!factory) throw new InputError(`provider ${provider} is not available in this build`);
+      runtimes.push(factory({ recorder, replay }));
+    }
+  }
+  for (const rt of runtimes) await rt.init();
+
+  const { results, cache } = await runControls({
+    controls: selected,
+    runtimes,
+    overrides,
+    now,
+    observer: opts.observer,
+  });
+  results.sort((a, b) => a.id.localeCompare(b.id));
+
+  const regions: Record<string, string[]> = {};
+  for (const rt of runtimes) if (rt instanceof AwsRuntime) Object.assign(regions, await rt.coveredRegions());
+  const recStats = recorder.stats();
+  const calls = recorder.all();
+  const run: RunInfo = {
+    id: randomUUID(),
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    evaluatedAt: now.toISOString(),
+    mode: replay ? "replay" : "live",
+    ...(replay ? { replaySource: opts.replayDir ?? replay.dir } : {}),
+    command: opts.command ?? [],
+    providers: runtimes.map((r) => r.describe()),
+    regions,
+    params: { ...(opts.paramsFile ? { file: opts.paramsFile } : {}), overrides },
+    controlsSelected: selected.length,
+    stats: {
+      apiCalls: recStats.calls,
+      apiErrors: recStats.errors,
+      retries: recStats.retries,
+      throttles: calls.filter((c) => /thrott|TooManyRequests|RequestLimitExceeded/i.test(c.error?.name ?? ""))
+        .length,
+      distinctQueries: cache.stats().misses,
+      cacheHits: cache.stats().hits,
+    },
+  };
+  return { document: toDocument(run, results), results, controls: selected, calls, overrides };
+}
+
+/** Queries used by a set of controls (for `permissions`). */
+export function queriesOf(controls: Control[]) {
+  return [...new Set(controls.map((c) => c.query))].map((id) => getQuery(id)).filter((q) => q !== undefined);
+}
+
+/** The instant a recording's run evaluated at: replay re-evaluates at the same instant. */
+function recordingTime(replay: LoadedRecording | undefined): Date | undefined {
+  const t = replay?.meta.evaluatedAt ?? replay?.meta.startedAt;
+  return t ? new Date(String(t)) : undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * aws.config.recorders — one row per region: the AWS Config recorder there (if any), whether it is
+ * recording, what it records, and whether a delivery channel exists. A region with no recorder yields a
+ * row with has_recorder = false, so "every region" controls see the gap.
+ */
+import {
+  ConfigServiceClient,
+  DescribeConfigurationRecorderStatusCommand,
+  DescribeConfigurationRecordersCommand,
+  DescribeDeliveryChannelsCommand,
+} from "@aws-sdk/client-config-service";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { asDate } from "../normalise.js";
+
+export const configRecorders = defineAwsQuery({
+  id: "aws.config.recorders",
+  scope: "region",
+  title: "AWS Config recorder and delivery channel, one row per region",
+  permissions: [
+    "config:DescribeConfigurationRecorders",
+    "config:DescribeConfigurationRecorderStatus",
+    "config:DescribeDeliveryChannels",
+  ],
+  calls: [
+    "ConfigService:DescribeConfigurationRecorders",
+    "ConfigService:DescribeConfigurationRecorderStatus",
+    "ConfigService:DescribeDeliveryChannels",
+  ],
+  fields: {
+    region_arn: "arn:<partition>:config:<region>:<account>:recorder (the resource tested)",
+    region: "region",
+    has_recorder: "bool",
+    recorder_name: "string or null",
+    recording: "bool: the recorder is on",
+    last_status: "SUCCESS | FAILURE | PENDING | null",
+    all_supported: "bool: records all supported resource types",
+    include_global_resource_types: "bool: records IAM and other global resource types",
+    recording_strategy:
+      "ALL_SUPPORTED_RESOURCE_TYPES | INCLUSION_BY_RESOURCE_TYPES | EXCLUSION_BY_RESOURCE_TYPES | null",
+    excluded_resource_types: "list of resource types excluded",
+    delivery_channels: "number of delivery channels",
+    last_start_time: "timestamp or null",
+  },
+  async fetch(ctx) {
+    const config = ctx.aws.client(ConfigServiceClient);
+    const [recorders, statuses, channels] = await Promise.all([
+      config.send(new DescribeConfigurationRecordersCommand({})),
+      config.send(new DescribeConfigurationRecorderStatusCommand({})),
+      config.send(new DescribeDeliveryChannelsCommand({})),
+    ]);
+    const region_arn = `arn:${ctx.aws.partition}:config:${ctx.aws.region}:${ctx.aws.accountId}:recorder`;
+    const deliveryChannels = channels.DeliveryChannels?.length ?? 0;
+    const list = recorders.ConfigurationRecorders ?? [];
+    if (list.length === 0) {
+      return [
+        {
+          region_arn,
+          region: ctx.aws.region,
+          has_recorder: false,
+          recorder_name: null,
+          recording: false,
+          last_status: null,
+          all_supported: false,
+          include_global_resource_types: false,
+          recording_strategy: null,
+          excluded_resource_types: [],
+          delivery_channels: deliveryChannels,
+          last_start_time: null,
+        },
+      ];
+    }
+    return list.map((r) => {
+      const status = statuses.ConfigurationRecordersStatus?.find((s) => s.name === r.name);
+      const group = r.recordingGroup;
+      return {
+        region_arn,
+        region: ctx.aws.region,
+        has_recorder: true,
+        recorder_name: r.name ?? null,
+        recording: status?.recording ?? false,
+        last_status: status?.lastStatus ?? null,
+        all_supported: group?.allSupported ?? false,
+        include_global_resource_types: group?.includeGlobalResourceTypes ?? false,
+        recording_strategy: group?.recordingStrategy?.useOnly ?? null,
+        excluded_resource_types: group?.exclusionByResourceTypes?.resourceTypes ?? [],
+        delivery_channels: deliveryChannels,
+        last_start_time: asDate(status?.lastStartTime),
+      };
+    });
+  },
+});

@@ -1,0 +1,161 @@
+/**
+ * aws.iam.credentialReport — one row per IAM user plus the root user, from the IAM credential report.
+ *
+ * One account-wide report instead of N+1 calls per user: GenerateCredentialReport (poll until COMPLETE),
+ * then GetCredentialReport. AWS reuses a report younger than four hours, so the report's GeneratedTime is
+ * kept on every row as evidence of how fresh the data is.
+ */
+import {
+  GenerateCredentialReportCommand,
+  GetCredentialReportCommand,
+  type GetCredentialReportCommandOutput,
+  IAMClient,
+} from "@aws-sdk/client-iam";
+import { parse } from "csv-parse/sync";
+import type { Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { isAwsError } from "../../../providers/aws/errors.js";
+import { asDate, bytesToText, sleep } from "../normalise.js";
+
+/** The report's columns, in AWS's order. */
+export const CREDENTIAL_REPORT_COLUMNS = [
+  "user",
+  "arn",
+  "user_creation_time",
+  "password_enabled",
+  "password_last_used",
+  "password_last_changed",
+  "password_next_rotation",
+  "mfa_active",
+  "access_key_1_active",
+  "access_key_1_last_rotated",
+  "access_key_1_last_used_date",
+  "access_key_1_last_used_region",
+  "access_key_1_last_used_service",
+  "access_key_2_active",
+  "access_key_2_last_rotated",
+  "access_key_2_last_used_date",
+  "access_key_2_last_used_region",
+  "access_key_2_last_used_service",
+  "cert_1_active",
+  "cert_1_last_rotated",
+  "cert_2_active",
+  "cert_2_last_rotated",
+] as const;
+
+const BOOLEAN_COLUMNS = new Set([
+  "password_enabled",
+  "mfa_active",
+  "access_key_1_active",
+  "access_key_2_active",
+  "cert_1_active",
+  "cert_2_active",
+]);
+const TIME_COLUMNS = new Set(
+  CREDENTIAL_REPORT_COLUMNS.filter(
+    (c) =>
+      c.endsWith("_time") ||
+      c.endsWith("_date") ||
+      c.endsWith("_rotated") ||
+      c.endsWith("_last_used") ||
+      c.endsWith("_changed") ||
+      c.endsWith("_rotation"),
+  ),
+);
+/** Values AWS uses for "nothing here": no such credential, never used, or not applicable to root. */
+const NONE_VALUES = new Set(["N/A", "no_information", "not_supported", ""]);
+
+export const ROOT_USER = "<root_account>";
+
+/**
+ * Parses the report CSV into normalised rows. Throws if a column is missing or a value is not of its type,
+ * so a changed report format fails the query instead of silently passing controls.
+ */
+export function parseCredentialReport(csv: string): Row[] {
+  const records = parse(csv, { columns: true, skip_empty_lines: true, trim: true }) as Record<
+    string,
+    string
+  >[];
+  const header = csv.split(/\r?\n/, 1)[0]?.split(",") ?? [];
+  const missing = CREDENTIAL_REPORT_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length > 0) throw new Error(`credential report is missing columns: ${missing.join(", ")}`);
+  return records.map((rec) => {
+    const row: Row = {};
+    for (const col of CREDENTIAL_REPORT_COLUMNS) row[col] = normaliseValue(col, rec[col] ?? "");
+    row.is_root = rec.user === ROOT_USER;
+    return row;
+  });
+}
+
+export function normaliseValue(column: string, raw: string): unknown {
+  if (NONE_VALUES.has(raw)) return null;
+  if (BOOLEAN_COLUMNS.has(column)) {
+    if (raw === "true") return true;
+    if (raw === "false") return false;
+    throw new Error(`credential report: ${column} has unexpected value ${JSON.stringify(raw)}`);
+  }
+  if (TIME_COLUMNS.has(column as (typeof CREDENTIAL_REPORT_COLUMNS)[number])) return asDate(raw);
+  return raw;
+}
+
+const MAX_POLLS = 30;
+
+export const credentialReport = defineAwsQuery({
+  id: "aws.iam.credentialReport",
+  scope: "account",
+  title: "IAM credential report: one row per IAM user and the root user",
+  permissions: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+  calls: ["IAM:GenerateCredentialReport", "IAM:GetCredentialReport"],
+  fields: {
+    user: "user name; `<root_account>` for the root user",
+    arn: "user ARN",
+    is_root: "true for the root user's row",
+    user_creation_time: "timestamp",
+    password_enabled: "bool; null for root (not_supported)",
+    password_last_used: "timestamp or null (never / no information)",
+    password_last_changed: "timestamp or null",
+    password_next_rotation: "timestamp or null",
+    mfa_active: "bool",
+    access_key_1_active: "bool",
+    access_key_1_last_rotated: "timestamp or null",
+    access_key_1_last_used_date: "timestamp or null",
+    access_key_1_last_used_region: "string or null",
+    access_key_1_last_used_service: "string or null",
+    access_key_2_active: "bool",
+    access_key_2_last_rotated: "timestamp or null",
+    access_key_2_last_used_date: "timestamp or null",
+    access_key_2_last_used_region: "string or null",
+    access_key_2_last_used_service: "string or null",
+    cert_1_active: "bool",
+    cert_1_last_rotated: "timestamp or null",
+    cert_2_active: "bool",
+    cert_2_last_rotated: "timestamp or null",
+    report_generated_time: "when AWS generated the report (freshness evidence)",
+  },
+  async fetch(ctx) {
+    const iam = ctx.aws.client(IAMClient, ctx.aws.homeRegion);
+    const live = !ctx.aws.session.replaying;
+    for (let poll = 0; poll < MAX_POLLS; poll++) {
+      const gen = await iam.send(new GenerateCredentialReportCommand({}));
+      if (gen.State === "COMPLETE") break;
+      if (poll === MAX_POLLS - 1) throw new Error("credential report still not COMPLETE after polling");
+      if (live) await sleep(Math.min(500 * 2 ** poll, 5_000));
+    }
+    let report: GetCredentialReportCommandOutput | undefined;
+    for (let attempt = 0; !report; attempt++) {
+      try {
+        report = await iam.send(new GetCredentialReportCommand({}));
+      } catch (e) {
+        if (!isAwsError(e, "ReportInProgress", "CredentialReportNotReady") || attempt >= 5) throw e;
+        if (live) await sleep(2_000);
+      }
+    }
+    if (report.ReportFormat && report.ReportFormat !== "text/csv") {
+      throw new Error(`unexpected credential report format ${report.ReportFormat}`);
+    }
+    const generated = asDate(report.GeneratedTime);
+    const rows = parseCredentialReport(bytesToText(report.Content));
+    if (!rows.some((r) => r.is_root)) throw new Error("credential report has no <root_account> row");
+    return rows.map((r) => ({ ...r, report_generated_time: generated }));
+  },
+});

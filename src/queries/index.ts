@@ -1,0 +1,2 @@
+/** Loads every provider's query modules into the registry (import for side effects). */
+import "./aws/index.js";

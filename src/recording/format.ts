@@ -1,0 +1,97 @@
+/**
+ * The recorded-call format: one JSON file per API call (per page), used for three things at once —
+ * the raw evidence in a bundle, replay (`--replay DIR`), and the test fixtures under fixtures/.
+ *
+ * Layout under a recording directory:  raw/<account|project>/<region>/<seq>-<Service>.<Operation>.json
+ * Values are stored the way the JSON wire formats carry them: timestamps as ISO 8601 strings, blobs
+ * (e.g. the IAM credential report's Content) as standard base64. Query modules accept both forms, so a
+ * replayed answer and a live one normalise to the same rows.
+ */
+
+export const RECORDED_CALL_FORMAT = "itgc-validate/recorded-call@1";
+
+export interface RecordedError {
+  /** The SDK error name, e.g. AccessDenied, NoSuchEntityException, ThrottlingException, PERMISSION_DENIED. */
+  name: string;
+  message: string;
+  /** AWS: client | server. */
+  fault?: "client" | "server";
+  httpStatusCode?: number;
+  /** gRPC status code (GCP). */
+  code?: number;
+}
+
+export interface RecordedCall {
+  format?: string;
+  /** Order in the run (1-based); informational for hand-written fixtures, used in file names. */
+  seq: number;
+  provider: "aws" | "gcp";
+  /** AWS: the SDK client name without "Client" (IAM, CloudTrail, ConfigService). GCP: the client (ProjectsClient). */
+  service: string;
+  /** AWS: command name without "Command". GCP: method name (searchProjects). */
+  operation: string;
+  /** AWS account id, or GCP project / organization / folder the call was about. */
+  account: string;
+  /** AWS region the client was configured for, or "global". */
+  region: string;
+  input: unknown;
+  output?: unknown;
+  error?: RecordedError;
+  requestId?: string;
+  /** Attempts the SDK made (1 = no retry). */
+  attempts?: number;
+  startedAt: string;
+  endedAt: string;
+}
+
+/** File name of a call inside the recording: raw/<account>/<region>/<seq>-<Service>.<Operation>.json */
+export function recordedCallPath(call: RecordedCall): string {
+  const seq = String(call.seq).padStart(6, "0");
+  return `raw/${safeName(call.account)}/${safeName(call.region)}/${seq}-${safeName(call.service)}.${safeName(call.operation)}.json`;
+}
+
+/** Keeps file names to [A-Za-z0-9._-] (BagIt portability). */
+export function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, "_") || "_";
+}
+
+const REDACTED = "[REDACTED]";
+const SECRET_KEYS = new Set([
+  "SecretAccessKey",
+  "SessionToken",
+  "Password",
+  "PrivateKey",
+  "accessToken",
+  "private_key",
+]);
+
+/**
+ * Converts an SDK output to its stored form: drops $metadata, turns Date into ISO strings and bytes into
+ * base64, and redacts secrets (temporary credentials from AssumeRole never reach the evidence).
+ */
+export function toStoredValue(value: unknown, key?: string): unknown {
+  if (key && SECRET_KEYS.has(key)) return value === undefined ? undefined : REDACTED;
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  if (Array.isArray(value)) return value.map((v) => toStoredValue(v));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "$metadata" || v === undefined) continue;
+      if (k === "Credentials" && v && typeof v === "object" && "AccessKeyId" in v) {
+        const exp = (v as { Expiration?: unknown }).Expiration;
+        out[k] = {
+          AccessKeyId: REDACTED,
+          SecretAccessKey: REDACTED,
+          SessionToken: REDACTED,
+          Expiration: toStoredValue(exp),
+        };
+        continue;
+      }
+      out[k] = toStoredValue(v, k);
+    }
+    return out;
+  }
+  if (typeof value === "bigint") return value.toString();
+  return value;
+}

@@ -1,0 +1,71 @@
+/**
+ * Console output of a run: one line per control (status, id, title, population, exceptions), then the
+ * exceptions and errors, then a summary. Colour only when writing to a terminal (chalk detects it; NO_COLOR
+ * and FORCE_COLOR are honoured).
+ */
+import { Chalk } from "chalk";
+import type { Status } from "../core/types.js";
+import type { ResultsDocument } from "./results-document.js";
+
+const LABEL: Record<Status, string> = { pass: "PASS", fail: "FAIL", error: "ERROR", not_applicable: "N/A" };
+
+export function renderConsole(doc: ResultsDocument, opts: { color: boolean; maxFindings?: number }): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const paint: Record<Status, (s: string) => string> = {
+    pass: c.green,
+    fail: c.red,
+    error: c.magenta,
+    not_applicable: c.gray,
+  };
+  const lines: string[] = [];
+  const idWidth = Math.max(...doc.controls.map((r) => r.id.length), 10);
+  for (const r of doc.controls) {
+    const status = paint[r.status](LABEL[r.status].padEnd(5));
+    const counts = `population ${r.population}, exceptions ${r.exceptions}`;
+    lines.push(`${status}  ${r.id.padEnd(idWidth)}  ${r.title}  ${c.gray(`(${counts})`)}`);
+  }
+  const max = opts.maxFindings ?? 20;
+  const withDetail = doc.controls.filter(
+    (r) => r.status === "fail" || r.status === "error" || r.params.overridden.length,
+  );
+  if (withDetail.length > 0) lines.push("", c.bold("Exceptions and errors"));
+  for (const r of withDetail) {
+    if (r.status !== "fail" && r.status !== "error") continue;
+    lines.push("", `${paint[r.status](LABEL[r.status])} ${c.bold(r.id)} — ${r.title}`);
+    if (r.reason) lines.push(`  reason: ${r.reason}`);
+    for (const e of r.errors.slice(0, max))
+      lines.push(`  ${c.magenta("error")} ${e.account}/${e.region}: ${e.message}`);
+    const exceptions = r.findings.filter((f) => f.status === "fail");
+    for (const f of exceptions.slice(0, max)) {
+      lines.push(`  ${c.red("✗")} ${f.resource} ${c.gray(`[${f.account}/${f.region}]`)}: ${f.message}`);
+    }
+    if (exceptions.length > max)
+      lines.push(c.gray(`  … and ${exceptions.length - max} more (see --json or the evidence bundle)`));
+  }
+  const deviations = doc.controls.filter((r) => r.params.overridden.length > 0);
+  if (deviations.length > 0) {
+    lines.push("", c.bold("Parameters overridden (deviations from the control defaults)"));
+    for (const r of deviations) {
+      for (const name of r.params.overridden) {
+        lines.push(
+          `  ${r.id}: ${name} = ${JSON.stringify(r.params.values[name])} (default ${JSON.stringify(r.params.defaults[name])})`,
+        );
+      }
+    }
+  }
+  const s = doc.summary;
+  const gaps = doc.run.providers.flatMap((p) => p.gaps);
+  if (gaps.length > 0) {
+    lines.push("", c.bold("Scope gaps (not covered)"));
+    for (const g of gaps)
+      lines.push(`  ${g.provider} ${g.unit}${g.region ? `/${g.region}` : ""}: ${g.reason}`);
+  }
+  lines.push(
+    "",
+    `${c.bold("Summary")}: ${s.total} controls — ${paint.pass(`${s.pass} pass`)}, ${paint.fail(`${s.fail} fail`)}, ${paint.error(`${s.error} error`)}, ${paint.not_applicable(`${s.not_applicable} n/a`)}` +
+      c.gray(
+        `  (${doc.run.mode}; ${doc.run.stats.apiCalls} API calls, ${doc.run.stats.distinctQueries} distinct queries)`,
+      ),
+  );
+  return `${lines.join("\n")}\n`;
+}

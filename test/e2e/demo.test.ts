@@ -1,0 +1,136 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli } from "../support/cli.js";
+
+describe("itgc-validate demo (real CLI on the bundled recording)", () => {
+  it("prints per-control results and exits 3 (failures and an AccessDenied)", () => {
+    const r = cli(["demo"]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/FAIL\s+access\.aws-iam-console-mfa/);
+    expect(r.stdout).toMatch(/ERROR\s+access\.aws-iam-password-policy/);
+    expect(r.stdout).toContain("bob.dev can sign in to the console without MFA");
+    expect(r.stdout).toMatch(/Summary: \d+ controls/);
+  });
+
+  it("--json prints only the documented results document", () => {
+    const r = cli(["demo", "--json"]);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.format).toBe("itgc-validate/results@1");
+    expect(doc.run.mode).toBe("replay");
+    expect(doc.run.providers[0].caller.account).toBe("111122223333");
+    const byId = Object.fromEntries(doc.controls.map((c: { id: string }) => [c.id, c]));
+    const denied = byId["access.aws-iam-password-policy"];
+    expect(denied.status).toBe("error");
+    expect(denied.reason).toMatch(/AccessDenied/);
+    const mfa = byId["access.aws-iam-console-mfa"];
+    expect(mfa).toMatchObject({ status: "fail", provider: "aws", domain: "access", severity: "high" });
+    const flagged = mfa.findings
+      .filter((f: { status: string }) => f.status === "fail")
+      .map((f: { resource: string }) => f.resource);
+    expect(flagged.sort()).toEqual([
+      "arn:aws:iam::111122223333:user/bob.dev",
+      "arn:aws:iam::111122223333:user/heidi.finance",
+    ]);
+    for (const f of mfa.findings)
+      expect(Object.keys(f).sort()).toEqual(["account", "message", "region", "resource", "status"]);
+  });
+
+  it("--out writes results and every raw call, and the output replays to the same verdicts", () => {
+    const out = mkdtempSync(join(tmpdir(), "itgc-out-"));
+    const r = cli(["demo", "--json", "--out", out]);
+    expect(r.code).toBe(3);
+    const [dir] = readdirSync(out);
+    expect(dir).toMatch(/^itgc-aws-111122223333-\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    const data = join(out, dir!, "data");
+    const results = JSON.parse(readFileSync(join(data, "results.json"), "utf8"));
+    expect(results.run.stats.apiCalls).toBeGreaterThan(10);
+    const again = cli(["run", "--replay", join(out, dir!), "--json"]);
+    expect(again.code).toBe(3);
+    const doc = JSON.parse(again.stdout);
+    const verdicts = (d: { controls: { id: string; status: string; exceptions: number }[] }) =>
+      d.controls.map((c) => `${c.id}:${c.status}:${c.exceptions}`);
+    expect(verdicts(doc)).toEqual(verdicts(results));
+  });
+
+  it("--params overrides a threshold and reports the deviation", () => {
+    const dir = mkdtempSync(join(tmpdir(), "itgc-params-"));
+    const file = join(dir, "params.yaml");
+    writeFileSync(file, "access.aws-iam-access-keys-rotated:\n  max_key_age_days: 365\n");
+    const r = cli(["demo", "--json", "--control", "access.aws-iam-access-keys-rotated", "--params", file]);
+    expect(r.code).toBe(0);
+    const c = JSON.parse(r.stdout).controls[0];
+    expect(c.params).toEqual({
+      values: { max_key_age_days: 365 },
+      defaults: { max_key_age_days: 90 },
+      overridden: ["max_key_age_days"],
+    });
+  });
+
+  it("a params file with an unknown parameter is bad input: exit 2 naming file, line and field", () => {
+    const dir = mkdtempSync(join(tmpdir(), "itgc-params-"));
+    const file = join(dir, "params.yaml");
+    writeFileSync(file, "access.aws-iam-access-keys-rotated:\n  max_key_age: 365\n");
+    const r = cli(["demo", "--params", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `${file}:2:3: access.aws-iam-access-keys-rotated.max_key_age: unknown parameter`,
+    );
+  });
+
+  it("bad flags exit 2", () => {
+    expect(cli(["run", "--provider", "azure"]).code).toBe(2);
+    expect(cli(["run", "--no-such-flag"]).code).toBe(2);
+    expect(cli(["demo", "--control", "access.nope"]).code).toBe(2);
+  });
+});
+
+describe("itgc-validate lint", () => {
+  it("accepts the bundled catalogue", () => {
+    const r = cli(["lint"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("names file, line, column and field for a typo, and exits 2", () => {
+    const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
+    mkdirSync(join(dir, "access"));
+    const file = join(dir, "access", "typo.yaml");
+    const text = readFileSync("controls/access/aws-iam-console-mfa.yaml", "utf8")
+      .replace("id: access.aws-iam-console-mfa", "id: access.typo")
+      .replace("expect:", "expcet:");
+    writeFileSync(file, text);
+    const r = cli(["lint", file]);
+    expect(r.code).toBe(2);
+    const line = text.split("\n").findIndex((l) => l.startsWith("expcet:")) + 1;
+    expect(r.stderr).toContain(
+      `typo.yaml:${line}:1: expcet: unknown field "expcet" (did you mean "expect"?)`,
+    );
+  });
+
+  it("reports bad CEL, an unknown query and an id that is not the path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
+    mkdirSync(join(dir, "access"));
+    const file = join(dir, "access", "broken.yaml");
+    const text = readFileSync("controls/access/aws-iam-console-mfa.yaml", "utf8")
+      .replace("query: aws.iam.credentialReport", "query: aws.iam.credentialReprot")
+      .replace('where: "!is_root && password_enabled == true"', 'where: "!is_root &&"');
+    writeFileSync(file, text);
+    const r = cli(["lint", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/broken\.yaml:1:5: id: must equal the file path: expected "access\.broken"/);
+    expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: query: unknown query "aws\.iam\.credentialReprot"/);
+    expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: where: CEL syntax error/);
+  });
+
+  it("reports malformed YAML with its position", () => {
+    const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "id: [unclosed\ntitle: x\n");
+    const r = cli(["lint", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: YAML:/);
+  });
+});
