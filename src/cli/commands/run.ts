@@ -1,16 +1,16 @@
 /** `itgc-validate run` — evaluate controls live or from a recording, print results, optionally write output. */
 import { Command } from "commander";
 import { executeRun } from "../../engine/execute-run.js";
-import { writeRunOutput } from "../../evidence/write-output.js";
 import { renderConsole } from "../../report/console.js";
 import { exitCodeFor } from "../../report/results-document.js";
 import { parseTimestamp, useColor } from "../io.js";
 import { type AwsFlags, addAwsOptions, awsOptionsFrom } from "../options/aws.js";
+import { addEvidenceOptions, type EvidenceFlags, writeEvidence } from "../options/evidence.js";
 import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
+import { addGcpOptions, type GcpFlags, gcpRuntimeFrom } from "../options/gcp.js";
 
-export interface RunFlags extends FilterFlags, AwsFlags {
+export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags {
   replay?: string;
-  out?: string;
   json?: boolean;
   params?: string;
   now?: Date;
@@ -23,7 +23,6 @@ export function addRunOptions(cmd: Command): Command {
       "--replay <dir>",
       "answer every API call from a recording (a fixture or an evidence bundle) instead of the cloud",
     )
-    .option("--out <dir>", "write the results and every raw API response under this directory")
     .option("--json", "print only the results document (JSON) on stdout")
     .option("--params <file>", "YAML file overriding control parameters, keyed by control id")
     .option(
@@ -31,7 +30,9 @@ export function addRunOptions(cmd: Command): Command {
       "evaluate time-based expectations at this instant (default: now; in replay, the recording's time)",
       parseTimestamp,
     );
+  addEvidenceOptions(cmd);
   addAwsOptions(cmd);
+  addGcpOptions(cmd);
   return cmd;
 }
 
@@ -44,10 +45,10 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     replayDir: flags.replay,
     now: flags.now,
     aws: awsOptionsFrom(flags),
+    runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
     command: argv,
   });
-  let written: string | undefined;
-  if (flags.out) written = writeRunOutput(flags.out, outcome);
+  const written = await writeEvidence(flags, outcome);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
   } else {
