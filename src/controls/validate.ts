@@ -4,6 +4,7 @@
  */
 import { Ajv } from "ajv";
 import { compileExpression, ExpressionSyntaxError } from "../cel/expression.js";
+import { referencesOf } from "../cel/references.js";
 import type { InputProblem } from "../core/errors.js";
 import type { Control } from "../core/types.js";
 import { allQueries, getQuery } from "../queries/registry.js";
@@ -62,5 +63,59 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
   if (control.where) check(["where"], "where", control.where);
   for (const [i, c] of control.expect.entries()) check(["expect", i, "that"], `expect.${i}.that`, c.that);
   for (const [i, c] of control.assert.entries()) check(["assert", i, "that"], `assert.${i}.that`, c.that);
+  return problems;
+}
+
+/** Names every item expression may use besides the query's fields. */
+const ITEM_BINDINGS = ["item", "params", "now", "account", "region"];
+/** Names a population assertion may use. */
+const ASSERT_BINDINGS = ["items", "all", "params", "now", "account"];
+
+/**
+ * Every identifier an expression reads must be a field the query documents (or a binding the engine
+ * provides), and every `params.x` must be a declared parameter — so a typo fails lint instead of turning
+ * into an `error` verdict at run time.
+ */
+export function referenceProblems(control: Control, source?: YamlSource): InputProblem[] {
+  const query = getQuery(control.query);
+  if (!query) return [];
+  const problems: InputProblem[] = [];
+  const fields = new Set([...Object.keys(query.fields), ...ITEM_BINDINGS]);
+  const check = (path: (string | number)[], field: string, expr: string, allowed: Set<string>) => {
+    let refs: ReturnType<typeof referencesOf>;
+    try {
+      refs = referencesOf(expr);
+    } catch {
+      return; // syntax errors are reported by semanticProblems
+    }
+    const pos = source?.locate(path);
+    for (const id of refs.identifiers) {
+      if (!allowed.has(id)) {
+        problems.push({
+          file: control.source.file,
+          line: pos?.line,
+          column: pos?.column,
+          field,
+          message: `"${id}" is not a field of ${query.id} (fields: ${Object.keys(query.fields).join(", ")})`,
+        });
+      }
+    }
+    for (const p of refs.params) {
+      if (!(p in control.params)) {
+        problems.push({
+          file: control.source.file,
+          line: pos?.line,
+          column: pos?.column,
+          field,
+          message: `params.${p} is not declared under params`,
+        });
+      }
+    }
+  };
+  if (control.where) check(["where"], "where", control.where, fields);
+  for (const [i, c] of control.expect.entries())
+    check(["expect", i, "that"], `expect.${i}.that`, c.that, fields);
+  for (const [i, c] of control.assert.entries())
+    check(["assert", i, "that"], `assert.${i}.that`, c.that, new Set(ASSERT_BINDINGS));
   return problems;
 }
