@@ -8,8 +8,15 @@ import { InputError } from "../core/errors.js";
 import { TOOL_VERSION } from "../util/version.js";
 import { controlsCommand } from "./commands/controls.js";
 import { demoCommand } from "./commands/demo.js";
+import { keygenCommand } from "./commands/keygen.js";
 import { lintCommand } from "./commands/lint.js";
+import { mergeCommand } from "./commands/merge.js";
+import { permissionsCommand } from "./commands/permissions.js";
+import { queriesCommand } from "./commands/queries.js";
+import { reperformCommand } from "./commands/reperform.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
+import { verifyCommand } from "./commands/verify.js";
 
 export function buildProgram(): Command {
   const program = new Command("itgc-validate")
@@ -20,7 +27,19 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION)
     .showHelpAfterError()
     .exitOverride();
-  for (const cmd of [runCommand(), demoCommand(), lintCommand(), controlsCommand()]) {
+  for (const cmd of [
+    runCommand(),
+    demoCommand(),
+    lintCommand(),
+    controlsCommand(),
+    queriesCommand(),
+    verifyCommand(),
+    reperformCommand(),
+    reportCommand(),
+    keygenCommand(),
+    permissionsCommand(),
+    mergeCommand(),
+  ]) {
     program.addCommand(cmd.exitOverride());
   }
   return program;

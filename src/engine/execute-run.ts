@@ -14,7 +14,7 @@ import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js"
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { Recorder } from "../recording/recorder.js";
-import { type LoadedRecording, loadRecording } from "../recording/store.js";
+import { type LoadedRecording, loadRecordings } from "../recording/store.js";
 import { type ResultsDocument, type RunInfo, toDocument } from "../report/results-document.js";
 import { TOOL_NAME, TOOL_VERSION } from "../util/version.js";
 import { loadParamsFile, type ParamOverrides } from "./params.js";
@@ -27,8 +27,8 @@ export interface ExecuteRunOptions {
   paramsFile?: string;
   /** Parameter overrides already parsed (tests); --params files go through paramsFile. */
   overrides?: ParamOverrides;
-  /** Replay from this recording directory (or bundle) instead of calling the cloud. */
-  replayDir?: string;
+  /** Replay from this recording directory (or bundle), or several merged, instead of calling the cloud. */
+  replayDir?: string | string[];
   /** Replay from a recording already in memory (tests, benchmark). */
   recording?: LoadedRecording;
   /** Evaluation instant; defaults to now (live) or the recording's start time (replay). */
@@ -76,7 +76,8 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const { selected, all } = selectControls(opts.controlPaths, opts.filter);
   const overrides = opts.overrides ?? (opts.paramsFile ? loadParamsFile(opts.paramsFile, all) : {});
-  const replay = opts.recording ?? (opts.replayDir ? loadRecording(opts.replayDir) : undefined);
+  const replayDirs = opts.replayDir === undefined ? [] : [opts.replayDir].flat();
+  const replay = opts.recording ?? (replayDirs.length > 0 ? loadRecordings(replayDirs) : undefined);
   const now = opts.now ?? recordingTime(replay) ?? startedAt;
   if (Number.isNaN(now.getTime()))
     throw new InputError("the evaluation time (--now or the recording's startedAt) is not a valid timestamp");
@@ -94,6 +95,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     }
   }
   for (const rt of runtimes) await rt.init();
+  opts.observer?.onRunStart?.({ providers: runtimes.map((r) => r.describe()), controls: selected.length });
 
   const { results, cache } = await runControls({
     controls: selected,
@@ -115,7 +117,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     endedAt: new Date().toISOString(),
     evaluatedAt: now.toISOString(),
     mode: replay ? "replay" : "live",
-    ...(replay ? { replaySource: opts.replayDir ?? replay.dir } : {}),
+    ...(replay ? { replaySource: replayDirs.length > 0 ? replayDirs.join(",") : replay.dir } : {}),
     command: opts.command ?? [],
     providers: runtimes.map((r) => r.describe()),
     regions,
@@ -125,8 +127,11 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
       apiCalls: recStats.calls,
       apiErrors: recStats.errors,
       retries: recStats.retries,
-      throttles: calls.filter((c) => /thrott|TooManyRequests|RequestLimitExceeded/i.test(c.error?.name ?? ""))
-        .length,
+      // Throttles seen on any attempt inside the SDK retry loop (also those a retry recovered from).
+      throttles: Math.max(
+        calls.filter((c) => /thrott|TooManyRequests|RequestLimitExceeded/i.test(c.error?.name ?? "")).length,
+        runtimes.reduce((n, rt) => n + (rt instanceof AwsRuntime ? rt.stats().throttles : 0), 0),
+      ),
       distinctQueries: cache.stats().misses,
       cacheHits: cache.stats().hits,
     },

@@ -5,7 +5,7 @@
  */
 
 import { errorMessage } from "../core/errors.js";
-import type { ProviderRuntime } from "../core/provider.js";
+import type { ProviderRunInfo, ProviderRuntime } from "../core/provider.js";
 import type { QueryContext } from "../core/query.js";
 import type { Control, ControlResult, Row, Scope, ScopeKind } from "../core/types.js";
 import { getQuery } from "../queries/registry.js";
@@ -14,6 +14,8 @@ import { compileControl, evaluateControl, type ScopeRows } from "./evaluate.js";
 import { effectiveParams, type ParamOverrides } from "./params.js";
 
 export interface RunObserver {
+  /** After the providers resolved the caller and the units in scope, before any control runs. */
+  onRunStart?(info: { providers: ProviderRunInfo[]; controls: number }): void;
   onQueryStart?(queryId: string, scope: Scope): void;
   onQueryEnd?(queryId: string, scope: Scope, error?: unknown): void;
   onControlDone?(result: ControlResult): void;

@@ -1,2 +1,3 @@
 /** Loads every provider's query modules into the registry (import for side effects). */
 import "./aws/index.js";
+import "./gcp/index.js";

@@ -59,6 +59,18 @@ export function loadRecording(dir: string): LoadedRecording {
   return { dir: root, meta, calls };
 }
 
+/**
+ * Loads several recordings as one (e.g. an AWS and a GCP recording replayed in the same run). Calls are
+ * concatenated; the metadata of the first recording wins where they overlap; `dir` names them all.
+ */
+export function loadRecordings(dirs: string[]): LoadedRecording {
+  if (dirs.length === 1) return loadRecording(dirs[0]!);
+  const loaded = dirs.map((d) => loadRecording(d));
+  const meta: RecordingMeta = {};
+  for (const r of [...loaded].reverse()) Object.assign(meta, r.meta);
+  return { dir: loaded.map((r) => r.dir).join(","), meta, calls: loaded.flatMap((r) => r.calls) };
+}
+
 /** Writes calls under DIR/raw/…; returns the relative paths written, in order. */
 export function writeRecordedCalls(dir: string, calls: RecordedCall[]): string[] {
   const written: string[] = [];

@@ -4,9 +4,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli } from "../support/cli.js";
 
+/** Every run writes an evidence bundle: keep them (and any signing key) out of the working tree. */
+const tmpOut = () => mkdtempSync(join(tmpdir(), "itgc-bundles-"));
+
 describe("itgc-validate demo (real CLI on the bundled recording)", () => {
   it("prints per-control results and exits 3 (failures and an AccessDenied)", () => {
-    const r = cli(["demo"]);
+    const r = cli(["demo", "--out", tmpOut()]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/FAIL\s+access\.aws-iam-console-mfa/);
     expect(r.stdout).toMatch(/ERROR\s+access\.aws-iam-password-policy/);
@@ -15,7 +18,7 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
   });
 
   it("--json prints only the documented results document", () => {
-    const r = cli(["demo", "--json"]);
+    const r = cli(["demo", "--json", "--out", tmpOut()]);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout);
     expect(doc.format).toBe("itgc-validate/results@1");
@@ -38,28 +41,52 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
       expect(Object.keys(f).sort()).toEqual(["account", "message", "region", "resource", "status"]);
   });
 
-  it("--out writes results and every raw call, and the output replays to the same verdicts", () => {
+  it("--out writes a signed evidence bundle that verifies, replays and re-performs to the same verdicts", () => {
     const out = mkdtempSync(join(tmpdir(), "itgc-out-"));
     const r = cli(["demo", "--json", "--out", out]);
     expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/throw-away key/);
     const [dir] = readdirSync(out);
-    expect(dir).toMatch(/^itgc-aws-111122223333-\d{8}T\d{6}Z-[0-9a-f]{8}$/);
-    const data = join(out, dir!, "data");
+    expect(dir).toMatch(/^itgc-[a-z_+]+-[A-Za-z0-9._-]+-\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    const bundle = join(out, dir!);
+    for (const f of [
+      "bagit.txt",
+      "bag-info.txt",
+      "manifest-sha256.txt",
+      "tagmanifest-sha256.txt",
+      "VERIFY.md",
+    ])
+      expect(readdirSync(bundle)).toContain(f);
+    const data = join(bundle, "data");
     const results = JSON.parse(readFileSync(join(data, "results.json"), "utf8"));
     expect(results.run.stats.apiCalls).toBeGreaterThan(10);
-    const again = cli(["run", "--replay", join(out, dir!), "--json"]);
+    expect(readdirSync(join(data, "raw")).length).toBeGreaterThan(0);
+    expect(cli(["verify", bundle]).code).toBe(0);
+    const again = cli(["run", "--replay", bundle, "--json", "--out", tmpOut()]);
     expect(again.code).toBe(3);
     const doc = JSON.parse(again.stdout);
     const verdicts = (d: { controls: { id: string; status: string; exceptions: number }[] }) =>
       d.controls.map((c) => `${c.id}:${c.status}:${c.exceptions}`);
     expect(verdicts(doc)).toEqual(verdicts(results));
+    const reperformed = cli(["reperform", bundle]);
+    expect(reperformed.stdout).toMatch(/^REPRODUCED/);
+    expect(reperformed.code).toBe(0);
   });
 
   it("--params overrides a threshold and reports the deviation", () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-params-"));
     const file = join(dir, "params.yaml");
     writeFileSync(file, "access.aws-iam-access-keys-rotated:\n  max_key_age_days: 365\n");
-    const r = cli(["demo", "--json", "--control", "access.aws-iam-access-keys-rotated", "--params", file]);
+    const r = cli([
+      "demo",
+      "--out",
+      tmpOut(),
+      "--json",
+      "--control",
+      "access.aws-iam-access-keys-rotated",
+      "--params",
+      file,
+    ]);
     expect(r.code).toBe(0);
     const c = JSON.parse(r.stdout).controls[0];
     expect(c.params).toEqual({
@@ -73,7 +100,7 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-params-"));
     const file = join(dir, "params.yaml");
     writeFileSync(file, "access.aws-iam-access-keys-rotated:\n  max_key_age: 365\n");
-    const r = cli(["demo", "--params", file]);
+    const r = cli(["demo", "--out", tmpOut(), "--params", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       `${file}:2:3: access.aws-iam-access-keys-rotated.max_key_age: unknown parameter`,
@@ -83,7 +110,7 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
   it("bad flags exit 2", () => {
     expect(cli(["run", "--provider", "azure"]).code).toBe(2);
     expect(cli(["run", "--no-such-flag"]).code).toBe(2);
-    expect(cli(["demo", "--control", "access.nope"]).code).toBe(2);
+    expect(cli(["demo", "--out", tmpOut(), "--control", "access.nope"]).code).toBe(2);
   });
 });
 

@@ -5,16 +5,17 @@ import { FIXTURES_DIR } from "../../util/paths.js";
 import { addRunOptions, type RunFlags, runAndReport } from "./run.js";
 
 export const DEMO_RECORDING = join(FIXTURES_DIR, "aws", "demo");
+export const GCP_DEMO_RECORDING = join(FIXTURES_DIR, "gcp", "demo");
 
 export function demoCommand(): Command {
   const cmd = new Command("demo").description(
-    "Run every bundled control against the bundled demo recording (a realistic AWS account, replayed offline).\n" +
-      "It holds failures and one AccessDenied, so it exits 3.",
+    "Run every bundled control against the bundled demo recordings (a realistic AWS account and GCP\n" +
+      "organization, replayed offline). They hold failures, an AccessDenied and a PERMISSION_DENIED, so it exits 3.",
   );
   addRunOptions(cmd);
   return cmd.action(async (flags: RunFlags) => {
     process.exitCode = await runAndReport(
-      { ...flags, replay: flags.replay ?? DEMO_RECORDING },
+      { ...flags, replay: flags.replay ?? [DEMO_RECORDING, GCP_DEMO_RECORDING], throwawayKey: true },
       process.argv.slice(2),
     );
   });

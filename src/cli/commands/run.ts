@@ -1,16 +1,24 @@
 /** `itgc-validate run` — evaluate controls live or from a recording, print results, optionally write output. */
 import { Command } from "commander";
+import { InputError } from "../../core/errors.js";
 import { executeRun } from "../../engine/execute-run.js";
 import { renderConsole } from "../../report/console.js";
 import { exitCodeFor } from "../../report/results-document.js";
+import { uploadAfterRun } from "../../upload/cli.js";
 import { parseTimestamp, useColor } from "../io.js";
 import { type AwsFlags, addAwsOptions, awsOptionsFrom } from "../options/aws.js";
-import { addEvidenceOptions, type EvidenceFlags, writeEvidence } from "../options/evidence.js";
+import {
+  addEvidenceOptions,
+  type EvidenceFlags,
+  prepareEvidence,
+  writeEvidence,
+} from "../options/evidence.js";
 import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
 import { addGcpOptions, type GcpFlags, gcpRuntimeFrom } from "../options/gcp.js";
+import { addProgressOptions, createProgress, type ProgressFlags } from "../progress.js";
 
-export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags {
-  replay?: string;
+export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags {
+  replay?: string[];
   json?: boolean;
   params?: string;
   now?: Date;
@@ -21,7 +29,9 @@ export function addRunOptions(cmd: Command): Command {
   cmd
     .option(
       "--replay <dir>",
-      "answer every API call from a recording (a fixture or an evidence bundle) instead of the cloud",
+      "answer every API call from a recording (a fixture or an evidence bundle) instead of the cloud " +
+        "(repeatable: e.g. an AWS and a GCP recording, merged)",
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--json", "print only the results document (JSON) on stdout")
     .option("--params <file>", "YAML file overriding control parameters, keyed by control id")
@@ -33,12 +43,20 @@ export function addRunOptions(cmd: Command): Command {
   addEvidenceOptions(cmd);
   addAwsOptions(cmd);
   addGcpOptions(cmd);
+  addProgressOptions(cmd);
   return cmd;
 }
 
 /** Runs and prints; returns the exit code. */
 export async function runAndReport(flags: RunFlags, argv: string[]): Promise<number> {
+  if (flags.upload && !flags.retainDays)
+    throw new InputError(
+      "--upload needs --retain-days (the Object Lock retention cannot be shortened later)",
+    );
+  const evidence = await prepareEvidence(flags);
+  const progress = createProgress(flags);
   const outcome = await executeRun({
+    observer: progress,
     controlPaths: flags.controlsDir,
     filter: filterFrom(flags),
     paramsFile: flags.params,
@@ -47,8 +65,9 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     aws: awsOptionsFrom(flags),
     runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
     command: argv,
-  });
-  const written = await writeEvidence(flags, outcome);
+  }).finally(() => progress.finish());
+  progress.finish(outcome.document);
+  const written = await writeEvidence(flags, outcome, evidence);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
   } else {
@@ -56,6 +75,10 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     if (written) process.stdout.write(`\nOutput written to ${written}\n`);
   }
   if (written && flags.json) process.stderr.write(`Output written to ${written}\n`);
+  if (flags.upload && written) {
+    const uploaded = await uploadAfterRun(flags, written);
+    if (!uploaded) return 3;
+  }
   return exitCodeFor(outcome.results);
 }
 

@@ -1,7 +1,33 @@
-/** AWS flags of `run`: credentials, regions, retries and concurrency. */
-import type { Command } from "commander";
-import type { AwsRuntimeOptions } from "../../providers/aws/runtime.js";
+/**
+ * AWS flags of `run`: credentials (--profile, --role-arn), organization fan-out (--org, --member-role,
+ * --accounts, --shard), regions, retries and concurrency, and where the finished evidence goes (--upload).
+ */
+import { type Command, InvalidArgumentError } from "commander";
+import { DEFAULT_ROLE_SESSION_NAME } from "../../providers/aws/credentials.js";
+import { DEFAULT_MEMBER_ROLE, parseShard, type Shard } from "../../providers/aws/organization.js";
+import { AWS_DEFAULTS, type AwsRuntimeOptions } from "../../providers/aws/runtime.js";
 import { collectList, parsePositiveInt } from "../io.js";
+
+function accountList(value: string, previous: string[] = []): string[] {
+  const ids = collectList(value, []);
+  for (const id of ids)
+    if (!/^\d{12}$/.test(id)) throw new InvalidArgumentError(`"${id}" is not a 12-digit AWS account id.`);
+  return [...previous, ...ids];
+}
+
+function shardArg(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function s3Url(value: string): string {
+  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value))
+    throw new InvalidArgumentError(`"${value}" is not s3://bucket[/prefix].`);
+  return value;
+}
 
 export function addAwsOptions(cmd: Command): Command {
   return cmd
@@ -9,38 +35,114 @@ export function addAwsOptions(cmd: Command): Command {
       "--profile <name>",
       "AWS shared-config / SSO profile (default: the SDK credential chain, AWS_PROFILE)",
     )
+    .option("--role-arn <arn>", "assume this IAM role first and run as it (e.g. the central audit role)")
+    .option("--external-id <id>", "ExternalId for --role-arn and for every member-account AssumeRole")
+    .option(
+      "--role-session-name <name>",
+      `RoleSessionName for every AssumeRole (default ${DEFAULT_ROLE_SESSION_NAME}; shows in CloudTrail)`,
+    )
+    .option(
+      "--org",
+      "cover every ACTIVE account of the AWS Organization (Organizations ListAccounts, from the management\n" +
+        "or a delegated-administrator account); the caller's own account runs as the caller",
+    )
+    .option(
+      "--member-role <name>",
+      "role assumed in each member account (name or path/name)",
+      DEFAULT_MEMBER_ROLE,
+    )
+    .option(
+      "--accounts <ids>",
+      "only these accounts (comma list; with --org a filter, without it the accounts to assume into)",
+      accountList,
+    )
+    .option("--exclude-accounts <ids>", "leave these accounts out (with --org)", accountList)
+    .option(
+      "--shard <I/N>",
+      "only the accounts of shard I of N (0-based; stable hash of the account id), e.g. $JOB_COMPLETION_INDEX/4",
+      shardArg,
+    )
     .option(
       "--region <region>",
       "home region for global services and STS (default: AWS_REGION, else us-east-1)",
     )
     .option(
       "--regions <list>",
-      "regions to cover (comma list; default: every region enabled in the account)",
+      "regions to cover (comma list; default: every region enabled in each account)",
       collectList,
     )
     .option(
       "--max-attempts <n>",
-      "attempts per API call, including retries with backoff",
+      "attempts per API call, including retries (adaptive retry with backoff)",
       parsePositiveInt,
-      8,
+      AWS_DEFAULTS.maxAttempts,
     )
-    .option("--concurrency <n>", "API calls in flight at once over the whole run", parsePositiveInt, 32);
+    .option(
+      "--concurrency <n>",
+      "API calls in flight at once over the whole run",
+      parsePositiveInt,
+      AWS_DEFAULTS.concurrency,
+    )
+    .option(
+      "--account-concurrency <n>",
+      "API calls in flight at once per account",
+      parsePositiveInt,
+      AWS_DEFAULTS.accountConcurrency,
+    )
+    .option(
+      "--api-concurrency <n>",
+      "API calls in flight at once per account, region and operation",
+      parsePositiveInt,
+      AWS_DEFAULTS.apiConcurrency,
+    )
+    .option(
+      "--upload <s3url>",
+      "store the finished output in s3://bucket/prefix with S3 Object Lock (COMPLIANCE) retention",
+      s3Url,
+    )
+    .option(
+      "--retain-days <n>",
+      "Object Lock retention for --upload, in days (required with --upload; cannot be shortened later)",
+      parsePositiveInt,
+    );
 }
 
 export interface AwsFlags {
   profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  roleSessionName?: string;
+  org?: boolean;
+  memberRole?: string;
+  accounts?: string[];
+  excludeAccounts?: string[];
+  shard?: Shard;
   region?: string;
   regions?: string[];
   maxAttempts?: number;
   concurrency?: number;
+  accountConcurrency?: number;
+  apiConcurrency?: number;
+  upload?: string;
+  retainDays?: number;
 }
 
 export function awsOptionsFrom(flags: AwsFlags): Omit<AwsRuntimeOptions, "recorder" | "replay"> {
   return {
     profile: flags.profile,
+    roleArn: flags.roleArn,
+    externalId: flags.externalId,
+    roleSessionName: flags.roleSessionName,
+    org: flags.org,
+    memberRole: flags.memberRole,
+    accounts: flags.accounts,
+    excludeAccounts: flags.excludeAccounts,
+    shard: flags.shard,
     homeRegion: flags.region,
     regions: flags.regions,
     maxAttempts: flags.maxAttempts,
     concurrency: flags.concurrency,
+    accountConcurrency: flags.accountConcurrency,
+    apiConcurrency: flags.apiConcurrency,
   };
 }

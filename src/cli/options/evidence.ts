@@ -1,17 +1,65 @@
-/** Evidence flags of `run` (where the output goes) and writing it after a run. */
+/**
+ * Evidence flags of `run` / `demo` and writing the bundle after a run. Every run writes one signed
+ * evidence bundle (default ./evidence/); the signer is resolved before the run starts, so a bad key fails
+ * fast (exit 2) instead of after an hour of API calls, and a bundle that cannot be signed is not written.
+ */
 import type { Command } from "commander";
 import type { RunOutcome } from "../../engine/execute-run.js";
-import { writeRunOutput } from "../../evidence/write-output.js";
+import { writeBundle } from "../../evidence/write-bundle.js";
+import { resolveSigner } from "../../signing/resolve.js";
+import type { Signer } from "../../signing/signer.js";
+
+export const DEFAULT_OUT = "evidence";
 
 export function addEvidenceOptions(cmd: Command): Command {
-  return cmd.option("--out <dir>", "write the results and every raw API response under this directory");
+  return cmd
+    .option("--out <dir>", `write the evidence bundle under this directory (default: ./${DEFAULT_OUT}/)`)
+    .option("--archive", "write the bundle as a single <name>.tar.gz instead of a directory")
+    .option(
+      "--sign-key <key>",
+      "sign with: a PEM private key file, awskms:<key arn>, or gcpkms:<cryptoKeyVersion name> (default: your key in $XDG_CONFIG_HOME/itgc-validate/, created on first use)",
+    )
+    .option("--no-sign", "write an UNSIGNED bundle (it says so in every report)");
 }
 
 export interface EvidenceFlags {
   out?: string;
+  archive?: boolean;
+  signKey?: string;
+  /** false with --no-sign. */
+  sign?: boolean;
+  /** The demo signs with a throw-away key unless --sign-key is given. */
+  throwawayKey?: boolean;
+  profile?: string;
 }
 
-/** Writes the run's output if asked; returns the directory written, for the closing message. */
-export async function writeEvidence(flags: EvidenceFlags, outcome: RunOutcome): Promise<string | undefined> {
-  return flags.out ? writeRunOutput(flags.out, outcome) : undefined;
+export interface PreparedEvidence {
+  signer: Signer | null;
+}
+
+/** Resolves the signer before the run (fail fast on an unusable key). */
+export async function prepareEvidence(flags: EvidenceFlags): Promise<PreparedEvidence> {
+  return {
+    signer: await resolveSigner({
+      signKey: flags.signKey,
+      sign: flags.sign,
+      throwaway: flags.throwawayKey,
+      profile: flags.profile,
+    }),
+  };
+}
+
+/** Writes the run's bundle; returns its path (directory or .tar.gz), for the closing message. */
+export async function writeEvidence(
+  flags: EvidenceFlags,
+  outcome: RunOutcome,
+  prepared?: PreparedEvidence,
+): Promise<string | undefined> {
+  const { signer } = prepared ?? (await prepareEvidence(flags));
+  const written = await writeBundle(outcome, {
+    outDir: flags.out ?? DEFAULT_OUT,
+    signer,
+    archive: flags.archive,
+  });
+  return written.path;
 }

@@ -49,3 +49,46 @@ export function fromRecordedError(r: RecordedError, requestId?: string): Service
   (err as unknown as { Code: string }).Code = r.name.replace(/Exception$/, "");
   return err;
 }
+
+/** Error codes AWS uses for throttling (the SDK's own list, plus the HTTP 429 status). */
+const THROTTLING_CODES = new Set([
+  "BandwidthLimitExceeded",
+  "EC2ThrottledException",
+  "LimitExceededException",
+  "PriorRequestNotComplete",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ThrottledException",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "TransactionInProgressException",
+]);
+
+export function isThrottling(e: unknown): boolean {
+  if (!e || typeof e !== "object") return false;
+  const err = e as {
+    name?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: { throttling?: boolean };
+  };
+  return (
+    THROTTLING_CODES.has(err.name ?? "") ||
+    err.$metadata?.httpStatusCode === 429 ||
+    err.$retryable?.throttling === true
+  );
+}
+
+/**
+ * Errors meaning "this scope is closed to us": the region is not enabled (opt-in), or a policy (an SCP
+ * restricting regions, a permissions boundary) denies the call.
+ */
+export function isScopeDenied(e: unknown): boolean {
+  return (
+    isAccessDenied(e) ||
+    isAwsError(e, "AuthFailure", "OptInRequired", "InvalidClientTokenId", "UnrecognizedClient")
+  );
+}

@@ -1,16 +1,19 @@
 /**
  * The middleware every AWS client of a run carries:
  * - read-only guard (initialize, first): refuses non-read operations before anything is built or sent;
- * - concurrency limit (initialize): bounds calls in flight across the run;
+ * - concurrency limit (initialize): bounds calls in flight over the run, per account and per API;
  * - recorder (initialize): records each logical call — input, final output or error, request id, attempts;
- * - replay (deserialize, first): in replay mode answers from the recording instead of the network. It sits
- *   below the SDK's retry middleware (finalizeRequest), so a recorded or injected throttling error goes
- *   through the real retry strategy.
+ * - attempt counter (deserialize, first): runs once per attempt inside the SDK's retry loop, so it counts
+ *   every attempt and every throttling error, including throttles the retry strategy then recovered from;
+ * - replay (deserialize): in replay mode answers from the recording instead of the network. It sits below
+ *   the SDK's retry middleware (finalizeRequest), so a recorded or injected throttling error goes through
+ *   the real retry strategy.
  */
 import type { MetadataBearer, MiddlewareStack, Pluggable } from "@smithy/types";
+import type { RecordedCall } from "../../recording/format.js";
 import type { Recorder } from "../../recording/recorder.js";
-import type { ReplayIndex } from "../../recording/store.js";
-import { fromRecordedError, toRecordedError } from "./errors.js";
+import type { CallKey } from "../../recording/store.js";
+import { fromRecordedError, isThrottling, toRecordedError } from "./errors.js";
 import { isAllowedOperation, ReadOnlyViolation } from "./read-only.js";
 
 export interface CallIdentity {
@@ -25,24 +28,72 @@ export function callIdentity(context: { clientName?: string; commandName?: strin
   };
 }
 
+/** Answers calls in replay mode: a recording (ReplayIndex), or synthetic answers (the benchmark). */
+export interface ReplaySource {
+  take(key: CallKey): RecordedCall;
+}
+
 export interface SessionInfo {
   /** The account the session's credentials belong to; undefined until known. */
   accountId: string | undefined;
 }
 
+/** Counters over every attempt of every call of a run (the SDK retry loop included). */
+export interface AttemptStats {
+  /** Attempts sent (or answered from the recording), first tries and retries. */
+  attempts: number;
+  /** Attempts that ended in a throttling error, whether or not a retry then succeeded. */
+  throttles: number;
+}
+
+export function newAttemptStats(): AttemptStats {
+  return { attempts: 0, throttles: 0 };
+}
+
+/** The final outcome of one logical call, for scope-gap detection (a region denied on every call). */
+export interface CallOutcome extends CallIdentity {
+  account: string | undefined;
+  region: string;
+  error?: unknown;
+}
+
+/** Wraps one call for concurrency limiting; gets the call so it can limit per account and per API. */
+export type CallLimiter = <T>(fn: () => Promise<T>, call: CallIdentity & { region: string }) => Promise<T>;
+
 export interface AwsMiddlewareOptions {
   session: SessionInfo;
   region: string;
   recorder: Recorder;
-  replay?: ReplayIndex;
-  /** Wraps each call for concurrency limiting. */
-  limit?: <T>(fn: () => Promise<T>) => Promise<T>;
+  replay?: ReplaySource;
+  /** Wraps each call for concurrency limiting (STS calls bypass it: credentials are fetched under it). */
+  limit?: CallLimiter;
   /** Called in replay mode before answering each attempt: injected latency and throttling (benchmark). */
   beforeReplayAttempt?: (call: CallIdentity) => Promise<void>;
+  /** Per-attempt counters, shared by the run's clients. */
+  stats?: AttemptStats;
+  /** Told the final outcome of every call. */
+  onOutcome?: (o: CallOutcome) => void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: middleware signatures are generic over every command
 type AnyStack = MiddlewareStack<any, any>;
+
+/** Only the read-only guard: for clients outside a run's recording (the evidence upload). */
+export function readOnlyGuard(): Pluggable<object, MetadataBearer> {
+  return {
+    applyToStack(stack: AnyStack) {
+      stack.add(
+        (next, context) => async (args) => {
+          const id = callIdentity(context);
+          if (!isAllowedOperation(id.service, id.operation))
+            throw new ReadOnlyViolation(id.service, id.operation);
+          return next(args);
+        },
+        { step: "initialize", name: "itgcReadOnly", priority: "high", override: true },
+      );
+    },
+  };
+}
 
 export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, MetadataBearer> {
   return {
@@ -69,17 +120,35 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
                 attempts: output.$metadata?.attempts,
                 account: opts.session.accountId ?? output.Account,
               });
+              opts.onOutcome?.({ ...id, account: opts.session.accountId, region: opts.region });
               return result;
             } catch (e) {
               const meta = (e as { $metadata?: { requestId?: string; attempts?: number } }).$metadata;
               end({ error: toRecordedError(e), requestId: meta?.requestId, attempts: meta?.attempts });
+              opts.onOutcome?.({ ...id, account: opts.session.accountId, region: opts.region, error: e });
               throw e;
             }
           };
-          return opts.limit ? opts.limit(run) : run();
+          // STS is exempt: member-account credentials are (re)fetched with STS while a call holds a slot.
+          return opts.limit && id.service !== "STS" ? opts.limit(run, { ...id, region: opts.region }) : run();
         },
         { step: "initialize", name: "itgcRecorder", priority: "high", override: true },
       );
+      if (opts.stats) {
+        const stats = opts.stats;
+        stack.add(
+          (next) => async (args) => {
+            stats.attempts++;
+            try {
+              return await next(args);
+            } catch (e) {
+              if (isThrottling(e)) stats.throttles++;
+              throw e;
+            }
+          },
+          { step: "deserialize", name: "itgcAttempts", priority: "high", override: true },
+        );
+      }
       if (opts.replay) {
         const replay = opts.replay;
         stack.add(
@@ -102,6 +171,7 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
               },
             };
           },
+          // Same step and priority as the attempt counter but added after it, so it runs inside it.
           { step: "deserialize", name: "itgcReplay", priority: "high", override: true },
         );
       }

@@ -2,11 +2,18 @@
  * The AWS side of a run: who the caller is (STS GetCallerIdentity), which accounts and regions are in scope,
  * and the sessions queries run in. Live mode uses the AWS SDK's default credential chain (environment,
  * shared config and SSO profiles, container and instance roles), so AWS_PROFILE, AWS_REGION and
- * AWS_ENDPOINT_URL work as they do for the AWS CLI. Replay mode answers every call from a recording.
+ * AWS_ENDPOINT_URL work as they do for the AWS CLI; `--role-arn` assumes a role first. Replay mode answers
+ * every call from a recording — AssumeRole and Organizations ListAccounts included, so an organization run
+ * is re-performed with the same accounts and the same scope gaps.
+ *
+ * Organization runs (`org`, or an explicit `accounts` list): the caller's own account is covered with the
+ * caller's session (a management or delegated-administrator account usually has no member role); every
+ * other account through AssumeRole of `memberRole`. An account whose AssumeRole fails, an account asked for
+ * that is not an active member, and a region where every call was refused (not enabled, or denied by an
+ * SCP) are scope gaps: the run goes on, and the affected controls are `error` for that scope.
  */
 import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
 import { errorMessage, InputError } from "../../core/errors.js";
@@ -16,7 +23,23 @@ import type { Scope, ScopeGap, ScopeKind } from "../../core/types.js";
 import type { Recorder } from "../../recording/recorder.js";
 import { type LoadedRecording, ReplayIndex } from "../../recording/store.js";
 import type { AwsQueryContext } from "./context.js";
-import type { CallIdentity } from "./middleware.js";
+import { accountOfArn, assumeRole, isRoleArn, sourceCredentials } from "./credentials.js";
+import { isScopeDenied } from "./errors.js";
+import {
+  type AttemptStats,
+  type CallIdentity,
+  type CallOutcome,
+  newAttemptStats,
+  type ReplaySource,
+} from "./middleware.js";
+import {
+  DEFAULT_MEMBER_ROLE,
+  inShard,
+  listOrganizationAccounts,
+  memberRoleArn,
+  organizationsRegion,
+  type Shard,
+} from "./organization.js";
 import { type AwsEnvironment, AwsSession } from "./session.js";
 
 export interface AwsRuntimeOptions {
@@ -30,12 +53,47 @@ export interface AwsRuntimeOptions {
   profile?: string;
   /** Credentials for the base session (e.g. an assumed audit role); defaults to the SDK's chain. */
   credentials?: AwsCredentialIdentityProvider;
+  /** Assume this role first; the run uses it as the caller. */
+  roleArn?: string;
+  externalId?: string;
+  /** RoleSessionName for every AssumeRole of the run (default itgc-validate). */
+  roleSessionName?: string;
+  /** Cover every active account of the AWS Organization (ListAccounts). */
+  org?: boolean;
+  /** Role name (or path/name) assumed in each member account; default ITGCAuditReadOnly. */
+  memberRole?: string;
+  /** Only these accounts (with org: a filter on the organization; without: the accounts to assume into). */
+  accounts?: string[];
+  excludeAccounts?: string[];
+  /** Only the accounts of this shard (stable hash of the account id). */
+  shard?: Shard;
   /** API calls in flight at once over the run. */
   concurrency?: number;
+  /** API calls in flight at once per account. */
+  accountConcurrency?: number;
+  /** API calls in flight at once per account, region and operation. */
+  apiConcurrency?: number;
   maxAttempts?: number;
   retryMode?: "standard" | "adaptive";
   beforeReplayAttempt?: (call: CallIdentity) => Promise<void>;
+  /**
+   * Replay mode with synthetic answers instead of the recording's calls (the benchmark's generators build
+   * a recording this way, by running the real queries against them).
+   */
+  replaySource?: ReplaySource;
 }
+
+export const AWS_DEFAULTS = {
+  concurrency: 64,
+  accountConcurrency: 16,
+  apiConcurrency: 8,
+  maxAttempts: 8,
+  /** AssumeRole calls in flight while fanning out over an organization. */
+  assumeConcurrency: 16,
+} as const;
+
+/** Services whose calls say nothing about a region being open (global endpoints). */
+const GLOBAL_SERVICES = new Set(["IAM", "STS", "Organizations", "Account", "S3Control"]);
 
 interface AccountTarget {
   accountId: string;
@@ -43,16 +101,27 @@ interface AccountTarget {
   session: AwsSession;
 }
 
+export interface AwsRunStats extends AttemptStats {
+  accounts: number;
+  accountGaps: number;
+}
+
 export class AwsRuntime implements ProviderRuntime {
   readonly provider = "aws" as const;
   readonly homeRegion: string;
   private readonly env: AwsEnvironment;
+  private readonly attemptStats = newAttemptStats();
   private base!: AwsSession;
+  private baseCredentials: AwsCredentialIdentityProvider | undefined;
   private caller?: CallerIdentity;
   private partition = "aws";
   private targets: AccountTarget[] = [];
+  private readonly byId = new Map<string, AccountTarget>();
   private readonly gaps: ScopeGap[] = [];
   private readonly regionCache = new Map<string, Promise<string[]>>();
+  private readonly regionsResolved = new Map<string, string[]>();
+  /** Per account|region: calls answered, and calls refused (not enabled / denied), with the first reason. */
+  private readonly regionOutcomes = new Map<string, { ok: number; denied: number; reason?: string }>();
 
   constructor(private readonly opts: AwsRuntimeOptions) {
     this.homeRegion =
@@ -63,21 +132,51 @@ export class AwsRuntime implements ProviderRuntime {
       "us-east-1";
     this.env = {
       recorder: opts.recorder,
-      replay: opts.replay
-        ? new ReplayIndex(opts.replay.calls.filter((c) => c.provider === "aws"))
-        : undefined,
-      limit: pLimit(opts.concurrency ?? 32),
-      maxAttempts: opts.maxAttempts ?? 8,
+      replay:
+        opts.replaySource ??
+        (opts.replay ? new ReplayIndex(opts.replay.calls.filter((c) => c.provider === "aws")) : undefined),
+      limit: pLimit(opts.concurrency ?? AWS_DEFAULTS.concurrency),
+      accountConcurrency: opts.accountConcurrency ?? AWS_DEFAULTS.accountConcurrency,
+      apiConcurrency: opts.apiConcurrency ?? AWS_DEFAULTS.apiConcurrency,
+      maxAttempts: opts.maxAttempts ?? AWS_DEFAULTS.maxAttempts,
       retryMode: opts.retryMode ?? "adaptive",
       beforeReplayAttempt: opts.beforeReplayAttempt,
+      stats: this.attemptStats,
+      onOutcome: (o) => this.noteOutcome(o),
+      shared: {},
     };
   }
 
   async init(): Promise<void> {
-    const credentials =
-      this.opts.credentials ??
-      (this.opts.replay ? undefined : fromNodeProviderChain({ profile: this.opts.profile }));
-    this.base = new AwsSession(this.env, credentials, undefined);
+    const o = this.opts;
+    if (!o.org && (o.excludeAccounts?.length || o.shard))
+      throw new InputError("--exclude-accounts and --shard select organization accounts: add --org");
+    const source = sourceCredentials({
+      credentials: o.credentials,
+      profile: o.profile,
+      replay: o.replay !== undefined || o.replaySource !== undefined,
+    });
+    this.baseCredentials = source;
+    if (o.roleArn) {
+      if (!isRoleArn(o.roleArn))
+        throw new InputError(
+          `--role-arn ${o.roleArn} is not an IAM role ARN (arn:aws:iam::123456789012:role/Name)`,
+        );
+      // The AssumeRole is recorded under the role's account: it is the call that opened that account.
+      const via = new AwsSession(this.env, source, accountOfArn(o.roleArn));
+      try {
+        this.baseCredentials = await assumeRole(via, this.homeRegion, {
+          roleArn: o.roleArn,
+          externalId: o.externalId,
+          sessionName: o.roleSessionName,
+        });
+      } catch (e) {
+        throw new InputError(
+          `cannot assume --role-arn ${o.roleArn}: ${errorMessage(e)} (check the role's trust policy and --external-id)`,
+        );
+      }
+    }
+    this.base = new AwsSession(this.env, this.baseCredentials, undefined);
     try {
       const id = await this.base.client(STSClient, this.homeRegion).send(new GetCallerIdentityCommand({}));
       this.base.accountId = id.Account;
@@ -94,7 +193,81 @@ export class AwsRuntime implements ProviderRuntime {
         : "check your AWS credentials (AWS_PROFILE, --profile, aws sso login) and network access";
       throw new InputError(`cannot establish the AWS caller identity: ${errorMessage(e)} (${hint})`);
     }
-    this.targets = [{ accountId: this.base.accountId!, session: this.base }];
+    if (o.org || o.accounts?.length) await this.fanOut();
+    else this.addTarget({ accountId: this.base.accountId!, session: this.base });
+  }
+
+  /** Organization / multi-account scope: list, filter, shard, and assume the member role in each. */
+  private async fanOut(): Promise<void> {
+    const o = this.opts;
+    const callerAccount = this.base.accountId!;
+    let wanted: { id: string; name?: string }[];
+    if (o.org) {
+      let listing: Awaited<ReturnType<typeof listOrganizationAccounts>>;
+      try {
+        listing = await listOrganizationAccounts(this.base, organizationsRegion(this.partition));
+      } catch (e) {
+        throw new InputError(
+          `cannot list the organization's accounts: ${errorMessage(e)} (run from the management account or a delegated administrator, with organizations:ListAccounts)`,
+        );
+      }
+      const active = listing.filter((a) => a.state === "ACTIVE");
+      wanted = active;
+      if (o.accounts?.length) {
+        const asked = new Set(o.accounts);
+        wanted = active.filter((a) => asked.has(a.id));
+        for (const id of o.accounts) {
+          if (!active.some((a) => a.id === id) && inShard(id, o.shard)) {
+            const state = listing.find((a) => a.id === id)?.state;
+            this.gaps.push({
+              provider: "aws",
+              unit: id,
+              reason: state
+                ? `account is ${state} in the organization, not ACTIVE`
+                : "account is not a member of the organization",
+            });
+          }
+        }
+      }
+    } else {
+      wanted = [...new Set(o.accounts)].map((id) => ({ id }));
+    }
+    const excluded = new Set(o.excludeAccounts ?? []);
+    wanted = wanted.filter((a) => !excluded.has(a.id) && inShard(a.id, o.shard));
+    const role = o.memberRole ?? DEFAULT_MEMBER_ROLE;
+    const limit = pLimit(AWS_DEFAULTS.assumeConcurrency);
+    const results = await Promise.all(
+      wanted.map((a) =>
+        limit(async (): Promise<AccountTarget | undefined> => {
+          if (a.id === callerAccount) return { accountId: a.id, name: a.name, session: this.base };
+          const roleArn = memberRoleArn(this.partition, a.id, role);
+          // Recorded under the member account: the evidence of how that account was reached (or not).
+          const via = new AwsSession(this.env, this.baseCredentials, a.id);
+          try {
+            const creds = await assumeRole(via, this.homeRegion, {
+              roleArn,
+              externalId: o.externalId,
+              sessionName: o.roleSessionName,
+            });
+            return { accountId: a.id, name: a.name, session: new AwsSession(this.env, creds, a.id) };
+          } catch (e) {
+            this.gaps.push({
+              provider: "aws",
+              unit: a.id,
+              reason: `cannot assume ${roleArn}: ${describe(e)}`,
+            });
+            return undefined;
+          }
+        }),
+      ),
+    );
+    for (const t of results) if (t) this.addTarget(t);
+    this.gaps.sort((a, b) => a.unit.localeCompare(b.unit));
+  }
+
+  private addTarget(t: AccountTarget): void {
+    this.targets.push(t);
+    this.byId.set(t.accountId, t);
   }
 
   async resolveScopes(kind: ScopeKind): Promise<{ scopes: Scope[]; gaps: ScopeGap[] }> {
@@ -105,17 +278,23 @@ export class AwsRuntime implements ProviderRuntime {
     }
     if (kind === "region") {
       const scopes: Scope[] = [];
-      for (const t of this.targets) {
-        try {
-          for (const region of await this.regionsOf(t.accountId))
-            scopes.push(this.scope("region", t.accountId, region));
-        } catch (e) {
+      const perTarget = await Promise.all(
+        this.targets.map(async (t) => {
+          try {
+            return { t, regions: await this.regionsOf(t.accountId) };
+          } catch (e) {
+            return { t, error: e };
+          }
+        }),
+      );
+      for (const { t, regions, error } of perTarget) {
+        if (regions) for (const region of regions) scopes.push(this.scope("region", t.accountId, region));
+        else
           gaps.push({
             provider: "aws",
             unit: t.accountId,
-            reason: `cannot list enabled regions: ${errorMessage(e)}`,
+            reason: `cannot list enabled regions: ${describe(error)}`,
           });
-        }
       }
       return { scopes, gaps };
     }
@@ -132,8 +311,12 @@ export class AwsRuntime implements ProviderRuntime {
     let p = this.regionCache.get(unit);
     if (!p) {
       p = this.opts.regions?.length
-        ? Promise.resolve([...this.opts.regions].sort())
+        ? Promise.resolve([...new Set(this.opts.regions)].sort())
         : this.enabledRegions(unit);
+      p.then(
+        (r) => this.regionsResolved.set(unit, r),
+        () => {},
+      );
       this.regionCache.set(unit, p);
     }
     return p;
@@ -169,8 +352,24 @@ export class AwsRuntime implements ProviderRuntime {
       provider: "aws",
       unit: t.accountId,
       ...(t.name ? { name: t.name } : {}),
+      ...(this.regionsResolved.has(t.accountId) ? { regions: this.regionsResolved.get(t.accountId) } : {}),
     }));
-    return { provider: "aws", caller: this.caller, targets, gaps: this.gaps, homeRegion: this.homeRegion };
+    return {
+      provider: "aws",
+      caller: this.caller,
+      targets,
+      gaps: [...this.gaps, ...this.regionGaps()],
+      homeRegion: this.homeRegion,
+    };
+  }
+
+  /** Attempt-level counters (every attempt inside the SDK retry loop) and the fan-out's size. */
+  stats(): AwsRunStats {
+    return {
+      ...this.attemptStats,
+      accounts: this.targets.length,
+      accountGaps: this.gaps.length,
+    };
   }
 
   /** Regions resolved so far per account (for run metadata). */
@@ -180,8 +379,39 @@ export class AwsRuntime implements ProviderRuntime {
     return out;
   }
 
+  /** Regions where every regional call was refused as not enabled or denied (e.g. an SCP region deny). */
+  private regionGaps(): ScopeGap[] {
+    const out: ScopeGap[] = [];
+    for (const [key, v] of this.regionOutcomes) {
+      if (v.ok > 0 || v.denied === 0) continue;
+      const [unit, region] = key.split("|") as [string, string];
+      out.push({
+        provider: "aws",
+        unit,
+        region,
+        reason: `every call in ${region} was refused (${v.denied} call(s); region not enabled or denied by policy): ${v.reason}`,
+      });
+    }
+    return out.sort((a, b) => `${a.unit}|${a.region}`.localeCompare(`${b.unit}|${b.region}`));
+  }
+
+  private noteOutcome(o: CallOutcome): void {
+    if (!o.account || GLOBAL_SERVICES.has(o.service)) return;
+    const key = `${o.account}|${o.region}`;
+    let v = this.regionOutcomes.get(key);
+    if (!v) {
+      v = { ok: 0, denied: 0 };
+      this.regionOutcomes.set(key, v);
+    }
+    if (o.error === undefined) v.ok++;
+    else if (isScopeDenied(o.error)) {
+      v.denied++;
+      v.reason ??= `${o.service}.${o.operation}: ${describe(o.error)}`;
+    }
+  }
+
   private session(unit: string): AwsSession {
-    const t = this.targets.find((x) => x.accountId === unit);
+    const t = this.byId.get(unit);
     if (!t) throw new Error(`account ${unit} is not in this run's scope`);
     return t.session;
   }
@@ -189,4 +419,10 @@ export class AwsRuntime implements ProviderRuntime {
   private scope(kind: ScopeKind, unit: string, region: string): Scope {
     return { provider: "aws", kind, unit, region, key: `aws:${kind}:${unit}:${region}` };
   }
+}
+
+function describe(e: unknown): string {
+  const name = (e as { name?: string })?.name;
+  const msg = errorMessage(e);
+  return name && name !== "Error" && !msg.startsWith(name) ? `${name}: ${msg}` : msg;
 }

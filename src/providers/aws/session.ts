@@ -3,18 +3,35 @@
  * the SDK clients built on them — one per (service, region), each carrying the run's middleware.
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { Recorder } from "../../recording/recorder.js";
-import type { ReplayIndex } from "../../recording/store.js";
-import { type CallIdentity, itgcMiddleware, type SessionInfo } from "./middleware.js";
+import {
+  type AttemptStats,
+  type CallIdentity,
+  type CallLimiter,
+  type CallOutcome,
+  itgcMiddleware,
+  type ReplaySource,
+  type SessionInfo,
+} from "./middleware.js";
 
 export interface AwsEnvironment {
   recorder: Recorder;
-  replay?: ReplayIndex;
+  replay?: ReplaySource;
   /** Bounds calls in flight over the whole run. */
   limit?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Calls in flight at once per account (default: unbounded below the run's limit). */
+  accountConcurrency?: number;
+  /** Calls in flight at once per account, region and API operation. */
+  apiConcurrency?: number;
   maxAttempts: number;
   retryMode: "standard" | "adaptive";
   beforeReplayAttempt?: (call: CallIdentity) => Promise<void>;
+  /** Per-attempt counters (throttles seen inside the retry loop). */
+  stats?: AttemptStats;
+  onOutcome?: (o: CallOutcome) => void;
+  /** State shared by the run's clients (filled by the first client). */
+  shared?: { requestHandler?: unknown };
 }
 
 /** Credentials used in replay mode: requests are signed (the real code path) but never sent. */
@@ -28,12 +45,32 @@ export type ClientCtor<T> = new (config: any) => T;
 
 export class AwsSession implements SessionInfo {
   private readonly clients = new Map<string, unknown>();
+  private readonly accountLimit?: LimitFunction;
+  private readonly apiLimits = new Map<string, LimitFunction>();
+  private readonly limiter: CallLimiter | undefined;
 
   constructor(
     private readonly env: AwsEnvironment,
     private readonly credentials: AwsCredentialIdentityProvider | undefined,
     public accountId: string | undefined,
-  ) {}
+  ) {
+    if (env.accountConcurrency) this.accountLimit = pLimit(env.accountConcurrency);
+    if (env.limit || env.accountConcurrency || env.apiConcurrency) {
+      // Always acquired in the same order (API → account → run), so limits cannot deadlock each other.
+      this.limiter = (fn, call) => {
+        const global = env.limit ? () => env.limit!(fn) : fn;
+        const account = this.accountLimit ? () => this.accountLimit!(global) : global;
+        if (!env.apiConcurrency) return account();
+        const key = `${call.region}|${call.service}:${call.operation}`;
+        let api = this.apiLimits.get(key);
+        if (!api) {
+          api = pLimit(env.apiConcurrency);
+          this.apiLimits.set(key, api);
+        }
+        return api(account);
+      };
+    }
+  }
 
   /** True when answers come from a recording: pollers need not wait between attempts. */
   get replaying(): boolean {
@@ -48,20 +85,35 @@ export class AwsSession implements SessionInfo {
         region,
         maxAttempts: this.env.maxAttempts,
         retryMode: this.env.retryMode,
+        // One HTTP handler (connection pool) for every client of the run, instead of one per client.
+        ...(this.env.shared?.requestHandler ? { requestHandler: this.env.shared.requestHandler } : {}),
         ...(this.env.replay
-          ? { credentials: REPLAY_CREDENTIALS }
+          ? // Replay never reads the user's AWS config files or environment for endpoint settings (it would
+            // only cost time per client, and a replay must not depend on the machine it runs on).
+            {
+              credentials: REPLAY_CREDENTIALS,
+              useFipsEndpoint: false,
+              useDualstackEndpoint: false,
+              authSchemePreference: [],
+            }
           : this.credentials
             ? { credentials: this.credentials }
             : {}),
       });
+      if (this.env.shared && !this.env.shared.requestHandler)
+        this.env.shared.requestHandler = (
+          client as unknown as { config: { requestHandler: unknown } }
+        ).config.requestHandler;
       client.middlewareStack.use(
         itgcMiddleware({
           session: this,
           region,
           recorder: this.env.recorder,
           replay: this.env.replay,
-          limit: this.env.limit,
+          limit: this.limiter,
           beforeReplayAttempt: this.env.beforeReplayAttempt,
+          stats: this.env.stats,
+          onOutcome: this.env.onOutcome,
         }),
       );
       this.clients.set(key, client);

@@ -1,8 +1,56 @@
 /** Registers every AWS query module. Add new modules here. */
 import { registerQuery } from "../registry.js";
+import { analyzers } from "./accessanalyzer/analyzers.js";
 import { trails } from "./cloudtrail/trails.js";
 import { configRecorders } from "./config/recorders.js";
+import { accountSummary } from "./iam/account-summary.js";
+import { authorizationDetails } from "./iam/authorization-details.js";
 import { credentialReport } from "./iam/credential-report.js";
 import { passwordPolicy } from "./iam/password-policy.js";
+import { policies } from "./iam/policies.js";
+import { principals } from "./iam/principals.js";
+import { rootMfa } from "./iam/root-mfa.js";
+import { virtualMfaDevices } from "./iam/virtual-mfa-devices.js";
 
 for (const q of [credentialReport, passwordPolicy, configRecorders, trails]) registerQuery(q);
+// IAM authorization, root MFA and Access Analyzer (access pack)
+for (const q of [
+  authorizationDetails,
+  principals,
+  policies,
+  accountSummary,
+  virtualMfaDevices,
+  rootMfa,
+  analyzers,
+])
+  registerQuery(q);
+
+// Change management and logging pack
+import { trailBucketDataEvents } from "./cloudtrail/bucket-data-events.js";
+import { alarms } from "./cloudwatch/alarms.js";
+import { changeAlarms } from "./cloudwatch/change-alarms.js";
+import { pipelines } from "./codepipeline/pipelines.js";
+import { vpcFlowLogs } from "./ec2/vpc-flow-logs.js";
+import { trailKeys } from "./kms/trail-keys.js";
+import { logGroups } from "./logs/log-groups.js";
+import { metricFilters } from "./logs/metric-filters.js";
+import { trailLogGroups } from "./logs/trail-log-groups.js";
+import { serviceControlPolicies } from "./organizations/service-control-policies.js";
+import { trailBuckets } from "./s3/trail-buckets.js";
+import { accountPublicAccessBlock } from "./s3control/public-access-block.js";
+
+for (const q of [
+  trailBucketDataEvents,
+  alarms,
+  changeAlarms,
+  pipelines,
+  vpcFlowLogs,
+  trailKeys,
+  logGroups,
+  metricFilters,
+  trailLogGroups,
+  serviceControlPolicies,
+  trailBuckets,
+  accountPublicAccessBlock,
+])
+  registerQuery(q);

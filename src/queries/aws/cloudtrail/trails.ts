@@ -1,8 +1,9 @@
 /**
  * aws.cloudtrail.trails — one row per distinct trail that applies to the account: its configuration
- * (DescribeTrails in every region, shadow trails included so organization trails seen from a member account
- * count), its logging status (GetTrailStatus) and its event selectors (GetEventSelectors), both asked in the
- * trail's home region by ARN.
+ * (DescribeTrails in every region, shadow trails included so an organization trail seen from a member
+ * account counts), its logging status (GetTrailStatus) and its event selectors (GetEventSelectors), both
+ * asked in the trail's home region by ARN (AWS requires the ARN for an organization trail from a member
+ * account). If either call fails the query fails (fail closed) with a message naming the trail and its owner.
  */
 import {
   CloudTrailClient,
@@ -11,9 +12,20 @@ import {
   GetTrailStatusCommand,
   type Trail,
 } from "@aws-sdk/client-cloudtrail";
+import { errorMessage } from "../../../core/errors.js";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { asDate } from "../normalise.js";
+import { managementCoverage } from "./selectors.js";
+
+/** Account id in an ARN (arn:partition:service:region:account:resource). */
+export function arnAccount(arn: string): string {
+  return arn.split(":")[4] ?? "";
+}
+
+export function arnRegion(arn: string): string {
+  return arn.split(":")[3] ?? "";
+}
 
 export const trails = defineAwsQuery({
   id: "aws.cloudtrail.trails",
@@ -25,21 +37,28 @@ export const trails = defineAwsQuery({
     arn: "trail ARN",
     name: "trail name",
     home_region: "region the trail was created in",
+    owner_account: "account that owns the trail (from its ARN)",
     is_multi_region: "bool",
     is_organization_trail: "bool",
     owned_by_account:
       "bool: the trail belongs to this account (false for an organization trail seen from a member)",
     is_logging: "bool: GetTrailStatus IsLogging",
-    latest_delivery_time: "timestamp or null",
+    latest_delivery_time: "timestamp or null: last log file delivered to S3",
     latest_delivery_error: "string or null",
+    latest_cloudwatch_logs_delivery_time: "timestamp or null: last delivery to CloudWatch Logs",
+    latest_cloudwatch_logs_delivery_error: "string or null",
     log_file_validation: "bool",
-    kms_key_id: "string or null",
+    kms_key_id: "string or null (a key ARN)",
     s3_bucket: "string or null",
     cloudwatch_logs_log_group_arn: "string or null",
     include_global_service_events: "bool",
-    management_events: "bool: a selector records management events",
+    management_events: "bool: some selector records management events",
     management_read_write:
-      "All | ReadOnly | WriteOnly | null (classic selectors; advanced selectors record all)",
+      "All | ReadOnly | WriteOnly | null: which management events are recorded (from every source)",
+    management_reads: "bool: management read events from every source are recorded",
+    management_writes: "bool: management write events are recorded",
+    excluded_management_sources:
+      "list: event sources (e.g. kms.amazonaws.com) excluded from the recorded management write events",
     uses_advanced_selectors: "bool",
     event_selectors: "the raw classic selectors",
     advanced_event_selectors: "the raw advanced selectors",
@@ -56,46 +75,64 @@ export const trails = defineAwsQuery({
     );
     for (const out of answers)
       for (const t of out.trailList ?? []) if (t.TrailARN && !seen.has(t.TrailARN)) seen.set(t.TrailARN, t);
-    const rows: Row[] = [];
-    for (const t of [...seen.values()].sort((a, b) => a.TrailARN!.localeCompare(b.TrailARN!))) {
-      const client = ctx.aws.client(CloudTrailClient, t.HomeRegion ?? ctx.aws.homeRegion);
-      const [status, selectors] = await Promise.all([
-        client.send(new GetTrailStatusCommand({ Name: t.TrailARN })),
-        client.send(new GetEventSelectorsCommand({ TrailName: t.TrailARN })),
-      ]);
-      const classic = selectors.EventSelectors ?? [];
-      const advanced = selectors.AdvancedEventSelectors ?? [];
-      const mgmtAdvanced = advanced.some((s) =>
-        (s.FieldSelectors ?? []).some(
-          (f) => f.Field === "eventCategory" && (f.Equals ?? []).includes("Management"),
-        ),
-      );
-      const mgmtClassic = classic.filter((s) => s.IncludeManagementEvents !== false);
-      const rw = mgmtClassic.some((s) => (s.ReadWriteType ?? "All") === "All")
-        ? "All"
-        : (mgmtClassic[0]?.ReadWriteType ?? null);
-      rows.push({
-        arn: t.TrailARN!,
-        name: t.Name ?? null,
-        home_region: t.HomeRegion ?? null,
-        is_multi_region: t.IsMultiRegionTrail ?? false,
-        is_organization_trail: t.IsOrganizationTrail ?? false,
-        owned_by_account: t.TrailARN!.split(":")[4] === ctx.aws.accountId,
-        is_logging: status.IsLogging ?? false,
-        latest_delivery_time: asDate(status.LatestDeliveryTime),
-        latest_delivery_error: status.LatestDeliveryError ?? null,
-        log_file_validation: t.LogFileValidationEnabled ?? false,
-        kms_key_id: t.KmsKeyId ?? null,
-        s3_bucket: t.S3BucketName ?? null,
-        cloudwatch_logs_log_group_arn: t.CloudWatchLogsLogGroupArn ?? null,
-        include_global_service_events: t.IncludeGlobalServiceEvents ?? false,
-        management_events: advanced.length > 0 ? mgmtAdvanced : mgmtClassic.length > 0,
-        management_read_write: advanced.length > 0 ? (mgmtAdvanced ? "All" : null) : rw,
-        uses_advanced_selectors: advanced.length > 0,
-        event_selectors: classic,
-        advanced_event_selectors: advanced,
-      });
-    }
-    return rows;
+    const list = [...seen.values()].sort((a, b) => a.TrailARN!.localeCompare(b.TrailARN!));
+    return Promise.all(
+      list.map(async (t): Promise<Row> => {
+        const arn = t.TrailARN!;
+        const owner = arnAccount(arn);
+        const home = t.HomeRegion ?? arnRegion(arn);
+        const client = ctx.aws.client(CloudTrailClient, home);
+        const explain = (op: string) => (e: unknown) => {
+          const name = (e as { name?: string }).name ?? "Error";
+          const whose =
+            owner === ctx.aws.accountId
+              ? ""
+              : ` (an ${t.IsOrganizationTrail ? "organization " : ""}trail owned by account ${owner})`;
+          throw new Error(`${op} for trail ${arn}${whose} in ${home} failed: ${name}: ${errorMessage(e)}`);
+        };
+        const [status, selectors] = await Promise.all([
+          client.send(new GetTrailStatusCommand({ Name: arn })).catch(explain("GetTrailStatus")),
+          client.send(new GetEventSelectorsCommand({ TrailName: arn })).catch(explain("GetEventSelectors")),
+        ]);
+        const classic = selectors.EventSelectors ?? [];
+        const advanced = selectors.AdvancedEventSelectors ?? [];
+        const mgmt = managementCoverage(classic, advanced);
+        const readWrite =
+          mgmt.reads && mgmt.writes && mgmt.excludedSources.length === 0
+            ? "All"
+            : mgmt.reads
+              ? "ReadOnly"
+              : mgmt.writes
+                ? "WriteOnly"
+                : null;
+        return {
+          arn,
+          name: t.Name ?? null,
+          home_region: home,
+          owner_account: owner,
+          is_multi_region: t.IsMultiRegionTrail ?? false,
+          is_organization_trail: t.IsOrganizationTrail ?? false,
+          owned_by_account: owner === ctx.aws.accountId,
+          is_logging: status.IsLogging ?? false,
+          latest_delivery_time: asDate(status.LatestDeliveryTime),
+          latest_delivery_error: status.LatestDeliveryError || null,
+          latest_cloudwatch_logs_delivery_time: asDate(status.LatestCloudWatchLogsDeliveryTime),
+          latest_cloudwatch_logs_delivery_error: status.LatestCloudWatchLogsDeliveryError || null,
+          log_file_validation: t.LogFileValidationEnabled ?? false,
+          kms_key_id: t.KmsKeyId ?? null,
+          s3_bucket: t.S3BucketName ?? null,
+          cloudwatch_logs_log_group_arn: t.CloudWatchLogsLogGroupArn ?? null,
+          include_global_service_events: t.IncludeGlobalServiceEvents ?? false,
+          management_events: mgmt.reads || mgmt.writes,
+          management_read_write: readWrite,
+          management_reads: mgmt.reads,
+          management_writes: mgmt.writes,
+          excluded_management_sources: mgmt.excludedSources,
+          uses_advanced_selectors: advanced.length > 0,
+          event_selectors: classic,
+          advanced_event_selectors: advanced,
+        };
+      }),
+    );
   },
 });

@@ -1,7 +1,9 @@
 /**
- * aws.config.recorders — one row per region: the AWS Config recorder there (if any), whether it is
- * recording, what it records, and whether a delivery channel exists. A region with no recorder yields a
- * row with has_recorder = false, so "every region" controls see the gap.
+ * aws.config.recorders — one row per region: the customer-managed AWS Config recorder there (if any), whether
+ * it is recording, what it records, and whether a delivery channel exists. A region with no recorder yields
+ * a row with has_recorder = false, so "every region" controls see the gap. Service-linked recorders (those
+ * with a servicePrincipal, created by another AWS service for its own needs) record only what that service
+ * asks for; they are listed in service_linked_recorders but never count as the region's recorder.
  */
 import {
   ConfigServiceClient,
@@ -40,6 +42,8 @@ export const configRecorders = defineAwsQuery({
     excluded_resource_types: "list of resource types excluded",
     delivery_channels: "number of delivery channels",
     last_start_time: "timestamp or null",
+    last_error_code: "string or null: the recorder's last error (e.g. AccessDeniedException)",
+    service_linked_recorders: "list: names of service-linked recorders in the region (not counted)",
   },
   async fetch(ctx) {
     const config = ctx.aws.client(ConfigServiceClient);
@@ -50,7 +54,9 @@ export const configRecorders = defineAwsQuery({
     ]);
     const region_arn = `arn:${ctx.aws.partition}:config:${ctx.aws.region}:${ctx.aws.accountId}:recorder`;
     const deliveryChannels = channels.DeliveryChannels?.length ?? 0;
-    const list = recorders.ConfigurationRecorders ?? [];
+    const all = recorders.ConfigurationRecorders ?? [];
+    const list = all.filter((r) => !r.servicePrincipal);
+    const service_linked_recorders = all.filter((r) => r.servicePrincipal).map((r) => r.name ?? "");
     if (list.length === 0) {
       return [
         {
@@ -66,6 +72,8 @@ export const configRecorders = defineAwsQuery({
           excluded_resource_types: [],
           delivery_channels: deliveryChannels,
           last_start_time: null,
+          last_error_code: null,
+          service_linked_recorders,
         },
       ];
     }
@@ -85,6 +93,8 @@ export const configRecorders = defineAwsQuery({
         excluded_resource_types: group?.exclusionByResourceTypes?.resourceTypes ?? [],
         delivery_channels: deliveryChannels,
         last_start_time: asDate(status?.lastStartTime),
+        last_error_code: status?.lastErrorCode || null,
+        service_linked_recorders,
       };
     });
   },

@@ -1,0 +1,29 @@
+# itgc-validate in a container, for scheduled runs (Kubernetes CronJob / Indexed Job, ECS scheduled task).
+# See docs/scheduling.md. Credentials come from the platform (IRSA / EKS Pod Identity, ECS task role).
+FROM node:22-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-slim
+ENV NODE_ENV=production \
+    CI=true \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json README.md ./
+COPY bin ./bin
+COPY controls ./controls
+COPY schema ./schema
+COPY fixtures ./fixtures
+COPY docs ./docs
+# Non-root: the tool only needs to write its evidence under /evidence.
+RUN mkdir -p /evidence && chown node:node /evidence
+USER node
+WORKDIR /evidence
+ENTRYPOINT ["node", "/app/bin/itgc-validate.js"]
+CMD ["--help"]

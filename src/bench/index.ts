@@ -1,0 +1,361 @@
+/**
+ * `npm run bench` — replays synthetic recordings through the real engine with injected per-call latency and
+ * throttling, and prints per scenario: API calls made, distinct calls needed, retries, throttles, wall time,
+ * peak RSS, controls in error, and wall time over the critical-path latency.
+ *
+ *   npm run bench -- [--scenario iam-100,org-200] [--latency 50] [--throttle 0.05] [--seed 1] [--markdown]
+ *
+ * Each scenario runs in fresh child processes, so peak RSS (process.resourceUsage().maxRSS) is the run's own:
+ *  1. build: the world's answers come from per-operation generators (world.ts); the real engine runs every
+ *     AWS control against them once, and what its recorder captured is the scenario's recording (so the
+ *     recording has exactly the calls the registered queries make, in the real API shapes);
+ *  2. run (measured): a new process loads that recording and runs executeRun({recording}) — the same path as
+ *     `run --replay` — with `beforeReplayAttempt` (deserialize step, inside the SDK retry loop) waiting the
+ *     latency and throwing a ThrottlingException (HTTP 400) on the given share of attempts, so the SDK's
+ *     own adaptive retry strategy handles it. Default CLI concurrency settings.
+ *  3. calibrate: the same scenario with one account, no throttling and unbounded concurrency, run with a
+ *     long latency (10 × --latency, at least 250 ms) and with none (after a warm-up): the difference / that
+ *     latency is the number of calls on the longest dependent chain of one account (plus the extra
+ *     ListAccounts pages of a larger organization). The critical-path latency is that × --latency.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ServiceException } from "@smithy/smithy-client";
+import { executeRun, type RunOutcome } from "../engine/execute-run.js";
+import { getQuery } from "../queries/registry.js";
+import type { RecordedCall } from "../recording/format.js";
+import { canonicalJson } from "../util/canonical-json.js";
+import { GENERATORS, makeWorld, SyntheticAnswers, type World } from "./world.js";
+
+interface Scenario {
+  name: string;
+  accounts: number;
+  users: number;
+  org: boolean;
+  /** Targets, for the verdict column. */
+  maxSeconds?: number;
+  maxRssMb?: number;
+}
+
+export const SCENARIOS: Scenario[] = [
+  { name: "iam-100", accounts: 1, users: 100, org: false },
+  { name: "iam-1000", accounts: 1, users: 1_000, org: false },
+  { name: "iam-10000", accounts: 1, users: 10_000, org: false, maxSeconds: 10, maxRssMb: 400 },
+  { name: "org-50", accounts: 50, users: 25, org: true },
+  { name: "org-200", accounts: 200, users: 25, org: true, maxSeconds: 180 },
+];
+
+interface Args {
+  scenarios: string[];
+  latency: number;
+  throttle: number;
+  seed: number;
+  markdown: boolean;
+}
+
+function parseArgs(argv: string[]): Args & { child?: string; file?: string } {
+  const get = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    scenarios: (get("--scenario") ?? SCENARIOS.map((s) => s.name).join(",")).split(",").filter(Boolean),
+    latency: Number(get("--latency") ?? 50),
+    throttle: Number(get("--throttle") ?? 0.05),
+    seed: Number(get("--seed") ?? 1),
+    markdown: argv.includes("--markdown"),
+    child: get("--child"),
+    file: get("--file"),
+  };
+}
+
+const scenarioNamed = (name: string) => {
+  const s = SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown scenario ${name} (known: ${SCENARIOS.map((x) => x.name).join(", ")})`);
+  return s;
+};
+
+function worldOf(s: Scenario, accounts = s.accounts): World {
+  return makeWorld({ accounts, users: s.users, org: s.org });
+}
+
+const ALL_AWS = { provider: ["aws" as const] };
+const UNBOUNDED = { concurrency: 1_000_000, accountConcurrency: 1_000_000, apiConcurrency: 1_000_000 };
+
+/** Every operation the registered AWS queries declare must have a generator. */
+function checkGenerators(outcome: RunOutcome): void {
+  const missing = new Set<string>();
+  for (const c of outcome.controls) {
+    const q = getQuery(c.query);
+    for (const decl of q?.calls ?? []) {
+      const op = decl.split(/\s/)[0]!;
+      if (!GENERATORS[op]) missing.add(op);
+    }
+  }
+  for (const r of outcome.results)
+    for (const e of r.errors) {
+      const m = /no synthetic generator for (\S+):/.exec(e.message);
+      if (m) missing.add(m[1]!);
+    }
+  if (missing.size > 0)
+    throw new Error(
+      `bench: no synthetic generator for ${[...missing].sort().join(", ")} — add them to GENERATORS in src/bench/world.ts`,
+    );
+}
+
+/** Runs every AWS control against the generators; the recorder's calls are the scenario's recording. */
+async function build(w: World): Promise<{ calls: RecordedCall[]; outcome: RunOutcome }> {
+  const outcome = await executeRun({
+    filter: ALL_AWS,
+    recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls: [] },
+    aws: { org: w.org, replaySource: new SyntheticAnswers(w), ...UNBOUNDED },
+  });
+  checkGenerators(outcome);
+  return { calls: outcome.calls, outcome };
+}
+
+/** A small seeded PRNG (mulberry32), so a scenario throttles the same way every time. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function replay(
+  w: World,
+  calls: RecordedCall[],
+  o: { latency: number; throttle: number; seed: number; unbounded?: boolean },
+) {
+  const rand = prng(o.seed);
+  let injected = 0;
+  const t0 = performance.now();
+  const outcome = await executeRun({
+    filter: ALL_AWS,
+    recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls },
+    aws: {
+      org: w.org,
+      ...(o.unbounded ? UNBOUNDED : {}),
+      beforeReplayAttempt: async () => {
+        if (o.latency > 0) await sleep(o.latency);
+        if (o.throttle > 0 && rand() < o.throttle) {
+          injected++;
+          throw new ServiceException({
+            name: "ThrottlingException",
+            $fault: "client",
+            $metadata: { httpStatusCode: 400 },
+            message: "Rate exceeded",
+          });
+        }
+      },
+    },
+  });
+  return { outcome, seconds: (performance.now() - t0) / 1000, injected };
+}
+
+const keyOf = (c: RecordedCall) =>
+  [c.service, c.operation, c.account, c.region, canonicalJson(c.input ?? {})].join("|");
+
+export interface ScenarioResult {
+  scenario: string;
+  accounts: number;
+  regions: number;
+  users: number;
+  controls: number;
+  apiCalls: number;
+  distinctNeeded: number;
+  retries: number;
+  throttles: number;
+  injectedThrottles: number;
+  lostCalls: number;
+  controlsInError: number;
+  controlsInErrorThrottling: number;
+  verdictsMatchUnthrottled: boolean;
+  seconds: number;
+  peakRssMb: number;
+  chainCalls?: number;
+  ratio?: number;
+}
+
+/** Child: build the recording of a scenario into a file. */
+async function childBuild(name: string, file: string): Promise<void> {
+  const s = scenarioNamed(name);
+  const { calls, outcome } = await build(worldOf(s));
+  const verdicts = Object.fromEntries(outcome.results.map((r) => [r.id, r.status]));
+  writeFileSync(file, JSON.stringify({ calls, verdicts }));
+}
+
+/** Child: the measured replay. */
+async function childRun(name: string, file: string, a: Args): Promise<void> {
+  const s = scenarioNamed(name);
+  const w = worldOf(s);
+  const { calls, verdicts } = JSON.parse(readFileSync(file, "utf8")) as {
+    calls: RecordedCall[];
+    verdicts: Record<string, string>;
+  };
+  const { outcome, seconds, injected } = await replay(w, calls, a);
+  const stats = outcome.document.run.stats;
+  // Lost: a recorded call the throttled run did not complete with the recorded outcome.
+  const made = new Map<string, string>();
+  for (const c of outcome.calls) made.set(keyOf(c), c.error?.name ?? "ok");
+  let lost = 0;
+  for (const c of calls) if (made.get(keyOf(c)) !== (c.error?.name ?? "ok")) lost++;
+  const inError = outcome.results.filter((r) => r.status === "error");
+  const result: ScenarioResult = {
+    scenario: s.name,
+    accounts: s.accounts,
+    regions: w.regions.length,
+    users: s.users,
+    controls: outcome.results.length,
+    apiCalls: stats.apiCalls,
+    distinctNeeded: new Set(calls.map(keyOf)).size,
+    retries: stats.retries,
+    throttles: stats.throttles,
+    injectedThrottles: injected,
+    lostCalls: lost,
+    controlsInError: inError.length,
+    controlsInErrorThrottling: inError.filter((r) =>
+      r.errors.some((e) => /thrott|rate exceeded/i.test(e.message)),
+    ).length,
+    verdictsMatchUnthrottled: outcome.results.every((r) => verdicts[r.id] === r.status),
+    seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Child: the one-account calibration (unbounded concurrency, no throttling) → calls on the chain. */
+async function childCalibrate(name: string, a: Args): Promise<void> {
+  const s = scenarioNamed(name);
+  const one = worldOf(s, 1);
+  const { calls } = await build(one);
+  // Warm up (module loading, first clients), then subtract the CPU time of a run with no latency at all.
+  const bare = { throttle: 0, seed: a.seed, unbounded: true };
+  await replay(one, calls, { ...bare, latency: 0 });
+  const cpu = await replay(one, calls, { ...bare, latency: 0 });
+  // A latency far above the run's own CPU time, so waiting on the chain does not hide under computation.
+  const slow = Math.max(10 * a.latency, 250);
+  const timed = await replay(one, calls, { ...bare, latency: slow });
+  const seconds = Math.max(0, timed.seconds - cpu.seconds);
+  // A bigger organization has more ListAccounts pages (20 accounts a page), each one more call in sequence.
+  const extraPages = s.org ? Math.ceil(s.accounts / 20) - 1 : 0;
+  const chain = Math.max(1, Math.round((seconds * 1000) / slow)) + extraPages;
+  process.stdout.write(`${JSON.stringify({ chainCalls: chain })}\n`);
+}
+
+function spawnChild(args: string[]): string {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [self, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  });
+  if (r.status !== 0) throw new Error(`bench child ${args.join(" ")} failed:\n${r.stderr}`);
+  return r.stdout.trim().split("\n").pop() ?? "";
+}
+
+function verdict(s: Scenario, r: ScenarioResult, flat: boolean): string {
+  const notes: string[] = [];
+  if (s.maxSeconds !== undefined)
+    notes.push(r.seconds < s.maxSeconds ? `< ${s.maxSeconds} s met` : `< ${s.maxSeconds} s NOT met`);
+  if (s.maxRssMb !== undefined)
+    notes.push(r.peakRssMb < s.maxRssMb ? `< ${s.maxRssMb} MB met` : `< ${s.maxRssMb} MB NOT met`);
+  if (r.lostCalls > 0) notes.push(`${r.lostCalls} calls lost`);
+  if (r.controlsInErrorThrottling > 0)
+    notes.push(`${r.controlsInErrorThrottling} controls in error from throttling`);
+  if (!r.verdictsMatchUnthrottled) notes.push("verdicts differ from the unthrottled run");
+  if (s.name.startsWith("iam-")) notes.push(flat ? "calls flat in users" : "calls GROW with users");
+  return notes.join("; ") || "ok";
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  if (a.child === "build") return childBuild(a.scenarios[0]!, a.file!);
+  if (a.child === "run") return childRun(a.scenarios[0]!, a.file!, a);
+  if (a.child === "calibrate") return childCalibrate(a.scenarios[0]!, a);
+
+  const dir = mkdtempSync(join(tmpdir(), "itgc-bench-"));
+  const rows: { s: Scenario; r: ScenarioResult }[] = [];
+  const common = ["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)];
+  try {
+    for (const name of a.scenarios) {
+      const s = scenarioNamed(name);
+      const file = join(dir, `${name}.json`);
+      process.stderr.write(`bench: ${name}: building the recording…\n`);
+      spawnChild(["--child", "build", "--scenario", name, "--file", file]);
+      process.stderr.write(
+        `bench: ${name}: replaying (latency ${a.latency} ms, throttle ${a.throttle * 100} %)…\n`,
+      );
+      const r = JSON.parse(
+        spawnChild(["--child", "run", "--scenario", name, "--file", file, ...common]),
+      ) as ScenarioResult;
+      const { chainCalls } = JSON.parse(
+        spawnChild(["--child", "calibrate", "--scenario", name, ...common]),
+      ) as {
+        chainCalls: number;
+      };
+      r.chainCalls = chainCalls;
+      r.ratio = r.seconds / ((chainCalls * a.latency) / 1000);
+      rows.push({ s, r });
+      process.stderr.write(`bench: ${name}: ${r.apiCalls} calls in ${r.seconds.toFixed(2)} s\n`);
+      rmSync(file, { force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const iam = rows.filter((x) => x.s.name.startsWith("iam-")).map((x) => x.r.apiCalls);
+  const flat = iam.every((n) => n === iam[0]);
+  const header = [
+    "scenario",
+    "accounts × regions",
+    "controls",
+    "API calls made",
+    "distinct calls needed",
+    "retries",
+    "throttles",
+    "calls lost",
+    "controls in error (throttling)",
+    "wall time",
+    "peak RSS",
+    "chain calls",
+    "wall / critical path",
+    "targets",
+  ];
+  const lines = rows.map(({ s, r }) => [
+    r.scenario,
+    `${r.accounts} × ${r.regions}${s.name.startsWith("iam-") ? ` (${r.users} users)` : ""}`,
+    String(r.controls),
+    String(r.apiCalls),
+    String(r.distinctNeeded),
+    String(r.retries),
+    `${r.throttles} (${r.injectedThrottles} injected)`,
+    String(r.lostCalls),
+    `${r.controlsInError} (${r.controlsInErrorThrottling})`,
+    `${r.seconds.toFixed(2)} s`,
+    `${r.peakRssMb.toFixed(0)} MB`,
+    String(r.chainCalls),
+    `${r.ratio!.toFixed(1)}×`,
+    verdict(s, r, flat),
+  ]);
+  const out = [`| ${header.join(" | ")} |`, `|${header.map(() => " --- ").join("|")}|`];
+  for (const l of lines) out.push(`| ${l.join(" | ")} |`);
+  process.stdout.write(
+    `\nlatency ${a.latency} ms per attempt, ${a.throttle * 100} % of attempts throttled, seed ${a.seed}\n\n`,
+  );
+  process.stdout.write(`${out.join("\n")}\n`);
+  if (a.markdown) process.stdout.write(`\n${JSON.stringify(rows.map((x) => x.r))}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

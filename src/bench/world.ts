@@ -1,0 +1,773 @@
+/**
+ * A synthetic AWS organization for the benchmark, and the answers its APIs give: a table of generators per
+ * `Service:Operation`, each deriving the answer from (account, region, input) in the shapes the real APIs
+ * return (SDK v3 member names, ISO times, base64 blobs — the same conventions as fixtures/lib/aws.ts, which
+ * src/ cannot import). Every operation any registered AWS query calls needs a generator here; a missing one
+ * is an error naming the operation, so the benchmark never silently drops a control.
+ */
+import { createHash } from "node:crypto";
+import type { RecordedCall, RecordedError } from "../recording/format.js";
+import type { CallKey } from "../recording/store.js";
+
+export const DEFAULT_REGIONS = [
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-north-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+];
+
+export interface World {
+  /** The caller's account: the management account in an organization. */
+  caller: string;
+  /** Accounts in scope (the caller's first). */
+  accounts: string[];
+  org: boolean;
+  regions: string[];
+  homeRegion: string;
+  /** IAM users per account. */
+  users: number;
+  recordedAt: string;
+}
+
+export function makeWorld(o: { accounts: number; users: number; org: boolean; regions?: number }): World {
+  const ids = Array.from({ length: o.accounts }, (_, i) =>
+    String(100000000000 + i * 7919 + 11).padStart(12, "0"),
+  );
+  return {
+    caller: ids[0]!,
+    accounts: ids,
+    org: o.org,
+    regions: DEFAULT_REGIONS.slice(0, o.regions ?? DEFAULT_REGIONS.length),
+    homeRegion: "us-east-1",
+    users: o.users,
+    recordedAt: "2026-11-20T09:00:00.000Z",
+  };
+}
+
+type Answer = { output: Record<string, unknown> } | { error: RecordedError };
+interface Ask {
+  w: World;
+  account: string;
+  region: string;
+  input: Record<string, unknown>;
+}
+type Generator = (a: Ask) => Answer;
+
+const ok = (output: Record<string, unknown>): Answer => ({ output });
+const fail = (name: string, message: string, httpStatusCode = 400): Answer => ({
+  error: { name, message, fault: "client", httpStatusCode },
+});
+
+function hex(s: string, n = 8): string {
+  return createHash("sha256").update(s).digest("hex").slice(0, n);
+}
+
+function daysBefore(w: World, days: number): string {
+  return new Date(Date.parse(w.recordedAt) - days * 86_400_000).toISOString();
+}
+
+/** Page `items` by an opaque marker, as the AWS list APIs do. */
+function paged<T>(items: T[], marker: unknown, size: number): { page: T[]; next?: string } {
+  const start = typeof marker === "string" ? Number(marker.replace(/^p/, "")) : 0;
+  const page = items.slice(start, start + size);
+  return start + size < items.length ? { page, next: `p${start + size}` } : { page };
+}
+
+const TRAIL = (w: World, a: string) => `arn:aws:cloudtrail:${w.homeRegion}:${a}:trail/audit-trail`;
+const TRAIL_KEY = (w: World, a: string) =>
+  `arn:aws:kms:${w.homeRegion}:${a}:key/${hex(`key${a}`, 8)}-1111-2222-3333-${hex(a, 12)}`;
+const TRAIL_LOG_GROUP = (w: World, a: string) => `arn:aws:logs:${w.homeRegion}:${a}:log-group:audit-trail`;
+const TRAIL_BUCKET = (a: string) => `audit-trail-logs-${a}`;
+const userName = (i: number) => `user${String(i).padStart(5, "0")}`;
+
+const CREDENTIAL_REPORT_HEADER =
+  "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
+
+function reportTime(w: World, days: number): string {
+  return daysBefore(w, days).replace(/\.\d{3}Z$/, "+00:00");
+}
+
+function credentialReport(w: World, a: string): string {
+  const lines = [CREDENTIAL_REPORT_HEADER];
+  const t = (d: number) => reportTime(w, d);
+  lines.push(
+    `<root_account>,arn:aws:iam::${a}:root,${t(900)},not_supported,${t(200)},not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`,
+  );
+  for (let i = 0; i < w.users; i++) {
+    const console = i % 3 !== 0;
+    const mfa = i % 17 !== 0;
+    const key = i % 4 === 0;
+    const keyAge = (i * 13) % 200;
+    lines.push(
+      [
+        userName(i),
+        `arn:aws:iam::${a}:user/${userName(i)}`,
+        t(400 + (i % 300)),
+        console,
+        console ? t(i % 40) : "N/A",
+        console ? t(30 + (i % 60)) : "N/A",
+        "N/A",
+        console && mfa,
+        key,
+        key ? t(keyAge) : "N/A",
+        key ? t(i % 20) : "N/A",
+        key ? "us-east-1" : "N/A",
+        key ? "s3" : "N/A",
+        "false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
+      ].join(","),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const doc = (o: unknown) => encodeURIComponent(JSON.stringify(o));
+const ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess";
+const READONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+
+function authorizationItems(w: World, a: string): { kind: string; item: Record<string, unknown> }[] {
+  const items: { kind: string; item: Record<string, unknown> }[] = [];
+  for (let i = 0; i < w.users; i++) {
+    items.push({
+      kind: "UserDetailList",
+      item: {
+        Path: "/",
+        UserName: userName(i),
+        UserId: `AIDA${hex(`${a}u${i}`, 16).toUpperCase()}`,
+        Arn: `arn:aws:iam::${a}:user/${userName(i)}`,
+        CreateDate: daysBefore(w, 400 + (i % 300)),
+        UserPolicyList: [],
+        GroupList: [i % 50 === 0 ? "Admins" : "Developers"],
+        AttachedManagedPolicies: [],
+        Tags: [],
+      },
+    });
+  }
+  const trust = doc({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${w.caller}:root` }, Action: "sts:AssumeRole" },
+    ],
+  });
+  for (const [name, policy] of [
+    ["ITGCAuditReadOnly", READONLY_POLICY],
+    ["OrganizationAccountAccessRole", ADMIN_POLICY],
+    ["deploy-pipeline", ADMIN_POLICY],
+  ] as const) {
+    items.push({
+      kind: "RoleDetailList",
+      item: {
+        Path: "/",
+        RoleName: name,
+        RoleId: `AROA${hex(`${a}${name}`, 16).toUpperCase()}`,
+        Arn: `arn:aws:iam::${a}:role/${name}`,
+        CreateDate: daysBefore(w, 500),
+        AssumeRolePolicyDocument: trust,
+        InstanceProfileList: [],
+        RolePolicyList: [],
+        AttachedManagedPolicies: [{ PolicyName: policy.split("/").pop(), PolicyArn: policy }],
+        Tags: [],
+        RoleLastUsed: { LastUsedDate: daysBefore(w, 2), Region: "us-east-1" },
+      },
+    });
+  }
+  for (const [name, policy] of [
+    ["Admins", ADMIN_POLICY],
+    ["Developers", READONLY_POLICY],
+  ] as const) {
+    items.push({
+      kind: "GroupDetailList",
+      item: {
+        Path: "/",
+        GroupName: name,
+        GroupId: `AGPA${hex(`${a}${name}`, 16).toUpperCase()}`,
+        Arn: `arn:aws:iam::${a}:group/${name}`,
+        CreateDate: daysBefore(w, 600),
+        GroupPolicyList: [],
+        AttachedManagedPolicies: [{ PolicyName: policy.split("/").pop(), PolicyArn: policy }],
+      },
+    });
+  }
+  for (const [arn, action] of [
+    [ADMIN_POLICY, "*"],
+    [READONLY_POLICY, ["s3:Get*", "s3:List*", "ec2:Describe*", "iam:Get*", "iam:List*"]],
+  ] as const) {
+    items.push({
+      kind: "Policies",
+      item: {
+        PolicyName: arn.split("/").pop(),
+        PolicyId: `ANPA${hex(arn, 16).toUpperCase()}`,
+        Arn: arn,
+        Path: "/",
+        DefaultVersionId: "v1",
+        AttachmentCount: 3,
+        PermissionsBoundaryUsageCount: 0,
+        IsAttachable: true,
+        CreateDate: "2015-02-06T18:39:46Z",
+        UpdateDate: "2015-02-06T18:39:46Z",
+        PolicyVersionList: [
+          {
+            Document: doc({
+              Version: "2012-10-17",
+              Statement: [{ Effect: "Allow", Action: action, Resource: "*" }],
+            }),
+            VersionId: "v1",
+            IsDefaultVersion: true,
+            CreateDate: "2015-02-06T18:39:46Z",
+          },
+        ],
+      },
+    });
+  }
+  return items;
+}
+
+const authCache = new Map<string, ReturnType<typeof authorizationItems>>();
+
+const SCP_GUARDRAILS = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "ProtectAuditTrail",
+      Effect: "Deny",
+      Action: [
+        "cloudtrail:StopLogging",
+        "cloudtrail:DeleteTrail",
+        "cloudtrail:UpdateTrail",
+        "cloudtrail:PutEventSelectors",
+        "config:StopConfigurationRecorder",
+        "config:DeleteConfigurationRecorder",
+        "config:DeleteDeliveryChannel",
+        "organizations:LeaveOrganization",
+      ],
+      Resource: "*",
+    },
+  ],
+});
+
+const CIS_PATTERN =
+  "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
+
+/** The table: one generator per Service:Operation. */
+export const GENERATORS: Record<string, Generator> = {
+  "STS:GetCallerIdentity": ({ w }) =>
+    ok({
+      UserId: "AROAEXAMPLEAUDITCENTRAL:itgc-validate",
+      Account: w.caller,
+      Arn: `arn:aws:sts::${w.caller}:assumed-role/ITGCAuditCentral/itgc-validate`,
+    }),
+  "STS:AssumeRole": ({ w, input }) => {
+    const roleArn = String(input.RoleArn);
+    const name = roleArn.split("/").pop();
+    return ok({
+      Credentials: {
+        AccessKeyId: "ASIAEXAMPLEEXAMPLE00",
+        SecretAccessKey: "synthetic",
+        SessionToken: "synthetic",
+        Expiration: new Date(Date.parse(w.recordedAt) + 3_600_000).toISOString(),
+      },
+      AssumedRoleUser: {
+        AssumedRoleId: `AROA${hex(roleArn, 16).toUpperCase()}:${input.RoleSessionName}`,
+        Arn: roleArn
+          .replace(":iam::", ":sts::")
+          .replace(":role/", ":assumed-role/")
+          .replace(`/${name}`, `/${name}/${input.RoleSessionName}`),
+      },
+    });
+  },
+  "Organizations:ListAccounts": ({ w, input }) => {
+    if (!w.org)
+      return fail("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.");
+    const { page, next } = paged(w.accounts, input.NextToken, 20);
+    return ok({
+      Accounts: page.map((id, i) => ({
+        Id: id,
+        Arn: `arn:aws:organizations::${w.caller}:account/o-bench12345/${id}`,
+        Email: `aws+${id}@example.com`,
+        Name: id === w.caller ? "management" : `workload-${i}`,
+        Status: "ACTIVE",
+        State: "ACTIVE",
+        JoinedMethod: id === w.caller ? "INVITED" : "CREATED",
+        JoinedTimestamp: daysBefore(w, 700),
+      })),
+      ...(next ? { NextToken: next } : {}),
+    });
+  },
+  "Organizations:DescribeOrganization": ({ w }) =>
+    w.org
+      ? ok({
+          Organization: {
+            Id: "o-bench12345",
+            Arn: `arn:aws:organizations::${w.caller}:organization/o-bench12345`,
+            FeatureSet: "ALL",
+            MasterAccountArn: `arn:aws:organizations::${w.caller}:account/o-bench12345/${w.caller}`,
+            MasterAccountId: w.caller,
+            MasterAccountEmail: `aws+${w.caller}@example.com`,
+          },
+        })
+      : fail("AWSOrganizationsNotInUseException", "Your account is not a member of an organization."),
+  "Organizations:ListRoots": ({ w }) =>
+    ok({
+      Roots: [
+        {
+          Id: "r-bnch",
+          Arn: `arn:aws:organizations::${w.caller}:root/o-bench12345/r-bnch`,
+          Name: "Root",
+          PolicyTypes: [{ Type: "SERVICE_CONTROL_POLICY", Status: "ENABLED" }],
+        },
+      ],
+    }),
+  "Organizations:ListPolicies": ({ w }) =>
+    ok({
+      Policies: [
+        {
+          Id: "p-FullAWSAccess",
+          Arn: "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+          Name: "FullAWSAccess",
+          Description: "Allows access to every operation",
+          Type: "SERVICE_CONTROL_POLICY",
+          AwsManaged: true,
+        },
+        {
+          Id: "p-guardrl1",
+          Arn: `arn:aws:organizations::${w.caller}:policy/o-bench12345/service_control_policy/p-guardrl1`,
+          Name: "audit-guardrails",
+          Description: "Protects the audit trail and AWS Config",
+          Type: "SERVICE_CONTROL_POLICY",
+          AwsManaged: false,
+        },
+      ],
+    }),
+  "Organizations:DescribePolicy": ({ input }) =>
+    ok({
+      Policy: {
+        PolicySummary: { Id: input.PolicyId, Type: "SERVICE_CONTROL_POLICY" },
+        Content:
+          input.PolicyId === "p-FullAWSAccess"
+            ? JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+              })
+            : SCP_GUARDRAILS,
+      },
+    }),
+  "Organizations:ListTargetsForPolicy": ({ w }) =>
+    ok({
+      Targets: [
+        {
+          TargetId: "r-bnch",
+          Arn: `arn:aws:organizations::${w.caller}:root/o-bench12345/r-bnch`,
+          Name: "Root",
+          Type: "ROOT",
+        },
+      ],
+    }),
+  "EC2:DescribeRegions": ({ w }) =>
+    ok({
+      Regions: w.regions.map((r) => ({
+        Endpoint: `ec2.${r}.amazonaws.com`,
+        RegionName: r,
+        OptInStatus: "opt-in-not-required",
+      })),
+    }),
+  "EC2:DescribeVpcs": ({ account, region }) =>
+    ok({
+      Vpcs: [
+        {
+          VpcId: `vpc-${hex(account + region, 17)}`,
+          OwnerId: account,
+          CidrBlock: "172.31.0.0/16",
+          IsDefault: true,
+          State: "available",
+          InstanceTenancy: "default",
+        },
+      ],
+    }),
+  "EC2:DescribeFlowLogs": ({ w, account, region }) =>
+    ok({
+      FlowLogs: [
+        {
+          FlowLogId: `fl-${hex(account + region, 17)}`,
+          ResourceId: `vpc-${hex(account + region, 17)}`,
+          TrafficType: "ALL",
+          FlowLogStatus: "ACTIVE",
+          DeliverLogsStatus: "SUCCESS",
+          LogDestinationType: "s3",
+          LogDestination: `arn:aws:s3:::flow-logs-${account}`,
+          CreationTime: daysBefore(w, 300),
+          MaxAggregationInterval: 600,
+        },
+      ],
+    }),
+  "IAM:GenerateCredentialReport": () =>
+    ok({ State: "COMPLETE", Description: "No report exists. Starting a new report generation task" }),
+  "IAM:GetCredentialReport": ({ w, account }) =>
+    ok({
+      Content: Buffer.from(credentialReport(w, account)).toString("base64"),
+      ReportFormat: "text/csv",
+      GeneratedTime: daysBefore(w, 0),
+    }),
+  "IAM:GetAccountPasswordPolicy": () =>
+    ok({
+      PasswordPolicy: {
+        MinimumPasswordLength: 14,
+        RequireSymbols: true,
+        RequireNumbers: true,
+        RequireUppercaseCharacters: true,
+        RequireLowercaseCharacters: true,
+        AllowUsersToChangePassword: true,
+        ExpirePasswords: true,
+        MaxPasswordAge: 90,
+        PasswordReusePrevention: 24,
+        HardExpiry: false,
+      },
+    }),
+  "IAM:GetAccountSummary": ({ w }) =>
+    ok({
+      SummaryMap: {
+        AccountMFAEnabled: 1,
+        AccountAccessKeysPresent: 0,
+        AccountSigningCertificatesPresent: 0,
+        Users: w.users,
+        Groups: 2,
+        Roles: 3,
+        Policies: 0,
+        MFADevices: w.users,
+        MFADevicesInUse: w.users,
+      },
+    }),
+  "IAM:ListVirtualMFADevices": ({ w, account, input }) => {
+    const devices = [
+      {
+        SerialNumber: `arn:aws:iam::${account}:mfa/root-account-mfa-device`,
+        User: {
+          Arn: `arn:aws:iam::${account}:root`,
+          UserId: account,
+          UserName: "",
+          CreateDate: daysBefore(w, 900),
+        },
+        EnableDate: daysBefore(w, 800),
+      },
+    ];
+    const { page, next } = paged(devices, input.Marker, 100);
+    return ok({ VirtualMFADevices: page, IsTruncated: Boolean(next), ...(next ? { Marker: next } : {}) });
+  },
+  "IAM:GetAccountAuthorizationDetails": ({ w, account, input }) => {
+    let items = authCache.get(account);
+    if (!items) {
+      items = authorizationItems(w, account);
+      authCache.set(account, items);
+    }
+    // AWS's default page size (MaxItems) is 100.
+    const { page, next } = paged(items, input.Marker, 100);
+    const out: Record<string, unknown[]> = {
+      UserDetailList: [],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [],
+    };
+    for (const x of page) out[x.kind]!.push(x.item);
+    return ok({ ...out, IsTruncated: Boolean(next), ...(next ? { Marker: next } : {}) });
+  },
+  "AccessAnalyzer:ListAnalyzers": ({ w, account, region }) =>
+    ok({
+      analyzers: [
+        {
+          arn: `arn:aws:access-analyzer:${region}:${account}:analyzer/account-analyzer`,
+          name: "account-analyzer",
+          type: "ACCOUNT",
+          status: "ACTIVE",
+          createdAt: daysBefore(w, 300),
+        },
+      ],
+    }),
+  "CloudTrail:DescribeTrails": ({ w, account }) =>
+    ok({
+      trailList: [
+        {
+          Name: "audit-trail",
+          TrailARN: TRAIL(w, account),
+          HomeRegion: w.homeRegion,
+          S3BucketName: TRAIL_BUCKET(account),
+          IncludeGlobalServiceEvents: true,
+          IsMultiRegionTrail: true,
+          IsOrganizationTrail: false,
+          LogFileValidationEnabled: true,
+          KmsKeyId: TRAIL_KEY(w, account),
+          CloudWatchLogsLogGroupArn: `${TRAIL_LOG_GROUP(w, account)}:*`,
+          CloudWatchLogsRoleArn: `arn:aws:iam::${account}:role/cloudtrail-to-cloudwatch`,
+          HasCustomEventSelectors: true,
+          HasInsightSelectors: false,
+        },
+      ],
+    }),
+  "CloudTrail:GetTrailStatus": ({ w }) =>
+    ok({
+      IsLogging: true,
+      LatestDeliveryTime: daysBefore(w, 0),
+      StartLoggingTime: daysBefore(w, 500),
+      LatestCloudWatchLogsDeliveryTime: daysBefore(w, 0),
+      LatestDigestDeliveryTime: daysBefore(w, 0),
+    }),
+  "CloudTrail:GetEventSelectors": ({ w, account }) =>
+    ok({
+      TrailARN: TRAIL(w, account),
+      EventSelectors: [
+        {
+          ReadWriteType: "All",
+          IncludeManagementEvents: true,
+          DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }],
+          ExcludeManagementEventSources: [],
+        },
+      ],
+    }),
+  "CloudWatch:DescribeAlarms": ({ w, account, region }) =>
+    ok({
+      MetricAlarms:
+        region === w.homeRegion
+          ? [
+              {
+                AlarmName: "cloudtrail-changes",
+                AlarmArn: `arn:aws:cloudwatch:${region}:${account}:alarm:cloudtrail-changes`,
+                ActionsEnabled: true,
+                AlarmActions: [`arn:aws:sns:${region}:${account}:security-alerts`],
+                MetricName: "CloudTrailChangeCount",
+                Namespace: "CISBenchmark",
+                Statistic: "Sum",
+                Period: 300,
+                EvaluationPeriods: 1,
+                Threshold: 1,
+                ComparisonOperator: "GreaterThanOrEqualToThreshold",
+                StateValue: "OK",
+                Dimensions: [],
+              },
+            ]
+          : [],
+    }),
+  "CloudWatchLogs:DescribeLogGroups": ({ w, account, region }) =>
+    ok({
+      logGroups:
+        region === w.homeRegion
+          ? [
+              {
+                logGroupName: "audit-trail",
+                arn: `${TRAIL_LOG_GROUP(w, account)}:*`,
+                logGroupArn: TRAIL_LOG_GROUP(w, account),
+                creationTime: Date.parse(daysBefore(w, 500)),
+                retentionInDays: 400,
+                storedBytes: 123456789,
+                kmsKeyId: TRAIL_KEY(w, account),
+              },
+            ]
+          : [],
+    }),
+  "CloudWatchLogs:DescribeMetricFilters": ({ w, region }) =>
+    ok({
+      metricFilters:
+        region === w.homeRegion
+          ? [
+              {
+                filterName: "cloudtrail-changes",
+                logGroupName: "audit-trail",
+                filterPattern: CIS_PATTERN,
+                metricTransformations: [
+                  { metricName: "CloudTrailChangeCount", metricNamespace: "CISBenchmark", metricValue: "1" },
+                ],
+                creationTime: Date.parse(daysBefore(w, 400)),
+              },
+            ]
+          : [],
+    }),
+  "CodePipeline:ListPipelines": ({ w, region }) =>
+    ok({
+      pipelines:
+        region === w.homeRegion
+          ? [
+              {
+                name: "app-deploy",
+                version: 3,
+                pipelineType: "V2",
+                created: daysBefore(w, 200),
+                updated: daysBefore(w, 5),
+              },
+            ]
+          : [],
+    }),
+  "CodePipeline:GetPipeline": ({ w, account, region, input }) =>
+    ok({
+      pipeline: {
+        name: input.name,
+        roleArn: `arn:aws:iam::${account}:role/deploy-pipeline`,
+        artifactStore: { type: "S3", location: `pipeline-artifacts-${account}` },
+        version: 3,
+        pipelineType: "V2",
+        stages: [
+          {
+            name: "Source",
+            actions: [
+              {
+                name: "Source",
+                actionTypeId: {
+                  category: "Source",
+                  owner: "AWS",
+                  provider: "CodeStarSourceConnection",
+                  version: "1",
+                },
+                runOrder: 1,
+                configuration: { BranchName: "main", FullRepositoryId: "example/app" },
+              },
+            ],
+          },
+          {
+            name: "Approve",
+            actions: [
+              {
+                name: "ChangeApproval",
+                actionTypeId: { category: "Approval", owner: "AWS", provider: "Manual", version: "1" },
+                runOrder: 1,
+              },
+            ],
+          },
+          {
+            name: "Deploy",
+            actions: [
+              {
+                name: "Deploy",
+                actionTypeId: { category: "Deploy", owner: "AWS", provider: "CloudFormation", version: "1" },
+                runOrder: 1,
+              },
+            ],
+          },
+        ],
+      },
+      metadata: {
+        pipelineArn: `arn:aws:codepipeline:${region}:${account}:${input.name}`,
+        created: daysBefore(w, 200),
+        updated: daysBefore(w, 5),
+      },
+    }),
+  "KMS:DescribeKey": ({ w, account, input }) =>
+    ok({
+      KeyMetadata: {
+        AWSAccountId: account,
+        KeyId: String(input.KeyId).split("/").pop(),
+        Arn: input.KeyId,
+        CreationDate: daysBefore(w, 600),
+        Enabled: true,
+        KeyUsage: "ENCRYPT_DECRYPT",
+        KeyState: "Enabled",
+        Origin: "AWS_KMS",
+        KeyManager: "CUSTOMER",
+        KeySpec: "SYMMETRIC_DEFAULT",
+        CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
+        EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+        MultiRegion: false,
+      },
+    }),
+  "KMS:GetKeyRotationStatus": ({ input }) =>
+    ok({ KeyRotationEnabled: true, KeyId: input.KeyId, RotationPeriodInDays: 365 }),
+  "S3:GetBucketLocation": () => ok({}),
+  "S3:GetPublicAccessBlock": () =>
+    ok({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  "S3:GetBucketLogging": ({ account }) =>
+    ok({ LoggingEnabled: { TargetBucket: `s3-access-logs-${account}`, TargetPrefix: "audit-trail-logs/" } }),
+  "S3Control:GetPublicAccessBlock": () =>
+    ok({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  "ConfigService:DescribeConfigurationRecorders": ({ account }) =>
+    ok({
+      ConfigurationRecorders: [
+        {
+          name: "default",
+          roleARN: `arn:aws:iam::${account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`,
+          recordingGroup: {
+            allSupported: true,
+            includeGlobalResourceTypes: true,
+            resourceTypes: [],
+            exclusionByResourceTypes: { resourceTypes: [] },
+            recordingStrategy: { useOnly: "ALL_SUPPORTED_RESOURCE_TYPES" },
+          },
+          recordingMode: { recordingFrequency: "CONTINUOUS" },
+        },
+      ],
+    }),
+  "ConfigService:DescribeConfigurationRecorderStatus": ({ w }) =>
+    ok({
+      ConfigurationRecordersStatus: [
+        {
+          name: "default",
+          lastStartTime: daysBefore(w, 400),
+          recording: true,
+          lastStatus: "SUCCESS",
+          lastStatusChangeTime: daysBefore(w, 0),
+        },
+      ],
+    }),
+  "ConfigService:DescribeDeliveryChannels": ({ account }) =>
+    ok({ DeliveryChannels: [{ name: "default", s3BucketName: `config-bucket-${account}` }] }),
+};
+
+export class MissingGeneratorError extends Error {
+  constructor(op: string) {
+    super(
+      `bench: no synthetic generator for ${op}: add one to GENERATORS in src/bench/world.ts (the benchmark must answer every call the registered queries make)`,
+    );
+    this.name = "MissingGeneratorError";
+  }
+}
+
+/** Answers calls from the generators (a ReplaySource for AwsRuntime's `replaySource`). */
+export class SyntheticAnswers {
+  constructor(private readonly w: World) {}
+
+  take(key: CallKey): RecordedCall {
+    const op = `${key.service}:${key.operation}`;
+    const gen = GENERATORS[op];
+    if (!gen) throw new MissingGeneratorError(op);
+    const account = key.account ?? this.w.caller;
+    const answer = gen({
+      w: this.w,
+      account,
+      region: key.region,
+      input: (key.input ?? {}) as Record<string, unknown>,
+    });
+    return {
+      seq: 0,
+      provider: "aws",
+      service: key.service,
+      operation: key.operation,
+      account,
+      region: key.region,
+      input: key.input,
+      ...answer,
+      requestId: `bench-${hex(`${op}${account}${key.region}${JSON.stringify(key.input)}`, 12)}`,
+      startedAt: this.w.recordedAt,
+      endedAt: this.w.recordedAt,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+/** `itgc-validate report BUNDLE --format …` — re-export a bundle's results with the same writers the bundle used. */
+import { writeFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { InputError } from "../../core/errors.js";
+import { readBundle, UnusableBundle } from "../../evidence/files.js";
+import { readModel } from "../../evidence/read-model.js";
+import { exceptionsCsv, summaryCsv } from "../../report/csv.js";
+import { renderHtml } from "../../report/html.js";
+import { renderJunit } from "../../report/junit.js";
+import { renderOscal } from "../../report/oscal.js";
+
+const FORMATS = ["html", "csv", "exceptions-csv", "junit", "oscal", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+export function reportCommand(): Command {
+  return new Command("report")
+    .description("Re-export the results of an evidence bundle (directory or .tar.gz) in another format.")
+    .argument("<bundle>", "bundle directory or .tar.gz")
+    .addOption(new Option("--format <format>", "output format").choices(FORMATS).makeOptionMandatory())
+    .option("--output <file>", "write to this file instead of stdout")
+    .action((bundle: string, flags: { format: Format; output?: string }) => {
+      let text: string;
+      try {
+        const files = readBundle(bundle);
+        const model = readModel(
+          files,
+          flags.format === "oscal" ? "oscal" : flags.format === "html" ? "html" : undefined,
+        );
+        switch (flags.format) {
+          case "html":
+            text = renderHtml(model);
+            break;
+          case "csv":
+            text = summaryCsv(model.results);
+            break;
+          case "exceptions-csv":
+            text = exceptionsCsv(model.results);
+            break;
+          case "junit":
+            text = renderJunit(model);
+            break;
+          case "oscal":
+            text = renderOscal(model);
+            break;
+          case "json":
+            text = `${JSON.stringify(model.document, null, 2)}\n`;
+            break;
+        }
+      } catch (e) {
+        if (e instanceof UnusableBundle) throw new InputError(e.message);
+        throw e;
+      }
+      if (flags.output) writeFileSync(flags.output, text);
+      else process.stdout.write(text);
+    });
+}

@@ -1,0 +1,123 @@
+/**
+ * What the reporters (HTML, CSV, JUnit, OSCAL, JSON) render: the same model whether it comes from a run that
+ * is being written as a bundle or is read back from a bundle (`itgc-validate report`). Results are held in
+ * their JSON form (timestamps as ISO strings), so a report rendered at run time and one re-exported from
+ * the bundle years later are byte-identical.
+ */
+import { parse as parseYaml } from "yaml";
+import type { CallerIdentity } from "../core/provider.js";
+import type { ControlResult, ScopeGap } from "../core/types.js";
+import type { ResultsDocument, RunInfo } from "../report/results-document.js";
+import type { SignerKind } from "../signing/signer.js";
+
+export const BUNDLE_FORMAT = "itgc-validate/evidence-bundle@1";
+export const CONTROL_RESULT_FORMAT = "itgc-validate/control-result@1";
+
+export interface SigningStatus {
+  signed: boolean;
+  kind?: SignerKind;
+  keyRef?: string;
+  algorithm?: string;
+  /** Lowercase hex SHA-256 of the public key's DER SPKI. */
+  fingerprint?: string;
+  /** One sentence for every report: who can vouch for this bundle. */
+  statement: string;
+}
+
+/** data/run.json: the run info of the results document plus what a reviewer needs to re-perform. */
+export interface RunJson extends RunInfo {
+  format: typeof BUNDLE_FORMAT;
+  /** The exact command line (argv after the program name, joined with shell quoting). */
+  commandLine: string;
+  /** Replay reads this to answer calls made before the region is known. */
+  homeRegion?: string;
+  callers: CallerIdentity[];
+  scope: {
+    covered: { provider: string; unit: string; name?: string; regions: string[] }[];
+    skipped: ScopeGap[];
+  };
+  evidence: { signing: SigningStatus };
+}
+
+/** data/results/<control id>.json */
+export interface ResultRecord extends ControlResult {
+  format: typeof CONTROL_RESULT_FORMAT;
+  counts: { population: number; pass: number; fail: number; error: number; not_applicable: number };
+  /** The workpaper conclusion in words. */
+  conclusion: string;
+}
+
+export interface ControlText {
+  id: string;
+  title: string;
+  objective: string;
+  procedure: string;
+  remediation: string;
+  /** Path in the bundle, e.g. data/controls/access.aws-iam-console-mfa.yaml */
+  file: string;
+}
+
+export interface EvidenceFile {
+  /** Path from the bag root (data/…). */
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface BundleModel {
+  name: string;
+  run: RunJson;
+  document: ResultsDocument;
+  results: ResultRecord[];
+  controls: ControlText[];
+  signing: SigningStatus;
+  /** Payload files written before the report being rendered (the report cannot list its own hash). */
+  files: EvidenceFile[];
+}
+
+export function conclusionOf(r: ControlResult): string {
+  switch (r.status) {
+    case "pass":
+      return r.population === 0
+        ? "No exceptions noted: the population is empty (the control defines an empty population as a pass)."
+        : `No exceptions noted: all ${r.population} item(s) of the population met the control.`;
+    case "fail":
+      return `Exceptions noted: ${r.exceptions} exception(s) in a population of ${r.population}.`;
+    case "error":
+      return `Not concluded: the control could not be evaluated${r.reason ? ` (${r.reason})` : ""}. The evidence is incomplete; this is not a pass.`;
+    case "not_applicable":
+      return `Not applicable${r.reason ? `: ${r.reason}` : "."}`;
+  }
+}
+
+export function toResultRecord(r: ControlResult): ResultRecord {
+  const json = JSON.parse(JSON.stringify(r)) as ControlResult;
+  const counts = { population: r.population, pass: 0, fail: 0, error: 0, not_applicable: 0 };
+  for (const f of r.findings) counts[f.status]++;
+  return { format: CONTROL_RESULT_FORMAT, ...json, counts, conclusion: conclusionOf(r) };
+}
+
+export function controlText(id: string, yamlText: string, file: string): ControlText {
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = (parseYaml(yamlText) as Record<string, unknown>) ?? {};
+  } catch {
+    raw = {};
+  }
+  const s = (k: string) => (raw[k] === undefined ? "" : String(raw[k]).trim());
+  return {
+    id,
+    title: s("title"),
+    objective: s("objective"),
+    procedure: s("procedure"),
+    remediation: s("remediation"),
+    file,
+  };
+}
+
+/** POSIX shell quoting, so the command line in run.json can be pasted back into a shell. */
+export function shellJoin(argv: string[]): string {
+  return argv
+    .map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(" ");
+}

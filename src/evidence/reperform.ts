@@ -1,0 +1,165 @@
+/**
+ * `itgc-validate reperform`: replays the bundle's raw API responses through the bundle's own control
+ * definitions (data/controls/*.yaml) and parameters (data/run.json), at the bundle's evaluation time, and
+ * compares every verdict with the one recorded: control status, population size, exceptions, and each
+ * finding's resource and status.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { type ExecuteRunOptions, executeRun, type RunOutcome } from "../engine/execute-run.js";
+import type { AwsRuntimeOptions } from "../providers/aws/runtime.js";
+import type { ResultsDocument } from "../report/results-document.js";
+import { type BundleFiles, UnusableBundle } from "./files.js";
+import type { ResultRecord, RunJson } from "./model.js";
+import { verifyBundle } from "./verify.js";
+
+export interface Difference {
+  control: string;
+  what: string;
+  recorded: string;
+  reperformed: string;
+}
+
+export interface ReperformReport {
+  source: string;
+  reproduced: boolean;
+  controls: number;
+  findings: number;
+  differences: Difference[];
+  /** Integrity of the bundle as `verify` sees it (with the embedded key only). */
+  integrity: { ok: boolean; problems: number };
+  evaluatedAt: string;
+}
+
+export interface ReperformOptions {
+  /** AWS runtime options the original run used (regions, org, role…), parsed from its command line. */
+  aws?: Omit<AwsRuntimeOptions, "recorder" | "replay">;
+  /** Provider runtimes the original run used (GCP), built from its command line. */
+  runtimeFactories?: ExecuteRunOptions["runtimeFactories"];
+}
+
+/** Writes the bundle's files to a fresh temporary directory (so a .tar.gz and a directory re-perform alike). */
+function materialise(b: BundleFiles): string {
+  const dir = mkdtempSync(join(tmpdir(), "itgc-reperform-"));
+  for (const [rel, data] of b.files) {
+    if (!rel.startsWith("data/")) continue;
+    const abs = join(dir, rel);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, data);
+  }
+  return dir;
+}
+
+export async function reperformBundle(b: BundleFiles, opts: ReperformOptions = {}): Promise<ReperformReport> {
+  const runFile = b.files.get("data/run.json");
+  const docFile = b.files.get("data/results.json");
+  if (!runFile || !docFile)
+    throw new UnusableBundle(`${b.source}: data/run.json or data/results.json is missing`);
+  let run: RunJson;
+  let doc: ResultsDocument;
+  try {
+    run = JSON.parse(runFile.toString("utf8")) as RunJson;
+    doc = JSON.parse(docFile.toString("utf8")) as ResultsDocument;
+  } catch (e) {
+    throw new UnusableBundle(
+      `${b.source}: run.json or results.json is not valid JSON: ${(e as Error).message}`,
+    );
+  }
+  const recorded = new Map<string, ResultRecord>();
+  for (const c of doc.controls) {
+    const f = b.files.get(`data/results/${c.id}.json`);
+    if (!f) throw new UnusableBundle(`${b.source}: data/results/${c.id}.json is missing`);
+    recorded.set(c.id, JSON.parse(f.toString("utf8")) as ResultRecord);
+  }
+  if (![...b.files.keys()].some((p) => p.startsWith("data/controls/")))
+    throw new UnusableBundle(`${b.source}: no control definitions under data/controls/`);
+  const integrity = verifyBundle(b);
+
+  const dir = materialise(b);
+  let outcome: RunOutcome;
+  try {
+    outcome = await executeRun({
+      controlPaths: [join(dir, "data", "controls")],
+      filter: {},
+      overrides: run.params?.overrides ?? {},
+      replayDir: dir,
+      now: new Date(run.evaluatedAt),
+      aws: { ...opts.aws, homeRegion: run.homeRegion ?? opts.aws?.homeRegion },
+      runtimeFactories: opts.runtimeFactories,
+      command: ["reperform", b.source],
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const differences = compare(recorded, outcome);
+  return {
+    source: b.source,
+    reproduced: differences.length === 0,
+    controls: recorded.size,
+    findings: [...recorded.values()].reduce((n, r) => n + r.findings.length, 0),
+    differences,
+    integrity: { ok: integrity.ok, problems: integrity.problems.length },
+    evaluatedAt: run.evaluatedAt,
+  };
+}
+
+function compare(recorded: Map<string, ResultRecord>, outcome: RunOutcome): Difference[] {
+  const diffs: Difference[] = [];
+  const again = new Map(outcome.results.map((r) => [r.id, r]));
+  for (const [id, r] of recorded) {
+    const n = again.get(id);
+    if (!n) {
+      diffs.push({ control: id, what: "control", recorded: r.status, reperformed: "(not evaluated)" });
+      continue;
+    }
+    const d = (what: string, a: unknown, b: unknown) => {
+      if (String(a) !== String(b))
+        diffs.push({ control: id, what, recorded: String(a), reperformed: String(b) });
+    };
+    d("status", r.status, n.status);
+    d("population", r.population, n.population);
+    d("exceptions", r.exceptions, n.exceptions);
+    const key = (f: { resource: string; account: string; region: string }) =>
+      `${f.resource} [${f.account}/${f.region}]`;
+    const tally = (fs: { resource: string; account: string; region: string; status: string }[]) => {
+      const m = new Map<string, string[]>();
+      for (const f of fs) m.set(key(f), [...(m.get(key(f)) ?? []), f.status]);
+      return m;
+    };
+    const a = tally(r.findings);
+    const b = tally(n.findings);
+    for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+      const sa = (a.get(k) ?? []).sort().join(",") || "(absent)";
+      const sb = (b.get(k) ?? []).sort().join(",") || "(absent)";
+      if (sa !== sb) diffs.push({ control: id, what: `finding ${k}`, recorded: sa, reperformed: sb });
+    }
+  }
+  for (const id of again.keys())
+    if (!recorded.has(id))
+      diffs.push({
+        control: id,
+        what: "control",
+        recorded: "(not in bundle)",
+        reperformed: again.get(id)!.status,
+      });
+  return diffs;
+}
+
+export function renderReperformReport(r: ReperformReport): string {
+  const lines: string[] = [];
+  if (!r.integrity.ok)
+    lines.push(
+      `WARNING: the bundle does not verify (${r.integrity.problems} problem(s); run \`itgc-validate verify\`). The re-performance below only shows what these files produce.`,
+    );
+  if (r.reproduced) {
+    lines.push(
+      `REPRODUCED  ${r.source}: all ${r.controls} control verdicts and ${r.findings} findings re-performed identically from the bundle's raw responses, control definitions and parameters (evaluated at ${r.evaluatedAt}).`,
+    );
+  } else {
+    lines.push(`DIFFERENCES  ${r.source}: ${r.differences.length} verdict(s) not reproduced:`);
+    for (const d of r.differences)
+      lines.push(`  ${d.control}: ${d.what}: recorded ${d.recorded}, re-performed ${d.reperformed}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

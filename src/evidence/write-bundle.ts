@@ -1,0 +1,351 @@
+/**
+ * Writes a run's evidence bundle: a BagIt 1.0 bag (RFC 8493) with the payload under data/, both manifests,
+ * VERIFY.md, and attestation/ (detached signature over tagmanifest-sha256.txt, DSSE envelope of an in-toto
+ * Statement over both manifests, the public key and signer.json). See docs/evidence-format.md.
+ *
+ * Everything is built in memory, signed (each signature checked against the public key first), then written
+ * under a temporary name in the output directory and renamed: nothing half-written is ever left where a
+ * finished bundle is expected, and a bundle that could not be signed is not written at all.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { RunOutcome } from "../engine/execute-run.js";
+import { RECORDED_CALL_FORMAT, recordedCallPath, safeName } from "../recording/format.js";
+import { exceptionsCsv, populationCsv } from "../report/csv.js";
+import { renderHtml } from "../report/html.js";
+import { renderOscal } from "../report/oscal.js";
+import {
+  DSSE_PAYLOAD_TYPE,
+  type DsseEnvelope,
+  pae,
+  STATEMENT_TYPE,
+  type Statement,
+  serialiseEnvelope,
+} from "../signing/dsse.js";
+import {
+  fingerprint as fingerprintOf,
+  publicKeyPem,
+  SIGNING_ALGORITHM,
+  type Signer,
+  signChecked,
+} from "../signing/signer.js";
+import { PACKAGE_ROOT } from "../util/paths.js";
+import {
+  BAGIT_TXT,
+  formatBagInfo,
+  formatManifest,
+  MANIFEST,
+  payloadOxum,
+  SAFE_PATH,
+  sha256Hex,
+  TAG_MANIFEST,
+} from "./bagit.js";
+import {
+  BUNDLE_FORMAT,
+  type BundleModel,
+  type ControlText,
+  controlText,
+  type EvidenceFile,
+  type ResultRecord,
+  type RunJson,
+  type SigningStatus,
+  shellJoin,
+  toResultRecord,
+} from "./model.js";
+import { writeTarGz } from "./tar.js";
+import { renderVerifyMd } from "./verify-md.js";
+
+export const PREDICATE_TYPE = "urn:itgc-validate:predicate:evidence-bundle:v1";
+export const SIGNATURE_FILE = "attestation/tagmanifest-sha256.txt.sig";
+export const DSSE_FILE = "attestation/evidence.intoto.dsse.json";
+export const PUBLIC_KEY_FILE = "attestation/signer.pub.pem";
+export const SIGNER_FILE = "attestation/signer.json";
+/** Attestation files that cannot be in the tag manifest: they are signatures over it. */
+export const UNLISTED_TAG_FILES = [SIGNATURE_FILE, DSSE_FILE] as const;
+
+export interface WriteBundleOptions {
+  outDir: string;
+  /** null: an unsigned bundle (--no-sign), which says so in every report. */
+  signer: Signer | null;
+  /** Write DIR/<name>.tar.gz instead of the directory. */
+  archive?: boolean;
+  /** Bagging-Date and archive timestamps (tests inject a fixed clock). */
+  clock?: () => Date;
+  /** The tool's git commit; undefined: detect from the package's git checkout; null: none. */
+  toolCommit?: string | null;
+}
+
+export interface WrittenBundle {
+  path: string;
+  name: string;
+  signing: SigningStatus;
+  files: Map<string, Buffer>;
+}
+
+export function bundleName(outcome: RunOutcome): string {
+  const run = outcome.document.run;
+  const providers = run.providers.map((p) => p.provider).join("+") || "none";
+  const units = run.providers.flatMap((p) => p.targets.map((t) => t.unit));
+  const scope = units.length === 1 ? units[0]! : `${units.length}-units`;
+  const time = run.startedAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return safeName(`itgc-${providers}-${scope}-${time}-${run.id.slice(0, 8)}`);
+}
+
+/** The git commit of the tool's own checkout, when it runs from one. */
+export function detectToolCommit(): string | undefined {
+  try {
+    const r = spawnSync("git", ["-C", PACKAGE_ROOT, "rev-parse", "HEAD"], {
+      encoding: "utf8",
+      timeout: 5000,
+    });
+    const sha = r.status === 0 ? r.stdout.trim() : "";
+    return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function signingStatus(signer: Signer | null): SigningStatus {
+  if (!signer)
+    return {
+      signed: false,
+      statement:
+        "This bundle is UNSIGNED (written with --no-sign): its manifests detect accidental damage only; nothing shows who produced it or that it was not altered and re-hashed.",
+    };
+  const fp = fingerprintOf(signer.publicKey);
+  const base = {
+    signed: true,
+    kind: signer.kind,
+    keyRef: signer.keyRef,
+    algorithm: SIGNING_ALGORITHM,
+    fingerprint: fp,
+  };
+  if (signer.kind === "ephemeral")
+    return {
+      ...base,
+      statement:
+        "Signed with a throw-away key generated for this demo run: the signature shows the bundle is intact, not who produced it.",
+    };
+  return {
+    ...base,
+    statement: `Signed with ECDSA P-256 / SHA-256 by the key with public key fingerprint SHA256:${fp}. Check that fingerprint against one recorded outside this bundle.`,
+  };
+}
+
+export function buildRunJson(
+  outcome: RunOutcome,
+  signing: SigningStatus,
+  toolCommit: string | undefined,
+): RunJson {
+  const run = outcome.document.run;
+  const aws = run.providers.find((p) => p.provider === "aws");
+  return {
+    format: BUNDLE_FORMAT,
+    ...run,
+    tool: { ...run.tool, ...(toolCommit ? { commit: toolCommit } : {}) },
+    commandLine: shellJoin(run.command),
+    homeRegion: aws?.homeRegion,
+    callers: run.providers.flatMap((p) => (p.caller ? [p.caller] : [])),
+    scope: {
+      covered: run.providers.flatMap((p) =>
+        p.targets.map((t) => ({
+          provider: t.provider,
+          unit: t.unit,
+          ...(t.name ? { name: t.name } : {}),
+          regions: run.regions[t.unit] ?? t.regions ?? [],
+        })),
+      ),
+      skipped: run.providers.flatMap((p) => p.gaps),
+    },
+    evidence: { signing },
+  };
+}
+
+const json = (v: unknown) => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);
+
+/** Builds every file of the bundle in memory, signed. Paths are relative to the bag root. */
+export async function buildBundle(
+  outcome: RunOutcome,
+  opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit">,
+): Promise<{ name: string; files: Map<string, Buffer>; signing: SigningStatus }> {
+  const clock = opts.clock ?? (() => new Date());
+  const name = bundleName(outcome);
+  const signing = signingStatus(opts.signer);
+  const commit = opts.toolCommit === undefined ? detectToolCommit() : (opts.toolCommit ?? undefined);
+  const runJson = buildRunJson(outcome, signing, commit);
+  const document = { ...outcome.document, run: { ...outcome.document.run, tool: runJson.tool } };
+
+  const files = new Map<string, Buffer>();
+  const put = (path: string, data: Buffer | string) => {
+    if (!SAFE_PATH.test(path))
+      throw new Error(`refusing to write ${path}: names must stay within [A-Za-z0-9._/-]`);
+    if (files.has(path)) throw new Error(`two bundle files would share the path ${path}`);
+    files.set(path, typeof data === "string" ? Buffer.from(data) : data);
+  };
+
+  for (const call of outcome.calls)
+    put(`data/${recordedCallPath(call)}`, json({ format: RECORDED_CALL_FORMAT, ...call }));
+  put("data/run.json", json(runJson));
+  put("data/results.json", json(document));
+  const controls: ControlText[] = [];
+  for (const c of outcome.controls) {
+    const file = `data/controls/${safeName(c.id)}.yaml`;
+    put(file, c.source.text);
+    controls.push(controlText(c.id, c.source.text, file));
+  }
+  const results: ResultRecord[] = outcome.results.map(toResultRecord);
+  for (const r of results) {
+    put(`data/results/${safeName(r.id)}.json`, json(r));
+    put(`data/results/population/${safeName(r.id)}.csv`, populationCsv(r));
+  }
+  put("data/results/exceptions.csv", exceptionsCsv(results));
+
+  const model: BundleModel = { name, run: runJson, document, results, controls, signing, files: [] };
+  model.files = evidenceFiles(files);
+  put("data/oscal/assessment-results.json", renderOscal(model));
+  model.files = evidenceFiles(files);
+  put("data/report.html", renderHtml(model));
+
+  const payload = [...files].map(([path, data]) => ({ path, data }));
+  const oxum = payloadOxum(payload);
+  put(MANIFEST, formatManifest(payload));
+  put("bagit.txt", BAGIT_TXT);
+  const bagInfo: [string, string][] = [
+    ["Bagging-Date", clock().toISOString().slice(0, 10)],
+    ["Bag-Software-Agent", `${runJson.tool.name} ${runJson.tool.version}${commit ? ` (git ${commit})` : ""}`],
+    ["External-Identifier", name],
+    [
+      "External-Description",
+      `IT General Controls test evidence: ${document.summary.total} controls (${document.summary.pass} pass, ${document.summary.fail} fail, ${document.summary.error} error, ${document.summary.not_applicable} not applicable), evaluated at ${runJson.evaluatedAt}`,
+    ],
+    ["Payload-Oxum", oxum],
+    ["Evidence-Format", BUNDLE_FORMAT],
+    ["Run-Id", runJson.id],
+  ];
+  if (signing.signed) {
+    bagInfo.push(
+      ["Signature-Algorithm", `${SIGNING_ALGORITHM} (DER)`],
+      ["Signer-Key", signing.keyRef!],
+      ["Signer-Fingerprint-SHA256", signing.fingerprint!],
+    );
+  } else {
+    bagInfo.push(["Signature", "none: UNSIGNED bundle (--no-sign)"]);
+  }
+  put("bag-info.txt", formatBagInfo(bagInfo));
+  put("VERIFY.md", renderVerifyMd({ name, signing }));
+  if (opts.signer) {
+    put(PUBLIC_KEY_FILE, publicKeyPem(opts.signer.publicKey));
+    put(
+      SIGNER_FILE,
+      json({
+        format: "itgc-validate/signer@1",
+        keyRef: signing.keyRef,
+        kind: signing.kind,
+        algorithm: SIGNING_ALGORITHM,
+        hash: "SHA-256",
+        signatureEncoding: "DER",
+        publicKey: PUBLIC_KEY_FILE,
+        fingerprint: { sha256: signing.fingerprint, of: "DER SubjectPublicKeyInfo of the public key" },
+        signatures: {
+          detached: { file: SIGNATURE_FILE, over: TAG_MANIFEST },
+          dsse: { file: DSSE_FILE, payloadType: DSSE_PAYLOAD_TYPE, subjects: [MANIFEST, TAG_MANIFEST] },
+        },
+        statement: signing.statement,
+      }),
+    );
+  }
+  const tagFiles = [...files]
+    .filter(([path]) => !path.startsWith("data/"))
+    .map(([path, data]) => ({ path, data }));
+  put(TAG_MANIFEST, formatManifest(tagFiles));
+
+  if (opts.signer) {
+    const tagManifest = files.get(TAG_MANIFEST)!;
+    put(SIGNATURE_FILE, await signChecked(opts.signer, tagManifest));
+    const statement: Statement = {
+      _type: STATEMENT_TYPE,
+      subject: [MANIFEST, TAG_MANIFEST].map((n) => ({
+        name: n,
+        digest: { sha256: sha256Hex(files.get(n)!) },
+      })),
+      predicateType: PREDICATE_TYPE,
+      predicate: {
+        bundle: name,
+        runId: runJson.id,
+        tool: runJson.tool,
+        evaluatedAt: runJson.evaluatedAt,
+        payloadOxum: oxum,
+        summary: document.summary,
+        signer: { keyRef: signing.keyRef, fingerprintSha256: signing.fingerprint },
+      },
+    };
+    const body = Buffer.from(JSON.stringify(statement));
+    const sig = await signChecked(opts.signer, pae(DSSE_PAYLOAD_TYPE, body));
+    const envelope: DsseEnvelope = {
+      payload: body.toString("base64"),
+      payloadType: DSSE_PAYLOAD_TYPE,
+      signatures: [{ keyid: signing.fingerprint!, sig: sig.toString("base64") }],
+    };
+    put(DSSE_FILE, serialiseEnvelope(envelope));
+  }
+  return { name, files, signing };
+}
+
+function evidenceFiles(files: Map<string, Buffer>): EvidenceFile[] {
+  return [...files]
+    .filter(([p]) => p.startsWith("data/"))
+    .map(([path, data]) => ({ path, sha256: sha256Hex(data), size: data.length }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** Builds, signs and writes the bundle (directory, or .tar.gz with `archive`); returns where it is. */
+export async function writeBundle(outcome: RunOutcome, opts: WriteBundleOptions): Promise<WrittenBundle> {
+  const { name, files, signing } = await buildBundle(outcome, opts);
+  mkdirSync(opts.outDir, { recursive: true });
+  const clock = opts.clock ?? (() => new Date());
+  if (opts.archive) {
+    const final = join(opts.outDir, `${name}.tar.gz`);
+    if (existsSync(final)) throw new Error(`${final} already exists`);
+    const partial = join(opts.outDir, `.partial-${name}.tar.gz`);
+    try {
+      writeFileSync(partial, writeTarGz(tarEntries(name, files), clock()));
+      renameSync(partial, final);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      throw e;
+    }
+    return { path: final, name, signing, files };
+  }
+  const final = join(opts.outDir, name);
+  if (existsSync(final)) throw new Error(`${final} already exists`);
+  const partial = join(opts.outDir, `.partial-${name}`);
+  rmSync(partial, { recursive: true, force: true });
+  try {
+    for (const [rel, data] of files) {
+      const abs = join(partial, rel);
+      mkdirSync(dirname(abs), { recursive: true });
+      writeFileSync(abs, data);
+    }
+    renameSync(partial, final);
+  } catch (e) {
+    rmSync(partial, { recursive: true, force: true });
+    throw e;
+  }
+  return { path: final, name, signing, files };
+}
+
+/** Tar entries: the bag directory, its sub-directories, then files, sorted (same input, same archive). */
+export function tarEntries(name: string, files: Map<string, Buffer>) {
+  const dirs = new Set<string>([name]);
+  for (const p of files.keys()) {
+    const parts = p.split("/");
+    for (let i = 1; i < parts.length; i++) dirs.add(`${name}/${parts.slice(0, i).join("/")}`);
+  }
+  return [
+    ...[...dirs].sort().map((path) => ({ path, type: "dir" as const })),
+    ...[...files.keys()]
+      .sort()
+      .map((p) => ({ path: `${name}/${p}`, type: "file" as const, data: files.get(p)! })),
+  ];
+}

@@ -1,0 +1,72 @@
+/**
+ * AWS Organizations fan-out: list the organization's accounts (from the management account or a delegated
+ * administrator), choose the ones in scope (--accounts, --exclude-accounts, --shard), and name the role to
+ * assume in each (--member-role).
+ */
+import { createHash } from "node:crypto";
+import { ListAccountsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { AwsSession } from "./session.js";
+
+/** The role assumed in every member account unless --member-role names another (deploy/cloudformation). */
+export const DEFAULT_MEMBER_ROLE = "ITGCAuditReadOnly";
+
+export interface OrgAccount {
+  id: string;
+  name?: string;
+  /** ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED (State, or the older Status field). */
+  state: string;
+}
+
+/** Organizations is a global service served from one region per partition. */
+export function organizationsRegion(partition: string): string {
+  if (partition === "aws-cn") return "cn-northwest-1";
+  if (partition === "aws-us-gov") return "us-gov-west-1";
+  return "us-east-1";
+}
+
+/** Every account of the organization, every page of ListAccounts. */
+export async function listOrganizationAccounts(session: AwsSession, region: string): Promise<OrgAccount[]> {
+  const client = session.client(OrganizationsClient, region);
+  const out: OrgAccount[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListAccountsCommand(token ? { NextToken: token } : {}));
+    for (const a of page.Accounts ?? []) {
+      if (!a.Id) continue;
+      const state = (a as { State?: string }).State ?? a.Status ?? "UNKNOWN";
+      out.push({ id: a.Id, ...(a.Name ? { name: a.Name } : {}), state });
+    }
+    token = page.NextToken;
+  } while (token);
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export interface Shard {
+  /** 0-based (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX). */
+  index: number;
+  count: number;
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new Error(`"${text}" is not I/N (e.g. 0/4)`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index >= count) throw new Error(`"${text}": need 0 <= I < N`);
+  return { index, count };
+}
+
+/** The shard an account belongs to: a stable hash of its id (SHA-256), the same on every machine and run. */
+export function shardOf(accountId: string, count: number): number {
+  return createHash("sha256").update(accountId).digest().readUInt32BE(0) % count;
+}
+
+export function inShard(accountId: string, shard: Shard | undefined): boolean {
+  return !shard || shardOf(accountId, shard.count) === shard.index;
+}
+
+/** The member role ARN; the name may carry a path (audit/ITGCAuditReadOnly). */
+export function memberRoleArn(partition: string, accountId: string, role: string): string {
+  if (role.startsWith("arn:")) return role.replace(/:\d{12}:/, `:${accountId}:`);
+  return `arn:${partition}:iam::${accountId}:role/${role.replace(/^\/+/, "")}`;
+}

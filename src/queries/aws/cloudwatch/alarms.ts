@@ -1,0 +1,60 @@
+/**
+ * aws.cloudwatch.alarms — one row per CloudWatch metric alarm in the region (DescribeAlarms, every page),
+ * with the metrics it watches (its own MetricName/Namespace, or the MetricStat metrics of a metric-math
+ * alarm) and its actions.
+ */
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { asDate } from "../normalise.js";
+
+export const alarms = defineAwsQuery({
+  id: "aws.cloudwatch.alarms",
+  scope: "region",
+  title: "CloudWatch metric alarms in the region, with their metrics and actions",
+  permissions: ["cloudwatch:DescribeAlarms"],
+  calls: ["CloudWatch:DescribeAlarms"],
+  fields: {
+    alarm_arn: "alarm ARN",
+    alarm_name: "string",
+    region: "region",
+    metrics: "list of {namespace, metric_name} the alarm evaluates",
+    actions_enabled: "bool",
+    alarm_actions: "list of action ARNs run when the alarm fires (SNS topics, …)",
+    state: "OK | ALARM | INSUFFICIENT_DATA",
+    threshold: "number or null",
+    comparison_operator: "string or null",
+    updated: "timestamp or null",
+  },
+  async fetch(ctx) {
+    const client = ctx.aws.client(CloudWatchClient);
+    const all: MetricAlarm[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await client.send(
+        new DescribeAlarmsCommand({ AlarmTypes: ["MetricAlarm"], ...(NextToken ? { NextToken } : {}) }),
+      );
+      all.push(...(out.MetricAlarms ?? []));
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return all.map((a) => {
+      const metrics: { namespace: string; metric_name: string }[] = [];
+      if (a.MetricName && a.Namespace) metrics.push({ namespace: a.Namespace, metric_name: a.MetricName });
+      for (const q of a.Metrics ?? []) {
+        const m = q.MetricStat?.Metric;
+        if (m?.MetricName && m.Namespace) metrics.push({ namespace: m.Namespace, metric_name: m.MetricName });
+      }
+      return {
+        alarm_arn: a.AlarmArn ?? null,
+        alarm_name: a.AlarmName ?? null,
+        region: ctx.aws.region,
+        metrics,
+        actions_enabled: a.ActionsEnabled ?? false,
+        alarm_actions: a.AlarmActions ?? [],
+        state: a.StateValue ?? null,
+        threshold: a.Threshold ?? null,
+        comparison_operator: a.ComparisonOperator ?? null,
+        updated: asDate(a.AlarmConfigurationUpdatedTimestamp),
+      };
+    });
+  },
+});

@@ -1,0 +1,77 @@
+/**
+ * aws.codepipeline.pipelines — one row per CodePipeline pipeline in the region (ListPipelines, every page;
+ * GetPipeline for each), with its stages in execution order. Per stage: whether it deploys (an action of
+ * category Deploy), whether it holds a manual approval (category Approval, provider Manual), and whether that
+ * approval runs before the stage's first deploy action (a lower runOrder).
+ */
+import {
+  CodePipelineClient,
+  GetPipelineCommand,
+  ListPipelinesCommand,
+  type PipelineSummary,
+} from "@aws-sdk/client-codepipeline";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { asDate } from "../normalise.js";
+
+export const pipelines = defineAwsQuery({
+  id: "aws.codepipeline.pipelines",
+  scope: "region",
+  title: "CodePipeline pipelines with their stages, deploy actions and manual approvals",
+  permissions: ["codepipeline:ListPipelines", "codepipeline:GetPipeline"],
+  calls: ["CodePipeline:ListPipelines", "CodePipeline:GetPipeline"],
+  fields: {
+    pipeline_arn: "arn:aws:codepipeline:<region>:<account>:<name>",
+    name: "string",
+    region: "region",
+    pipeline_type: "V1 | V2 | null",
+    updated: "timestamp or null",
+    stages:
+      "list of {index, name, has_deploy, has_approval, approval_before_deploy, deploy_actions, approval_actions} in execution order",
+  },
+  async fetch(ctx) {
+    const client = ctx.aws.client(CodePipelineClient);
+    const summaries: PipelineSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new ListPipelinesCommand(nextToken ? { nextToken } : {}));
+      summaries.push(...(page.pipelines ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    summaries.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    const rows = [];
+    for (const s of summaries) {
+      const out = await client.send(new GetPipelineCommand({ name: s.name }));
+      const p = out.pipeline;
+      if (!p) throw new Error(`GetPipeline ${s.name} returned no pipeline declaration`);
+      const stages = (p.stages ?? []).map((stage, index) => {
+        const actions = stage.actions ?? [];
+        const deploys = actions.filter((a) => a.actionTypeId?.category === "Deploy");
+        const approvals = actions.filter(
+          (a) => a.actionTypeId?.category === "Approval" && a.actionTypeId?.provider === "Manual",
+        );
+        const firstDeploy = Math.min(...deploys.map((a) => a.runOrder ?? 1));
+        return {
+          index,
+          name: stage.name ?? "",
+          has_deploy: deploys.length > 0,
+          has_approval: approvals.length > 0,
+          approval_before_deploy:
+            deploys.length > 0 && approvals.some((a) => (a.runOrder ?? 1) < firstDeploy),
+          deploy_actions: deploys.map((a) => `${a.name} (${a.actionTypeId?.provider})`),
+          approval_actions: approvals.map((a) => String(a.name)),
+        };
+      });
+      rows.push({
+        pipeline_arn:
+          out.metadata?.pipelineArn ??
+          `arn:${ctx.aws.partition}:codepipeline:${ctx.aws.region}:${ctx.aws.accountId}:${p.name}`,
+        name: p.name ?? s.name ?? null,
+        region: ctx.aws.region,
+        pipeline_type: p.pipelineType ?? s.pipelineType ?? null,
+        updated: asDate(out.metadata?.updated ?? s.updated),
+        stages,
+      });
+    }
+    return rows;
+  },
+});

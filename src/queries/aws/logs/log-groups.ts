@@ -1,0 +1,49 @@
+/**
+ * aws.logs.logGroups — one row per CloudWatch Logs log group in the region (DescribeLogGroups, every page).
+ * A log group without retentionInDays never expires: retention_days is null and never_expires true.
+ */
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  type LogGroup,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { asDate } from "../normalise.js";
+
+export const logGroups = defineAwsQuery({
+  id: "aws.logs.logGroups",
+  scope: "region",
+  title: "CloudWatch Logs log groups in the region",
+  permissions: ["logs:DescribeLogGroups"],
+  calls: ["CloudWatchLogs:DescribeLogGroups"],
+  fields: {
+    log_group_arn: "arn:aws:logs:<region>:<account>:log-group:<name> (without the :* suffix)",
+    log_group_name: "string",
+    region: "region",
+    retention_days: "int or null (null: never expires)",
+    never_expires: "bool",
+    kms_key_id: "string or null",
+    metric_filter_count: "int",
+    created: "timestamp or null",
+  },
+  async fetch(ctx) {
+    const client = ctx.aws.client(CloudWatchLogsClient);
+    const all: LogGroup[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await client.send(new DescribeLogGroupsCommand(nextToken ? { nextToken } : {}));
+      all.push(...(out.logGroups ?? []));
+      nextToken = out.nextToken;
+    } while (nextToken);
+    return all.map((g) => ({
+      log_group_arn: `arn:${ctx.aws.partition}:logs:${ctx.aws.region}:${ctx.aws.accountId}:log-group:${g.logGroupName}`,
+      log_group_name: g.logGroupName ?? null,
+      region: ctx.aws.region,
+      retention_days: g.retentionInDays ?? null,
+      never_expires: g.retentionInDays === undefined || g.retentionInDays === null,
+      kms_key_id: g.kmsKeyId ?? null,
+      metric_filter_count: g.metricFilterCount ?? 0,
+      created: g.creationTime === undefined ? null : asDate(g.creationTime),
+    }));
+  },
+});

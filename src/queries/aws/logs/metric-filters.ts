@@ -1,0 +1,54 @@
+/**
+ * aws.logs.metricFilters — one row per CloudWatch Logs metric filter in the region (DescribeMetricFilters,
+ * every page), with the metric it publishes.
+ */
+import {
+  CloudWatchLogsClient,
+  DescribeMetricFiltersCommand,
+  type MetricFilter,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { asDate } from "../normalise.js";
+
+export const metricFilters = defineAwsQuery({
+  id: "aws.logs.metricFilters",
+  scope: "region",
+  title: "CloudWatch Logs metric filters in the region",
+  permissions: ["logs:DescribeMetricFilters"],
+  calls: ["CloudWatchLogs:DescribeMetricFilters"],
+  fields: {
+    filter_arn: "arn:aws:logs:<region>:<account>:log-group:<group>:metric-filter/<name> (identifies the row)",
+    filter_name: "string",
+    log_group_name: "string",
+    region: "region",
+    filter_pattern: "the pattern text (empty matches every event)",
+    metric_name: "string or null",
+    metric_namespace: "string or null",
+    metric_dimensions: "map of dimension name to field, or null",
+    created: "timestamp or null",
+  },
+  async fetch(ctx) {
+    const client = ctx.aws.client(CloudWatchLogsClient);
+    const all: MetricFilter[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await client.send(new DescribeMetricFiltersCommand(nextToken ? { nextToken } : {}));
+      all.push(...(out.metricFilters ?? []));
+      nextToken = out.nextToken;
+    } while (nextToken);
+    return all.map((f) => {
+      const t = f.metricTransformations?.[0];
+      return {
+        filter_arn: `arn:${ctx.aws.partition}:logs:${ctx.aws.region}:${ctx.aws.accountId}:log-group:${f.logGroupName}:metric-filter/${f.filterName}`,
+        filter_name: f.filterName ?? null,
+        log_group_name: f.logGroupName ?? null,
+        region: ctx.aws.region,
+        filter_pattern: f.filterPattern ?? "",
+        metric_name: t?.metricName ?? null,
+        metric_namespace: t?.metricNamespace ?? null,
+        metric_dimensions: t?.dimensions && Object.keys(t.dimensions).length > 0 ? t.dimensions : null,
+        created: f.creationTime === undefined ? null : asDate(f.creationTime),
+      };
+    });
+  },
+});

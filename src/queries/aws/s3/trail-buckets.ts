@@ -1,0 +1,106 @@
+/**
+ * aws.s3.trailBuckets — one row per S3 bucket that a trail applying to the account delivers its log files
+ * to: the bucket's region (GetBucketLocation), its Block Public Access settings (GetPublicAccessBlock; no
+ * configuration at all is NoSuchPublicAccessBlockConfiguration, reported as not configured — a finding, not
+ * an error) and its server access logging (GetBucketLogging), asked in the bucket's region.
+ *
+ * A trail bucket often lives in another (log-archive) account: this account then gets AccessDenied (or
+ * NoSuchBucket). The query fails with a message naming the bucket and that likely cause — it never reports
+ * such a bucket as compliant or non-compliant.
+ */
+import {
+  GetBucketLocationCommand,
+  GetBucketLoggingCommand,
+  GetPublicAccessBlockCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { errorMessage } from "../../../core/errors.js";
+import type { Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { isAwsError } from "../../../providers/aws/errors.js";
+
+/** GetBucketLocation's LocationConstraint → region: empty means us-east-1, "EU" is the legacy eu-west-1. */
+export function bucketRegion(constraint: string | null | undefined): string {
+  if (!constraint) return "us-east-1";
+  if (constraint === "EU") return "eu-west-1";
+  return constraint;
+}
+
+export const trailBuckets = defineAwsQuery({
+  id: "aws.s3.trailBuckets",
+  scope: "account",
+  title: "S3 buckets receiving CloudTrail log files: Block Public Access and server access logging",
+  permissions: ["s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketLogging"],
+  calls: ["S3:GetBucketLocation", "S3:GetPublicAccessBlock", "S3:GetBucketLogging"],
+  fields: {
+    bucket: "bucket name",
+    bucket_arn: "arn:aws:s3:::<bucket>",
+    region: "the bucket's region",
+    trails: "list: names of the trails delivering to it",
+    public_access_block_configured: "bool: the bucket has a Block Public Access configuration",
+    block_public_acls: "bool",
+    ignore_public_acls: "bool",
+    block_public_policy: "bool",
+    restrict_public_buckets: "bool",
+    all_public_access_blocked: "bool: all four settings are on",
+    access_logging_enabled: "bool: server access logging is on",
+    access_log_target_bucket: "string or null",
+    access_log_target_prefix: "string or null",
+  },
+  async fetch(ctx) {
+    const trails = await ctx.query("aws.cloudtrail.trails");
+    const buckets = new Map<string, string[]>();
+    for (const t of trails) {
+      if (typeof t.s3_bucket !== "string") continue;
+      buckets.set(t.s3_bucket, [...(buckets.get(t.s3_bucket) ?? []), String(t.name)]);
+    }
+    const rows: Row[] = [];
+    for (const [bucket, names] of [...buckets].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const fail =
+        (op: string) =>
+        (e: unknown): never => {
+          const name = (e as { name?: string }).name ?? "Error";
+          const hint = isAwsError(e, "AccessDenied", "NoSuchBucket", "AllAccessDisabled")
+            ? " — the bucket is probably in another (log-archive) account; evaluate this control in the account that owns it"
+            : "";
+          throw new Error(
+            `${op} on trail bucket ${bucket} (trail ${names.join(", ")}) failed: ${name}: ${errorMessage(e)}${hint}`,
+          );
+        };
+      const location = await ctx.aws
+        .client(S3Client, ctx.aws.homeRegion)
+        .send(new GetBucketLocationCommand({ Bucket: bucket }))
+        .catch(fail("GetBucketLocation"));
+      const region = bucketRegion(location.LocationConstraint);
+      const s3 = ctx.aws.client(S3Client, region);
+      const pab = await s3
+        .send(new GetPublicAccessBlockCommand({ Bucket: bucket }))
+        .then((o) => o.PublicAccessBlockConfiguration ?? null)
+        .catch((e) =>
+          isAwsError(e, "NoSuchPublicAccessBlockConfiguration") ? null : fail("GetPublicAccessBlock")(e),
+        );
+      const logging = await s3
+        .send(new GetBucketLoggingCommand({ Bucket: bucket }))
+        .catch(fail("GetBucketLogging"));
+      const flags = {
+        block_public_acls: pab?.BlockPublicAcls === true,
+        ignore_public_acls: pab?.IgnorePublicAcls === true,
+        block_public_policy: pab?.BlockPublicPolicy === true,
+        restrict_public_buckets: pab?.RestrictPublicBuckets === true,
+      };
+      rows.push({
+        bucket,
+        bucket_arn: `arn:${ctx.aws.partition}:s3:::${bucket}`,
+        region,
+        trails: names,
+        public_access_block_configured: pab !== null,
+        ...flags,
+        all_public_access_blocked: Object.values(flags).every(Boolean),
+        access_logging_enabled: !!logging.LoggingEnabled?.TargetBucket,
+        access_log_target_bucket: logging.LoggingEnabled?.TargetBucket ?? null,
+        access_log_target_prefix: logging.LoggingEnabled?.TargetPrefix ?? null,
+      });
+    }
+    return rows;
+  },
+});

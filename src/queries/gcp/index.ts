@@ -1,0 +1,28 @@
+/** Registers every GCP query module. Add new modules here. */
+import { registerQuery } from "../registry.js";
+import {
+  effectiveBindings,
+  effectiveMembers,
+  folderBindings,
+  organizationBindings,
+  projectBindings,
+} from "./iam.js";
+import { effectiveAuditConfig, organizationSinks, sinkDestinations } from "./logging.js";
+import { effectiveOrgPolicies } from "./org-policy.js";
+import { organizations, projectLiens, projects } from "./resource-manager.js";
+
+for (const q of [
+  organizations,
+  projects,
+  projectLiens,
+  organizationBindings,
+  folderBindings,
+  projectBindings,
+  effectiveBindings,
+  effectiveMembers,
+  effectiveAuditConfig,
+  organizationSinks,
+  sinkDestinations,
+  effectiveOrgPolicies,
+])
+  registerQuery(q);

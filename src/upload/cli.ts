@@ -1,0 +1,24 @@
+/** `run --upload`: after the output is written, store it in S3 with Object Lock retention (src/upload/s3.ts). */
+import type { AwsFlags } from "../cli/options/aws.js";
+import { errorMessage } from "../core/errors.js";
+import { uploadEvidence } from "./s3.js";
+
+/** Uploads; reports on stderr. False when the upload failed (the evidence is not stored: exit 3). */
+export async function uploadAfterRun(flags: AwsFlags, dir: string): Promise<boolean> {
+  try {
+    const r = await uploadEvidence({
+      path: dir,
+      url: flags.upload!,
+      retainDays: flags.retainDays!,
+      profile: flags.profile,
+      region: flags.region,
+    });
+    process.stderr.write(
+      `Uploaded ${r.keys.length} object(s) to s3://${r.bucket}/${r.keys[0]?.split("/").slice(0, -1).join("/") ?? ""} (Object Lock COMPLIANCE until ${r.retainUntil.toISOString()})\n`,
+    );
+    return true;
+  } catch (e) {
+    process.stderr.write(`itgc-validate: upload to ${flags.upload} failed: ${errorMessage(e)}\n`);
+    return false;
+  }
+}
