@@ -273,7 +273,13 @@ function verdict(s: Scenario, r: ScenarioResult, flat: boolean): string {
   if (r.controlsInErrorThrottling > 0)
     notes.push(`${r.controlsInErrorThrottling} controls in error from throttling`);
   if (!r.verdictsMatchUnthrottled) notes.push("verdicts differ from the unthrottled run");
-  if (s.name.startsWith("iam-")) notes.push(flat ? "calls flat in users" : "calls GROW with users");
+  if (s.name.startsWith("iam-")) {
+    notes.push(
+      flat
+        ? "no per-user calls (only IAM pages of 1,000 items)"
+        : "calls GROW faster than IAM pagination (NOT met)",
+    );
+  }
   return notes.join("; ") || "ok";
 }
 
@@ -312,8 +318,15 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const iam = rows.filter((x) => x.s.name.startsWith("iam-")).map((x) => x.r.apiCalls);
-  const flat = iam.every((n) => n === iam[0]);
+  // Users cost no calls of their own: the only growth allowed is GetAccountAuthorizationDetails pagination
+  // (MaxItems 1,000 — AWS's maximum), one more page per 1,000 items; the account's groups, roles and policies
+  // share those pages, hence the one page of slack.
+  const iam = rows.filter((x) => x.s.name.startsWith("iam-"));
+  const pages = (users: number) => Math.ceil(users / 1000);
+  const base = iam[0];
+  const flat = iam.every(
+    (x) => !base || x.r.apiCalls - base.r.apiCalls <= pages(x.s.users) - pages(base.s.users) + 1,
+  );
   const header = [
     "scenario",
     "accounts × regions",

@@ -470,8 +470,8 @@ export const GENERATORS: Record<string, Generator> = {
       items = authorizationItems(w, account);
       authCache.set(account, items);
     }
-    // AWS's default page size (MaxItems) is 100.
-    const { page, next } = paged(items, input.Marker, 100);
+    // IAM's page size is MaxItems (default 100, at most 1000).
+    const { page, next } = paged(items, input.Marker, Number(input.MaxItems ?? 100));
     const out: Record<string, unknown[]> = {
       UserDetailList: [],
       GroupDetailList: [],

@@ -63,6 +63,7 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
   if (control.where) check(["where"], "where", control.where);
   for (const [i, c] of control.expect.entries()) check(["expect", i, "that"], `expect.${i}.that`, c.that);
   for (const [i, c] of control.assert.entries()) check(["assert", i, "that"], `assert.${i}.that`, c.that);
+  if (problems.length === 0) problems.push(...referenceProblems(control, source));
   return problems;
 }
 

@@ -449,15 +449,19 @@ function authz(a: Authz, paged = false): CallSpec[] {
     IsTruncated: more !== undefined,
     ...(more ? { Marker: more } : {}),
   });
-  if (!paged) return [iam("GetAccountAuthorizationDetails", { output: page(a) })];
+  if (!paged) return [iam("GetAccountAuthorizationDetails", { output: page(a) }, { MaxItems: 1000 })];
   return [
-    iam("GetAccountAuthorizationDetails", { output: page({ users: a.users }, "page-2") }),
-    iam("GetAccountAuthorizationDetails", { output: page({ ...a, users: [] }) }, { Marker: "page-2" }),
+    iam("GetAccountAuthorizationDetails", { output: page({ users: a.users }, "page-2") }, { MaxItems: 1000 }),
+    iam(
+      "GetAccountAuthorizationDetails",
+      { output: page({ ...a, users: [] }) },
+      { MaxItems: 1000, Marker: "page-2" },
+    ),
   ];
 }
 
 const authzDenied = (): CallSpec[] => [
-  iam("GetAccountAuthorizationDetails", denied("iam:GetAccountAuthorizationDetails")),
+  iam("GetAccountAuthorizationDetails", denied("iam:GetAccountAuthorizationDetails"), { MaxItems: 1000 }),
 ];
 
 /** A small account: an admin group, a read-only group, a directly attached admin and an inline NotAction. */

@@ -152,6 +152,25 @@ describe("itgc-validate lint", () => {
     expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: where: CEL syntax error/);
   });
 
+  it("rejects an expression that reads a field the query does not produce, or an undeclared param", () => {
+    const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
+    mkdirSync(join(dir, "access"));
+    const file = join(dir, "access", "fields.yaml");
+    const text = readFileSync("controls/access/aws-iam-access-keys-rotated.yaml", "utf8")
+      .replace("id: access.aws-iam-access-keys-rotated", "id: access.fields")
+      .replace("where: access_key_1_active == true", "where: access_key_1_enabled == true")
+      .replace("days(params.max_key_age_days)", "days(params.max_age)");
+    writeFileSync(file, text);
+    const r = cli(["lint", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /fields\.yaml:\d+:\d+: where: "access_key_1_enabled" is not a field of aws\.iam\.credentialReport/,
+    );
+    expect(r.stderr).toMatch(
+      /fields\.yaml:\d+:\d+: expect\.0\.that: params\.max_age is not declared under params/,
+    );
+  });
+
   it("reports malformed YAML with its position", () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
     const file = join(dir, "bad.yaml");

@@ -57,6 +57,8 @@ export interface AuthzEntity {
 }
 
 const MAX_PAGES = 1_000;
+/** The largest page IAM allows (default 100): 10,000 users take 11 pages, not 101. */
+const PAGE_SIZE = 1000;
 
 function decode(doc: unknown, what: string): Record<string, unknown> {
   let parsed: Record<string, unknown> | null;
@@ -226,7 +228,10 @@ export const authorizationDetails = defineAwsQuery({
     let marker: string | undefined;
     do {
       const page = await iam.send(
-        new GetAccountAuthorizationDetailsCommand(marker ? { Marker: marker } : {}),
+        new GetAccountAuthorizationDetailsCommand({
+          MaxItems: PAGE_SIZE,
+          ...(marker ? { Marker: marker } : {}),
+        }),
       );
       pages.push(page);
       if (page.IsTruncated) {
