@@ -6,28 +6,9 @@
  * is an error naming the operation, so the benchmark never silently drops a control.
  */
 import { createHash } from "node:crypto";
+import { DEFAULT_REGIONS } from "../providers/aws/regions.js";
 import type { RecordedCall, RecordedError } from "../recording/format.js";
 import type { CallKey } from "../recording/store.js";
-
-export const DEFAULT_REGIONS = [
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-northeast-3",
-  "ap-south-1",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "ca-central-1",
-  "eu-central-1",
-  "eu-north-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "sa-east-1",
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-];
 
 export interface World {
   /** The caller's account: the management account in an organization. */
