@@ -135,5 +135,5 @@ async function runOne(
 function describeError(e: unknown): string {
   const name = (e as { name?: string }).name;
   const msg = errorMessage(e);
-  return name && name !== "Error" && !msg.startsWith(name) ? `${name}: ${msg}` : msg;
+  return name && name !== "Error" && !msg.includes(name) ? `${name}: ${msg}` : msg;
 }
