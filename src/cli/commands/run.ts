@@ -84,7 +84,9 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
 
 export function runCommand(): Command {
   const cmd = new Command("run").description(
-    "Evaluate controls against a live AWS account (the SDK's credential chain) or a recording (--replay).\n" +
+    "Evaluate controls against live AWS accounts (the SDK's credential chain; --org for a whole Organization)\n" +
+      "and GCP organizations (Application Default Credentials), or offline from a recording (--replay),\n" +
+      "and write a signed evidence bundle.\n" +
       "Exit codes: 0 all passed, 1 a control failed, 2 bad usage or input, 3 a control could not be evaluated.",
   );
   addRunOptions(cmd);

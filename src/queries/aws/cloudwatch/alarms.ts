@@ -3,9 +3,10 @@
  * with the metrics it watches (its own MetricName/Namespace, or the MetricStat metrics of a metric-math
  * alarm) and its actions.
  */
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { asDate } from "../normalise.js";
+import { paginateAws } from "../paginate.js";
 
 export const alarms = defineAwsQuery({
   id: "aws.cloudwatch.alarms",
@@ -27,15 +28,16 @@ export const alarms = defineAwsQuery({
   },
   async fetch(ctx) {
     const client = ctx.aws.client(CloudWatchClient);
-    const all: MetricAlarm[] = [];
-    let NextToken: string | undefined;
-    do {
-      const out = await client.send(
-        new DescribeAlarmsCommand({ AlarmTypes: ["MetricAlarm"], ...(NextToken ? { NextToken } : {}) }),
-      );
-      all.push(...(out.MetricAlarms ?? []));
-      NextToken = out.NextToken;
-    } while (NextToken);
+    const all = (
+      await paginateAws(
+        (NextToken) =>
+          client.send(
+            new DescribeAlarmsCommand({ AlarmTypes: ["MetricAlarm"], ...(NextToken ? { NextToken } : {}) }),
+          ),
+        (out) => out.NextToken,
+        "CloudWatch:DescribeAlarms",
+      )
+    ).flatMap((out) => out.MetricAlarms ?? []);
     return all.map((a) => {
       const metrics: { namespace: string; metric_name: string }[] = [];
       if (a.MetricName && a.Namespace) metrics.push({ namespace: a.Namespace, metric_name: a.MetricName });

@@ -4,14 +4,10 @@
  * category Deploy), whether it holds a manual approval (category Approval, provider Manual), and whether that
  * approval runs before the stage's first deploy action (a lower runOrder).
  */
-import {
-  CodePipelineClient,
-  GetPipelineCommand,
-  ListPipelinesCommand,
-  type PipelineSummary,
-} from "@aws-sdk/client-codepipeline";
+import { CodePipelineClient, GetPipelineCommand, ListPipelinesCommand } from "@aws-sdk/client-codepipeline";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { asDate } from "../normalise.js";
+import { paginateAws } from "../paginate.js";
 
 export const pipelines = defineAwsQuery({
   id: "aws.codepipeline.pipelines",
@@ -30,13 +26,13 @@ export const pipelines = defineAwsQuery({
   },
   async fetch(ctx) {
     const client = ctx.aws.client(CodePipelineClient);
-    const summaries: PipelineSummary[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(new ListPipelinesCommand(nextToken ? { nextToken } : {}));
-      summaries.push(...(page.pipelines ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const summaries = (
+      await paginateAws(
+        (nextToken) => client.send(new ListPipelinesCommand(nextToken ? { nextToken } : {})),
+        (page) => page.nextToken,
+        "CodePipeline:ListPipelines",
+      )
+    ).flatMap((page) => page.pipelines ?? []);
     summaries.sort((a, b) => String(a.name).localeCompare(String(b.name)));
     const rows = [];
     for (const s of summaries) {

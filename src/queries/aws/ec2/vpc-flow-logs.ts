@@ -2,15 +2,9 @@
  * aws.ec2.vpcFlowLogs — one row per VPC in the region (DescribeVpcs, every page) with the flow logs whose
  * resource is that VPC (DescribeFlowLogs, every page).
  */
-import {
-  DescribeFlowLogsCommand,
-  type DescribeFlowLogsCommandOutput,
-  DescribeVpcsCommand,
-  EC2Client,
-  type FlowLog,
-  type Vpc,
-} from "@aws-sdk/client-ec2";
+import { DescribeFlowLogsCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { paginateAws } from "../paginate.js";
 
 export const vpcFlowLogs = defineAwsQuery({
   id: "aws.ec2.vpcFlowLogs",
@@ -32,22 +26,20 @@ export const vpcFlowLogs = defineAwsQuery({
   },
   async fetch(ctx) {
     const ec2 = ctx.aws.client(EC2Client);
-    const vpcs: Vpc[] = [];
-    let token: string | undefined;
-    do {
-      const out = await ec2.send(new DescribeVpcsCommand(token ? { NextToken: token } : {}));
-      vpcs.push(...(out.Vpcs ?? []));
-      token = out.NextToken;
-    } while (token);
-    const logs: FlowLog[] = [];
-    token = undefined;
-    do {
-      const out: DescribeFlowLogsCommandOutput = await ec2.send(
-        new DescribeFlowLogsCommand(token ? { NextToken: token } : {}),
-      );
-      logs.push(...(out.FlowLogs ?? []));
-      token = out.NextToken;
-    } while (token);
+    const vpcs = (
+      await paginateAws(
+        (token) => ec2.send(new DescribeVpcsCommand(token ? { NextToken: token } : {})),
+        (out) => out.NextToken,
+        "EC2:DescribeVpcs",
+      )
+    ).flatMap((out) => out.Vpcs ?? []);
+    const logs = (
+      await paginateAws(
+        (token) => ec2.send(new DescribeFlowLogsCommand(token ? { NextToken: token } : {})),
+        (out) => out.NextToken,
+        "EC2:DescribeFlowLogs",
+      )
+    ).flatMap((out) => out.FlowLogs ?? []);
     return vpcs.map((v) => {
       const mine = logs.filter((l) => l.ResourceId === v.VpcId);
       const active = mine.filter((l) => l.FlowLogStatus === "ACTIVE");

@@ -2,13 +2,10 @@
  * aws.logs.logGroups — one row per CloudWatch Logs log group in the region (DescribeLogGroups, every page).
  * A log group without retentionInDays never expires: retention_days is null and never_expires true.
  */
-import {
-  CloudWatchLogsClient,
-  DescribeLogGroupsCommand,
-  type LogGroup,
-} from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { asDate } from "../normalise.js";
+import { paginateAws } from "../paginate.js";
 
 export const logGroups = defineAwsQuery({
   id: "aws.logs.logGroups",
@@ -28,13 +25,13 @@ export const logGroups = defineAwsQuery({
   },
   async fetch(ctx) {
     const client = ctx.aws.client(CloudWatchLogsClient);
-    const all: LogGroup[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await client.send(new DescribeLogGroupsCommand(nextToken ? { nextToken } : {}));
-      all.push(...(out.logGroups ?? []));
-      nextToken = out.nextToken;
-    } while (nextToken);
+    const all = (
+      await paginateAws(
+        (nextToken) => client.send(new DescribeLogGroupsCommand(nextToken ? { nextToken } : {})),
+        (out) => out.nextToken,
+        "CloudWatchLogs:DescribeLogGroups",
+      )
+    ).flatMap((out) => out.logGroups ?? []);
     return all.map((g) => ({
       log_group_arn: `arn:${ctx.aws.partition}:logs:${ctx.aws.region}:${ctx.aws.accountId}:log-group:${g.logGroupName}`,
       log_group_name: g.logGroupName ?? null,

@@ -2,13 +2,10 @@
  * aws.logs.metricFilters — one row per CloudWatch Logs metric filter in the region (DescribeMetricFilters,
  * every page), with the metric it publishes.
  */
-import {
-  CloudWatchLogsClient,
-  DescribeMetricFiltersCommand,
-  type MetricFilter,
-} from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { asDate } from "../normalise.js";
+import { paginateAws } from "../paginate.js";
 
 export const metricFilters = defineAwsQuery({
   id: "aws.logs.metricFilters",
@@ -29,13 +26,13 @@ export const metricFilters = defineAwsQuery({
   },
   async fetch(ctx) {
     const client = ctx.aws.client(CloudWatchLogsClient);
-    const all: MetricFilter[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await client.send(new DescribeMetricFiltersCommand(nextToken ? { nextToken } : {}));
-      all.push(...(out.metricFilters ?? []));
-      nextToken = out.nextToken;
-    } while (nextToken);
+    const all = (
+      await paginateAws(
+        (nextToken) => client.send(new DescribeMetricFiltersCommand(nextToken ? { nextToken } : {})),
+        (out) => out.nextToken,
+        "CloudWatchLogs:DescribeMetricFilters",
+      )
+    ).flatMap((out) => out.metricFilters ?? []);
     return all.map((f) => {
       const t = f.metricTransformations?.[0];
       return {

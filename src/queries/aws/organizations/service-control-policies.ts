@@ -18,19 +18,15 @@ import {
   DescribeOrganizationCommand,
   DescribePolicyCommand,
   ListPoliciesCommand,
-  type ListPoliciesCommandOutput,
   ListRootsCommand,
   ListTargetsForPolicyCommand,
-  type ListTargetsForPolicyCommandOutput,
   OrganizationsClient,
-  type PolicySummary,
-  type PolicyTargetSummary,
-  type Root,
 } from "@aws-sdk/client-organizations";
 import { errorMessage } from "../../../core/errors.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAccessDenied, isAwsError } from "../../../providers/aws/errors.js";
 import { parsePolicyDocument } from "../normalise.js";
+import { paginateAws } from "../paginate.js";
 
 /** Organizations is a global service answered in one region per partition. */
 function organizationsRegion(partition: string): string {
@@ -159,44 +155,41 @@ export const serviceControlPolicies = defineAwsQuery({
       }
       throw e;
     };
-    const roots: Root[] = [];
-    let token: string | undefined;
-    do {
-      const page = await org.send(new ListRootsCommand(token ? { NextToken: token } : {})).catch(refused);
-      roots.push(...(page.Roots ?? []));
-      token = page.NextToken;
-    } while (token);
+    const roots = (
+      await paginateAws(
+        (token) => org.send(new ListRootsCommand(token ? { NextToken: token } : {})).catch(refused),
+        (page) => page.NextToken,
+        "Organizations:ListRoots",
+      )
+    ).flatMap((page) => page.Roots ?? []);
     const root = roots[0];
-    const summaries: PolicySummary[] = [];
-    token = undefined;
-    do {
-      const page: ListPoliciesCommandOutput = await org
-        .send(
-          new ListPoliciesCommand({
-            Filter: "SERVICE_CONTROL_POLICY",
-            ...(token ? { NextToken: token } : {}),
-          }),
-        )
-        .catch(refused);
-      summaries.push(...(page.Policies ?? []));
-      token = page.NextToken;
-    } while (token);
+    const summaries = (
+      await paginateAws(
+        (token) =>
+          org
+            .send(
+              new ListPoliciesCommand({
+                Filter: "SERVICE_CONTROL_POLICY",
+                ...(token ? { NextToken: token } : {}),
+              }),
+            )
+            .catch(refused),
+        (page) => page.NextToken,
+        "Organizations:ListPolicies",
+      )
+    ).flatMap((page) => page.Policies ?? []);
     const policies = await Promise.all(
       summaries.map(async (p) => {
         const [detail, targets] = await Promise.all([
           org.send(new DescribePolicyCommand({ PolicyId: p.Id })),
-          (async () => {
-            const all: PolicyTargetSummary[] = [];
-            let next: string | undefined;
-            do {
-              const page: ListTargetsForPolicyCommandOutput = await org.send(
+          paginateAws(
+            (next) =>
+              org.send(
                 new ListTargetsForPolicyCommand({ PolicyId: p.Id, ...(next ? { NextToken: next } : {}) }),
-              );
-              all.push(...(page.Targets ?? []));
-              next = page.NextToken;
-            } while (next);
-            return all;
-          })(),
+              ),
+            (page) => page.NextToken,
+            `Organizations:ListTargetsForPolicy ${p.Id}`,
+          ).then((pages) => pages.flatMap((page) => page.Targets ?? [])),
         ]);
         const { denied, conditional } = deniedActions(detail.Policy?.Content, required);
         return {
