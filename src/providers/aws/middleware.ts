@@ -78,15 +78,20 @@ export interface AwsMiddlewareOptions {
 // biome-ignore lint/suspicious/noExplicitAny: middleware signatures are generic over every command
 type AnyStack = MiddlewareStack<any, any>;
 
+/** The read-only rule, shared by every AWS client: refuses a non-read operation before anything is sent. */
+function assertReadOnly(context: { clientName?: string; commandName?: string }): CallIdentity {
+  const id = callIdentity(context);
+  if (!isAllowedOperation(id.service, id.operation)) throw new ReadOnlyViolation(id.service, id.operation);
+  return id;
+}
+
 /** Only the read-only guard: for clients outside a run's recording (the evidence upload). */
 export function readOnlyGuard(): Pluggable<object, MetadataBearer> {
   return {
     applyToStack(stack: AnyStack) {
       stack.add(
         (next, context) => async (args) => {
-          const id = callIdentity(context);
-          if (!isAllowedOperation(id.service, id.operation))
-            throw new ReadOnlyViolation(id.service, id.operation);
+          assertReadOnly(context);
           return next(args);
         },
         { step: "initialize", name: "itgcReadOnly", priority: "high", override: true },
@@ -100,9 +105,7 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
     applyToStack(stack: AnyStack) {
       stack.add(
         (next, context) => async (args) => {
-          const id = callIdentity(context);
-          if (!isAllowedOperation(id.service, id.operation))
-            throw new ReadOnlyViolation(id.service, id.operation);
+          const id = assertReadOnly(context);
           const run = async () => {
             const end = opts.recorder.begin({
               provider: "aws",
