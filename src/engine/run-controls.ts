@@ -113,6 +113,11 @@ async function runOne(
     });
   } else {
     const resolution = await runtime.resolveScopes(def.scope);
+    if (resolution.scopes.length === 0 && resolution.gaps.length === 0) {
+      // Nothing to ask at all (no region enabled, no project visible): an empty population here would read as
+      // `pass` without a single API answer behind it. Fail closed.
+      scopes.push({ account: "-", region: "-", error: `nothing in scope for a ${def.scope}-level query` });
+    }
     for (const gap of resolution.gaps) {
       scopes.push({ account: gap.unit, region: gap.region ?? "global", error: `not covered: ${gap.reason}` });
     }
