@@ -53,6 +53,7 @@ import {
   shellJoin,
   toResultRecord,
 } from "./model.js";
+import { csvContextOf } from "./read-model.js";
 import { writeTarGz } from "./tar.js";
 import { renderVerifyMd } from "./verify-md.js";
 
@@ -194,12 +195,14 @@ export async function buildBundle(
     put(file, c.source.text);
     controls.push(controlText(c.id, c.source.text, file));
   }
+  // The waivers applied, byte for byte, so `reperform` re-applies exactly them and the signature covers them.
+  if (outcome.waivers) put("data/waivers.yaml", outcome.waivers.text);
   const results: ResultRecord[] = outcome.results.map(toResultRecord);
   for (const r of results) {
     put(`data/results/${safeName(r.id)}.json`, json(r));
     put(`data/results/population/${safeName(r.id)}.csv`, populationCsv(r));
   }
-  put("data/results/exceptions.csv", exceptionsCsv(results));
+  put("data/results/exceptions.csv", exceptionsCsv(results, csvContextOf(runJson, controls)));
 
   const model: BundleModel = { name, run: runJson, document, results, controls, signing, files: [] };
   model.files = evidenceFiles(files);

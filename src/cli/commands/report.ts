@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { InputError } from "../../core/errors.js";
 import { readBundle, UnusableBundle } from "../../evidence/files.js";
-import { readModel } from "../../evidence/read-model.js";
+import { csvContextOf, readModel } from "../../evidence/read-model.js";
 import { exceptionsCsv, summaryCsv } from "../../report/csv.js";
 import { renderHtml } from "../../report/html.js";
 import { renderJunit } from "../../report/junit.js";
@@ -18,7 +18,8 @@ export function reportCommand(): Command {
     .argument("<bundle>", "bundle directory or .tar.gz")
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).makeOptionMandatory())
     .option("--output <file>", "write to this file instead of stdout")
-    .action((bundle: string, flags: { format: Format; output?: string }) => {
+    .option("--bom", "CSV formats: start with a UTF-8 byte-order mark (for Excel)")
+    .action((bundle: string, flags: { format: Format; output?: string; bom?: boolean }) => {
       let text: string;
       try {
         const files = readBundle(bundle);
@@ -31,10 +32,10 @@ export function reportCommand(): Command {
             text = renderHtml(model);
             break;
           case "csv":
-            text = summaryCsv(model.results);
+            text = summaryCsv(model.results, csvContextOf(model.run, model.controls, flags.bom));
             break;
           case "exceptions-csv":
-            text = exceptionsCsv(model.results);
+            text = exceptionsCsv(model.results, csvContextOf(model.run, model.controls, flags.bom));
             break;
           case "junit":
             text = renderJunit(model);
