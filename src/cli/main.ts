@@ -8,6 +8,7 @@ import { InputError } from "../core/errors.js";
 import { TOOL_VERSION } from "../util/version.js";
 import { controlsCommand } from "./commands/controls.js";
 import { demoCommand } from "./commands/demo.js";
+import { diffCommand } from "./commands/diff.js";
 import { keygenCommand } from "./commands/keygen.js";
 import { lintCommand } from "./commands/lint.js";
 import { mergeCommand } from "./commands/merge.js";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     keygenCommand(),
     permissionsCommand(),
     mergeCommand(),
+    diffCommand(),
   ]) {
     program.addCommand(cmd.exitOverride());
   }
