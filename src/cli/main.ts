@@ -17,6 +17,7 @@ import { queriesCommand } from "./commands/queries.js";
 import { reperformCommand } from "./commands/reperform.js";
 import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
+import { sqlCommand } from "./commands/sql.js";
 import { verifyCommand } from "./commands/verify.js";
 
 export function buildProgram(): Command {
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     permissionsCommand(),
     mergeCommand(),
     diffCommand(),
+    sqlCommand(),
   ]) {
     program.addCommand(cmd.exitOverride());
   }

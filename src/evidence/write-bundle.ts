@@ -53,6 +53,7 @@ import {
   shellJoin,
   toResultRecord,
 } from "./model.js";
+import { bundleSchemaSql } from "../workbench/sql/schema.js";
 import { csvContextOf } from "./read-model.js";
 import { writeTarGz } from "./tar.js";
 import { renderVerifyMd } from "./verify-md.js";
@@ -203,6 +204,8 @@ export async function buildBundle(
     put(`data/results/population/${safeName(r.id)}.csv`, populationCsv(r));
   }
   put("data/results/exceptions.csv", exceptionsCsv(results, csvContextOf(runJson, controls)));
+  // The SQL views over this bag's own files, so any DuckDB can query it (docs/sql.md).
+  put("data/sql/schema.sql", bundleSchemaSql(runJson.id));
 
   const model: BundleModel = { name, run: runJson, document, results, controls, signing, files: [] };
   model.files = evidenceFiles(files);
