@@ -31,6 +31,7 @@ import {
   signChecked,
 } from "../signing/signer.js";
 import { PACKAGE_ROOT } from "../util/paths.js";
+import { bundleSchemaSql } from "../workbench/sql/schema.js";
 import {
   BAGIT_TXT,
   formatBagInfo,
@@ -53,7 +54,6 @@ import {
   shellJoin,
   toResultRecord,
 } from "./model.js";
-import { bundleSchemaSql } from "../workbench/sql/schema.js";
 import { csvContextOf } from "./read-model.js";
 import { writeTarGz } from "./tar.js";
 import { renderVerifyMd } from "./verify-md.js";
