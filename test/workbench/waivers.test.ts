@@ -11,6 +11,7 @@ import { InputError } from "../../src/core/errors.js";
 import { executeRun, type RunOutcome } from "../../src/engine/execute-run.js";
 import { readBundle } from "../../src/evidence/files.js";
 import { reperformBundle } from "../../src/evidence/reperform.js";
+import { verifyBundle } from "../../src/evidence/verify.js";
 import { writeBundle } from "../../src/evidence/write-bundle.js";
 import { loadRecordings } from "../../src/recording/store.js";
 import { exitCodeFor } from "../../src/report/results-document.js";
@@ -201,5 +202,11 @@ describe("waivers", () => {
     const re = await reperformBundle(bundle);
     expect(re.differences).toEqual([]);
     expect(re.reproduced).toBe(true);
+    // An edited waivers file is caught by verify (it is in the manifest).
+    const edited = new Map(bundle.files);
+    edited.set("data/waivers.yaml", Buffer.from(text.replace("RISK-101", "RISK-999")));
+    const report = verifyBundle({ ...bundle, files: edited });
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.file)).toContain("data/waivers.yaml");
   });
 });
