@@ -80,7 +80,7 @@ const SQL_SCENARIO = "sql-200";
 
 /** Child: an org-200 run written as a bundle into DIR, then every saved query over it. */
 async function childSql(dir: string): Promise<void> {
-  const s = scenarioNamed("org-200");
+  const s = scenarioNamed(process.env.ITGC_BENCH_SQL_SCENARIO ?? "org-200");
   const { outcome } = await build(worldOf(s));
   const r = await benchSql(outcome, s.accounts, dir);
   process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -205,7 +205,7 @@ export async function buildBundle(
   }
   put("data/results/exceptions.csv", exceptionsCsv(results, csvContextOf(runJson, controls)));
   // The SQL views over this bag's own files, so any DuckDB can query it (docs/sql.md).
-  put("data/sql/schema.sql", bundleSchemaSql(runJson.id));
+  put("data/sql/schema.sql", bundleSchemaSql(runJson.id, [...files.keys()]));
 
   const model: BundleModel = { name, run: runJson, document, results, controls, signing, files: [] };
   model.files = evidenceFiles(files);

@@ -83,7 +83,11 @@ export async function openSqlSession(paths: string[], opts: SqlOptions = {}): Pr
     for (const t of temps) rmSync(t, { recursive: true, force: true });
   };
   try {
-    const roots: SchemaBundle[] = opened.map((b) => ({ id: b.model.run.id, root: materialise(b, temps) }));
+    const roots: SchemaBundle[] = opened.map((b) => ({
+      id: b.model.run.id,
+      root: materialise(b, temps),
+      files: [...b.files.files.keys()],
+    }));
     const instance = await duck.DuckDBInstance.create(":memory:", {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
