@@ -28,6 +28,7 @@ import { executeRun, type RunOutcome } from "../engine/execute-run.js";
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { canonicalJson } from "../util/canonical-json.js";
+import { benchSql, type SqlBenchResult, sqlBenchTable } from "./sql-bench.js";
 import { GENERATORS, makeWorld, SyntheticAnswers, type World } from "./world.js";
 
 interface Scenario {
@@ -62,7 +63,9 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string } {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   return {
-    scenarios: (get("--scenario") ?? SCENARIOS.map((s) => s.name).join(",")).split(",").filter(Boolean),
+    scenarios: (get("--scenario") ?? [...SCENARIOS.map((s) => s.name), "sql-200"].join(","))
+      .split(",")
+      .filter(Boolean),
     latency: Number(get("--latency") ?? 50),
     throttle: Number(get("--throttle") ?? 0.05),
     seed: Number(get("--seed") ?? 1),
@@ -70,6 +73,17 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string } {
     child: get("--child"),
     file: get("--file"),
   };
+}
+
+/** `sql` over the bundle of an org-200 run (src/bench/sql-bench.ts). */
+const SQL_SCENARIO = "sql-200";
+
+/** Child: an org-200 run written as a bundle into DIR, then every saved query over it. */
+async function childSql(dir: string): Promise<void> {
+  const s = scenarioNamed(process.env.ITGC_BENCH_SQL_SCENARIO ?? "org-200");
+  const { outcome } = await build(worldOf(s));
+  const r = await benchSql(outcome, s.accounts, dir);
+  process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
 const scenarioNamed = (name: string) => {
@@ -288,12 +302,15 @@ async function main(): Promise<void> {
   if (a.child === "build") return childBuild(a.scenarios[0]!, a.file!);
   if (a.child === "run") return childRun(a.scenarios[0]!, a.file!, a);
   if (a.child === "calibrate") return childCalibrate(a.scenarios[0]!, a);
+  if (a.child === "sql") return childSql(a.file!);
 
   const dir = mkdtempSync(join(tmpdir(), "itgc-bench-"));
   const rows: { s: Scenario; r: ScenarioResult }[] = [];
+  let sqlTable = "";
   const common = ["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)];
   try {
     for (const name of a.scenarios) {
+      if (name === SQL_SCENARIO) continue;
       const s = scenarioNamed(name);
       const file = join(dir, `${name}.json`);
       process.stderr.write(`bench: ${name}: building the recording…\n`);
@@ -314,6 +331,10 @@ async function main(): Promise<void> {
       rows.push({ s, r });
       process.stderr.write(`bench: ${name}: ${r.apiCalls} calls in ${r.seconds.toFixed(2)} s\n`);
       rmSync(file, { force: true });
+    }
+    if (a.scenarios.includes(SQL_SCENARIO)) {
+      process.stderr.write(`bench: ${SQL_SCENARIO}: building an org-200 bundle and querying it…\n`);
+      sqlTable = sqlBenchTable(JSON.parse(spawnChild(["--child", "sql", "--file", dir])) as SqlBenchResult);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -364,7 +385,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nlatency ${a.latency} ms per attempt, ${a.throttle * 100} % of attempts throttled, seed ${a.seed}\n\n`,
   );
-  process.stdout.write(`${out.join("\n")}\n`);
+  if (rows.length > 0) process.stdout.write(`${out.join("\n")}\n`);
+  process.stdout.write(sqlTable);
   if (a.markdown) process.stdout.write(`\n${JSON.stringify(rows.map((x) => x.r))}\n`);
 }
 

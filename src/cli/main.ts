@@ -8,6 +8,7 @@ import { InputError } from "../core/errors.js";
 import { TOOL_VERSION } from "../util/version.js";
 import { controlsCommand } from "./commands/controls.js";
 import { demoCommand } from "./commands/demo.js";
+import { diffCommand } from "./commands/diff.js";
 import { keygenCommand } from "./commands/keygen.js";
 import { lintCommand } from "./commands/lint.js";
 import { mergeCommand } from "./commands/merge.js";
@@ -16,6 +17,7 @@ import { queriesCommand } from "./commands/queries.js";
 import { reperformCommand } from "./commands/reperform.js";
 import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
+import { sqlCommand } from "./commands/sql.js";
 import { verifyCommand } from "./commands/verify.js";
 
 export function buildProgram(): Command {
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
     keygenCommand(),
     permissionsCommand(),
     mergeCommand(),
+    diffCommand(),
+    sqlCommand(),
   ]) {
     program.addCommand(cmd.exitOverride());
   }

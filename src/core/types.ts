@@ -12,6 +12,24 @@ export type Status = "pass" | "fail" | "error" | "not_applicable";
 export const STATUSES: readonly Status[] = ["pass", "fail", "error", "not_applicable"];
 
 /**
+ * A finding's verdict: a control's statuses, plus `waived` — a failed item covered by an approved, unexpired
+ * waiver (src/waivers). A control is never `waived` as a whole: see docs/waivers.md for the rule.
+ */
+export type FindingStatus = Status | "waived";
+
+/** The waiver that covers a finding, as shown next to it in every report. */
+export interface WaiverRef {
+  /** Position of the waiver in the waivers file (1-based). */
+  index: number;
+  ticket: string;
+  reason: string;
+  requested_by: string;
+  approved_by: string;
+  approved_on: string;
+  expires: string;
+}
+
+/**
  * Where a query runs. `account` (AWS account, global services), `region` (one AWS region of one account),
  * `organization` (AWS Organization or GCP organization), `folder` and `project` (GCP).
  */
@@ -75,9 +93,11 @@ export interface Finding {
   resource: string;
   account: string;
   region: string;
-  status: Status;
+  status: FindingStatus;
   /** The failed expectations' messages joined, or the evaluation error; null on pass. */
   message: string | null;
+  /** Set when status is `waived`. */
+  waiver?: WaiverRef;
 }
 
 export interface ControlError {
@@ -107,8 +127,10 @@ export interface ControlResult {
   query: string;
   /** Number of items in the population (after `where`), over every scope. */
   population: number;
-  /** Number of findings with status fail. */
+  /** Number of findings with status fail (not counting waived ones). */
   exceptions: number;
+  /** Number of failed findings covered by an approved waiver (status `waived`); absent when none. */
+  waived?: number;
   params: ParamReport;
   mappings: Record<string, string[]>;
   /** Scopes whose data could not be obtained, or expressions that could not be evaluated. */

@@ -10,6 +10,7 @@ import { InputError } from "../core/errors.js";
 import type { ProviderRuntime } from "../core/provider.js";
 import type { Control, ControlResult, Provider } from "../core/types.js";
 import "../queries/index.js";
+import { sha256Hex } from "../evidence/bagit.js";
 import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js";
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
@@ -17,6 +18,8 @@ import { Recorder } from "../recording/recorder.js";
 import { type LoadedRecording, loadRecordings } from "../recording/store.js";
 import { type ResultsDocument, type RunInfo, toDocument } from "../report/results-document.js";
 import { TOOL_NAME, TOOL_VERSION } from "../util/version.js";
+import { applyWaivers } from "../waivers/apply.js";
+import type { WaiverSet } from "../waivers/load.js";
 import { loadParamsFile, type ParamOverrides } from "./params.js";
 import { type RunObserver, runControls } from "./run-controls.js";
 
@@ -38,6 +41,8 @@ export interface ExecuteRunOptions {
   runtimeFactories?: Partial<Record<Provider, RuntimeFactory>>;
   observer?: RunObserver;
   command?: string[];
+  /** Accepted exceptions (`--waivers`), applied after evaluation; the file goes into the bundle. */
+  waivers?: WaiverSet;
 }
 
 export type RuntimeFactory = (ctx: { recorder: Recorder; replay?: LoadedRecording }) => ProviderRuntime;
@@ -48,6 +53,7 @@ export interface RunOutcome {
   controls: Control[];
   calls: RecordedCall[];
   overrides: ParamOverrides;
+  waivers?: WaiverSet;
 }
 
 const runtimeFactories: Partial<Record<Provider, RuntimeFactory>> = {};
@@ -97,13 +103,18 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   for (const rt of runtimes) await rt.init();
   opts.observer?.onRunStart?.({ providers: runtimes.map((r) => r.describe()), controls: selected.length });
 
-  const { results, cache } = await runControls({
+  const evaluated = await runControls({
     controls: selected,
     runtimes,
     overrides,
     now,
     observer: opts.observer,
   });
+  const { cache } = evaluated;
+  const waived = opts.waivers
+    ? applyWaivers(evaluated.results, opts.waivers, now, sha256Hex(opts.waivers.text))
+    : undefined;
+  const results = waived?.results ?? evaluated.results;
   results.sort((a, b) => a.id.localeCompare(b.id));
 
   const regions: Record<string, string[]> = {};
@@ -135,8 +146,16 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
       distinctQueries: cache.stats().misses,
       cacheHits: cache.stats().hits,
     },
+    ...(waived ? { waivers: waived.report } : {}),
   };
-  return { document: toDocument(run, results), results, controls: selected, calls, overrides };
+  return {
+    document: toDocument(run, results),
+    results,
+    controls: selected,
+    calls,
+    overrides,
+    ...(opts.waivers ? { waivers: opts.waivers } : {}),
+  };
 }
 
 /** Queries used by a set of controls (for `permissions`). */

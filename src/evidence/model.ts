@@ -42,7 +42,15 @@ export interface RunJson extends RunInfo {
 /** data/results/<control id>.json */
 export interface ResultRecord extends ControlResult {
   format: typeof CONTROL_RESULT_FORMAT;
-  counts: { population: number; pass: number; fail: number; error: number; not_applicable: number };
+  counts: {
+    population: number;
+    pass: number;
+    fail: number;
+    error: number;
+    not_applicable: number;
+    /** Failed findings covered by an approved waiver (absent in bundles written before waivers existed). */
+    waived?: number;
+  };
   /** The workpaper conclusion in words. */
   conclusion: string;
 }
@@ -78,6 +86,8 @@ export interface BundleModel {
 export function conclusionOf(r: ControlResult): string {
   switch (r.status) {
     case "pass":
+      if (r.waived)
+        return `No unwaived exceptions: ${r.waived} exception(s) in a population of ${r.population} are covered by approved, unexpired waivers (listed with each finding); every other item met the control.`;
       return r.population === 0
         ? "No exceptions noted: the population is empty (the control defines an empty population as a pass)."
         : `No exceptions noted: all ${r.population} item(s) of the population met the control.`;
@@ -92,7 +102,7 @@ export function conclusionOf(r: ControlResult): string {
 
 export function toResultRecord(r: ControlResult): ResultRecord {
   const json = JSON.parse(JSON.stringify(r)) as ControlResult;
-  const counts = { population: r.population, pass: 0, fail: 0, error: 0, not_applicable: 0 };
+  const counts = { population: r.population, pass: 0, fail: 0, error: 0, not_applicable: 0, waived: 0 };
   for (const f of r.findings) counts[f.status]++;
   return { format: CONTROL_RESULT_FORMAT, ...json, counts, conclusion: conclusionOf(r) };
 }

@@ -1,4 +1,5 @@
 /** Reads a bundle's payload back into the reporters' model (`itgc-validate report`, `reperform`). */
+import type { CsvContext } from "../report/csv.js";
 import type { ResultsDocument } from "../report/results-document.js";
 import { sha256Hex } from "./bagit.js";
 import type { BundleFiles } from "./files.js";
@@ -53,4 +54,18 @@ export function readModel(b: BundleFiles, upTo?: "oscal" | "html"): BundleModel 
       ?.toString("utf8")
       .match(/^External-Identifier:\s*(.+)$/m)?.[1] ?? b.name;
   return { name, run, document, results, controls, signing: run.evidence.signing, files };
+}
+
+/** The run id, evaluation time and remediation texts every CSV row of a bundle carries. */
+export function csvContextOf(
+  run: { id: string; evaluatedAt: string },
+  controls: ControlText[],
+  bom = false,
+): CsvContext {
+  return {
+    runId: run.id,
+    evaluatedAt: run.evaluatedAt,
+    remediation: new Map(controls.map((c) => [c.id, c.remediation])),
+    bom,
+  };
 }

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { type ExecuteRunOptions, executeRun, type RunOutcome } from "../engine/execute-run.js";
 import type { AwsRuntimeOptions } from "../providers/aws/runtime.js";
 import type { ResultsDocument } from "../report/results-document.js";
+import { parseWaivers } from "../waivers/load.js";
 import { type BundleFiles, UnusableBundle } from "./files.js";
 import type { ResultRecord, RunJson } from "./model.js";
 import { verifyBundle } from "./verify.js";
@@ -76,6 +77,11 @@ export async function reperformBundle(b: BundleFiles, opts: ReperformOptions = {
     throw new UnusableBundle(`${b.source}: no control definitions under data/controls/`);
   const integrity = verifyBundle(b);
 
+  const waiversFile = b.files.get("data/waivers.yaml");
+  // The bundle's own waivers, re-applied at the bundle's evaluation time (an expiry since then changes nothing).
+  const waivers = waiversFile
+    ? parseWaivers(run.waivers?.file ?? "waivers.yaml", waiversFile.toString("utf8"))
+    : undefined;
   const dir = materialise(b);
   let outcome: RunOutcome;
   try {
@@ -88,6 +94,7 @@ export async function reperformBundle(b: BundleFiles, opts: ReperformOptions = {
       aws: { ...opts.aws, homeRegion: run.homeRegion ?? opts.aws?.homeRegion },
       runtimeFactories: opts.runtimeFactories,
       command: ["reperform", b.source],
+      ...(waivers ? { waivers } : {}),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -31,6 +31,7 @@ import {
   signChecked,
 } from "../signing/signer.js";
 import { PACKAGE_ROOT } from "../util/paths.js";
+import { bundleSchemaSql } from "../workbench/sql/schema.js";
 import {
   BAGIT_TXT,
   formatBagInfo,
@@ -53,6 +54,7 @@ import {
   shellJoin,
   toResultRecord,
 } from "./model.js";
+import { csvContextOf } from "./read-model.js";
 import { writeTarGz } from "./tar.js";
 import { renderVerifyMd } from "./verify-md.js";
 
@@ -194,12 +196,16 @@ export async function buildBundle(
     put(file, c.source.text);
     controls.push(controlText(c.id, c.source.text, file));
   }
+  // The waivers applied, byte for byte, so `reperform` re-applies exactly them and the signature covers them.
+  if (outcome.waivers) put("data/waivers.yaml", outcome.waivers.text);
   const results: ResultRecord[] = outcome.results.map(toResultRecord);
   for (const r of results) {
     put(`data/results/${safeName(r.id)}.json`, json(r));
     put(`data/results/population/${safeName(r.id)}.csv`, populationCsv(r));
   }
-  put("data/results/exceptions.csv", exceptionsCsv(results));
+  put("data/results/exceptions.csv", exceptionsCsv(results, csvContextOf(runJson, controls)));
+  // The SQL views over this bag's own files, so any DuckDB can query it (docs/sql.md).
+  put("data/sql/schema.sql", bundleSchemaSql(runJson.id, [...files.keys()]));
 
   const model: BundleModel = { name, run: runJson, document, results, controls, signing, files: [] };
   model.files = evidenceFiles(files);

@@ -21,7 +21,7 @@ export function renderConsole(doc: ResultsDocument, opts: { color: boolean; maxF
   const idWidth = Math.max(...doc.controls.map((r) => r.id.length), 10);
   for (const r of doc.controls) {
     const status = paint[r.status](LABEL[r.status].padEnd(5));
-    const counts = `population ${r.population}, exceptions ${r.exceptions}`;
+    const counts = `population ${r.population}, exceptions ${r.exceptions}${r.waived ? `, waived ${r.waived}` : ""}`;
     lines.push(`${status}  ${r.id.padEnd(idWidth)}  ${r.title}  ${c.gray(`(${counts})`)}`);
   }
   const max = opts.maxFindings ?? 20;
@@ -51,6 +51,23 @@ export function renderConsole(doc: ResultsDocument, opts: { color: boolean; maxF
           `  ${r.id}: ${name} = ${JSON.stringify(r.params.values[name])} (default ${JSON.stringify(r.params.defaults[name])})`,
         );
       }
+    }
+  }
+  const waivers = doc.run.waivers;
+  if (waivers) {
+    const c2 = waivers.counts;
+    lines.push(
+      "",
+      c.bold(`Waivers (${waivers.file})`) +
+        c.gray(
+          `  ${waivers.findingsWaived} finding(s) waived; ${c2.applied} applied, ${c2.stale} stale, ${c2.expired} expired, ${c2.pending} pending, ${c2.invalid} invalid`,
+        ),
+    );
+    for (const w of waivers.waivers) {
+      if (w.state === "applied") continue;
+      lines.push(
+        `  ${c.yellow(w.state)} ${w.where} ${w.control} ${w.resource} (${w.ticket}): ${w.note ?? ""}`,
+      );
     }
   }
   const s = doc.summary;

@@ -4,7 +4,13 @@
  */
 import type { BundleModel, ResultRecord } from "../evidence/model.js";
 
-const LABEL: Record<string, string> = { pass: "PASS", fail: "FAIL", error: "ERROR", not_applicable: "N/A" };
+const LABEL: Record<string, string> = {
+  pass: "PASS",
+  fail: "FAIL",
+  error: "ERROR",
+  not_applicable: "N/A",
+  waived: "WAIVED",
+};
 const STATUSES = ["pass", "fail", "error", "not_applicable"] as const;
 
 export function esc(v: unknown): string {
@@ -29,7 +35,7 @@ th{background:#f6f8fa}
 td.num,th.num{text-align:right}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px;letter-spacing:.03em}
-.pass{background:var(--pass)}.fail{background:var(--fail)}.error{background:var(--error)}.not_applicable{background:var(--na)}
+.pass{background:var(--pass)}.fail{background:var(--fail)}.error{background:var(--error)}.not_applicable{background:var(--na)}.waived{background:#bf8700}
 .banner{padding:12px 16px;border-radius:6px;margin:12px 0 16px;border:2px solid}
 .banner.signed{border-color:var(--pass);background:#dafbe1}
 .banner.throwaway{border-color:#9a6700;background:#fff8c5}
@@ -126,12 +132,14 @@ function controlSection(model: BundleModel, r: ResultRecord): string {
       `<a href="${esc(c?.file.replace(/^data\//, "") ?? "")}"><code>${esc(c?.file)}</code></a> (definition), <a href="results/${esc(r.id)}.json"><code>data/results/${esc(r.id)}.json</code></a> (per-item verdicts), <a href="results/population/${esc(r.id)}.csv"><code>data/results/population/${esc(r.id)}.csv</code></a>`,
     ],
   ];
-  const exceptions = r.findings.filter((f) => f.status === "fail" || f.status === "error");
+  const exceptions = r.findings.filter(
+    (f) => f.status === "fail" || f.status === "error" || f.status === "waived",
+  );
   const exTable = exceptions.length
     ? `<table><thead><tr><th>status</th><th>resource</th><th>account / region</th><th>reason</th></tr></thead><tbody>${exceptions
         .map(
           (f) =>
-            `<tr><td>${badge(f.status)}</td><td><code>${esc(f.resource)}</code></td><td>${esc(f.account)} / ${esc(f.region)}</td><td>${esc(f.message)}</td></tr>`,
+            `<tr><td>${badge(f.status)}</td><td><code>${esc(f.resource)}</code></td><td>${esc(f.account)} / ${esc(f.region)}</td><td>${esc(f.message)}${f.waiver ? `<br><span class="muted">waived by ${esc(f.waiver.ticket)}: approved by ${esc(f.waiver.approved_by)} on ${esc(f.waiver.approved_on)}, expires ${esc(f.waiver.expires)} — ${esc(f.waiver.reason)}</span>` : ""}</td></tr>`,
         )
         .join("")}</tbody></table>`
     : "";

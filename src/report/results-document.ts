@@ -4,6 +4,7 @@
  */
 import type { ProviderRunInfo } from "../core/provider.js";
 import type { ControlResult, Status } from "../core/types.js";
+import type { WaiverReport } from "../waivers/apply.js";
 
 export const RESULTS_FORMAT = "itgc-validate/results@1";
 
@@ -38,6 +39,8 @@ export interface RunInfo {
   params: { file?: string; overrides: Record<string, Record<string, unknown>> };
   controlsSelected: number;
   stats: RunStats;
+  /** Present when the run applied a waivers file (`--waivers`): what each waiver did. */
+  waivers?: WaiverReport;
 }
 
 export type Summary = Record<Status, number> & { total: number };

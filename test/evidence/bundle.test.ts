@@ -90,6 +90,7 @@ describe("golden bundle (injected clock, fixed run, test key)", () => {
       "data/results/population/access.aws-iam-console-mfa.csv",
       "data/report.html",
       "data/oscal/assessment-results.json",
+      "data/sql/schema.sql",
       SIGNATURE_FILE,
       DSSE_FILE,
       PUBLIC_KEY_FILE,
@@ -120,7 +121,14 @@ describe("golden bundle (injected clock, fixed run, test key)", () => {
       evidence: { signing: { signed: true, algorithm: "ECDSA_P256_SHA256" } },
     });
     const result = JSON.parse(files.get("data/results/access.aws-iam-console-mfa.json")!.toString());
-    expect(result.counts).toEqual({ population: 2, pass: 1, fail: 1, error: 0, not_applicable: 0 });
+    expect(result.counts).toEqual({
+      population: 2,
+      pass: 1,
+      fail: 1,
+      error: 0,
+      not_applicable: 0,
+      waived: 0,
+    });
     expect(result.conclusion).toMatch(/1 exception/);
     expect(files.get("data/results/exceptions.csv")!.toString()).toContain(
       "bob can sign in to the console without MFA",

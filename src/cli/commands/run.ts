@@ -5,6 +5,7 @@ import { executeRun } from "../../engine/execute-run.js";
 import { renderConsole } from "../../report/console.js";
 import { exitCodeFor } from "../../report/results-document.js";
 import { uploadAfterRun } from "../../upload/cli.js";
+import { loadWaiversFile } from "../../waivers/load.js";
 import { parseTimestamp, useColor } from "../io.js";
 import { type AwsFlags, addAwsOptions, awsOptionsFrom } from "../options/aws.js";
 import {
@@ -22,6 +23,7 @@ export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags
   json?: boolean;
   params?: string;
   now?: Date;
+  waivers?: string;
 }
 
 export function addRunOptions(cmd: Command): Command {
@@ -35,6 +37,11 @@ export function addRunOptions(cmd: Command): Command {
     )
     .option("--json", "print only the results document (JSON) on stdout")
     .option("--params <file>", "YAML file overriding control parameters, keyed by control id")
+    .option(
+      "--waivers <file>",
+      "YAML file of approved exceptions (control, resource glob, ticket, approver, expiry); matching failed " +
+        "findings become `waived`, and the file goes into the bundle (see docs/waivers.md)",
+    )
     .option(
       "--now <timestamp>",
       "evaluate time-based expectations at this instant (default: now; in replay, the recording's time)",
@@ -53,6 +60,8 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     throw new InputError(
       "--upload needs --retain-days (the Object Lock retention cannot be shortened later)",
     );
+  // Read before anything else, so a bad waivers file is exit 2 before any API call.
+  const waivers = flags.waivers ? loadWaiversFile(flags.waivers) : undefined;
   const evidence = await prepareEvidence(flags);
   const progress = createProgress(flags);
   const outcome = await executeRun({
@@ -65,6 +74,7 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     aws: awsOptionsFrom(flags),
     runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
     command: argv,
+    waivers,
   }).finally(() => progress.finish());
   progress.finish(outcome.document);
   const written = await writeEvidence(flags, outcome, evidence);
