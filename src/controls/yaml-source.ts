@@ -1,9 +1,38 @@
 /**
  * YAML parsing that keeps source positions, so every problem in a control or params file can be reported
  * as file:line:column and the field it is about.
+ *
+ * Input is bounded before anything else looks at it, so no file can exhaust memory or the stack of lint or
+ * run: its size (YAML_LIMITS.bytes), nesting depth, entries per mapping or sequence, alias nodes, and the
+ * alias expansion the `yaml` package performs (its maxAliasCount, which stops "billion laughs" bombs).
+ * Every violation is a problem with file:line:column, like any other input error.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  Scalar,
+} from "yaml";
 import type { InputProblem } from "../core/errors.js";
+
+export const YAML_LIMITS = {
+  /** Largest file accepted (a control is a few KB; the largest params file a few hundred). */
+  bytes: 1024 * 1024,
+  /** Deepest nesting of mappings and sequences (controls use 4). */
+  depth: 32,
+  /** Most entries in one mapping or sequence. */
+  entries: 10_000,
+  /** Most alias nodes (`*name`) in one file. */
+  aliases: 50,
+  /** The yaml package's limit on alias expansion (resolved alias nodes, relative to document size). */
+  maxAliasCount: 100,
+} as const;
 
 export interface YamlSource {
   file: string;
@@ -11,21 +40,67 @@ export interface YamlSource {
   value: unknown;
   /** Position of the node at a JSON-pointer path; `key` gives the key's position instead of the value's. */
   locate(path: (string | number)[], key?: boolean): { line: number; column: number } | undefined;
+  /**
+   * Position of the character at `offset` in the string value at `path` (e.g. where in a `that:` a CEL
+   * problem is), mapped through quotes and folded block scalars; falls back to the value's start.
+   */
+  locateIn(path: (string | number)[], offset: number): { line: number; column: number } | undefined;
 }
 
 export function parseYaml(file: string, text: string): { source?: YamlSource; problems: InputProblem[] } {
+  if (text.length > YAML_LIMITS.bytes) {
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          message: `file is ${text.length} characters; the limit is ${YAML_LIMITS.bytes} (1 MiB)`,
+        },
+      ],
+    };
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    // The yaml package reports its own stack exhaustion as an error; this is the last resort.
+    return {
+      problems: [{ file, line: 1, column: 1, message: `YAML: cannot be parsed (${(e as Error).message})` }],
+    };
+  }
   const problems: InputProblem[] = doc.errors.map((e) => {
     const pos = e.linePos?.[0];
-    return {
-      file,
-      line: pos?.line,
-      column: pos?.col,
-      message: `YAML: ${e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")}`,
-    };
+    const text =
+      e.code === "RESOURCE_EXHAUSTION"
+        ? `nested too deeply or too large to parse (${e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")})`
+        : e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "");
+    return { file, line: pos?.line, column: pos?.col, message: `YAML: ${text}` };
   });
   if (problems.length > 0) return { problems };
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const bounds = boundProblems(doc.contents as Node | null);
+  if (bounds) return { problems: [{ file, ...at(bounds.offset), message: bounds.message }] };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+  } catch (e) {
+    const first = firstAlias(doc.contents as Node | null);
+    return {
+      problems: [
+        {
+          file,
+          ...at(first),
+          message: `YAML: aliases expand too much (${(e as Error).message}; limit ${YAML_LIMITS.maxAliasCount})`,
+        },
+      ],
+    };
+  }
   const locate = (path: (string | number)[], key = false) => {
     const node = findNode(doc.contents as Node | null, path, key);
     const offset = node?.range?.[0];
@@ -33,7 +108,89 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; pr
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  return { source: { file, text, value: doc.toJS({ maxAliasCount: 100 }), locate }, problems: [] };
+  const locateIn = (path: (string | number)[], offset: number) => {
+    const node = findNode(doc.contents as Node | null, path, false);
+    const start = node?.range?.[0];
+    if (start === undefined) return undefined;
+    const mapped = isScalar(node) ? offsetInScalar(text, node, offset) : undefined;
+    const { line, col } = lineCounter.linePos(mapped ?? start);
+    return { line, column: col };
+  };
+  return { source: { file, text, value, locate, locateIn }, problems: [] };
+}
+
+/** The first violation of YAML_LIMITS in the node tree (walked iteratively: no recursion on input depth). */
+function boundProblems(root: Node | null): { offset?: number; message: string } | undefined {
+  let aliases = 0;
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!node) continue;
+    if (isPair(node)) {
+      stack.push({ node: node.value, depth }, { node: node.key, depth });
+      continue;
+    }
+    const offset = (node as Node).range?.[0];
+    if (isAlias(node)) {
+      aliases++;
+      if (aliases > YAML_LIMITS.aliases) {
+        return { offset, message: `YAML: more than ${YAML_LIMITS.aliases} aliases` };
+      }
+      continue;
+    }
+    if (!isCollection(node)) continue;
+    if (depth + 1 > YAML_LIMITS.depth) {
+      return { offset, message: `YAML: nested more than ${YAML_LIMITS.depth} levels deep` };
+    }
+    if (node.items.length > YAML_LIMITS.entries) {
+      return {
+        offset,
+        message: `YAML: ${node.items.length} entries in one ${isMap(node) ? "mapping" : "sequence"}; the limit is ${YAML_LIMITS.entries}`,
+      };
+    }
+    for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i], depth: depth + 1 });
+  }
+  return undefined;
+}
+
+function firstAlias(root: Node | null): number | undefined {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!node) continue;
+    if (isAlias(node)) return node.range?.[0];
+    if (isPair(node)) stack.push(node.value, node.key);
+    else if (isCollection(node)) stack.push(...[...node.items].reverse());
+  }
+  return undefined;
+}
+
+/**
+ * Maps an offset in a scalar's value to an offset in the file. Counts the non-blank characters before it and
+ * finds the same count in the source text, which holds through quoting and the line folding of `>` / `|`
+ * block scalars (only escapes such as `\"` or `''` can shift it by a character).
+ */
+function offsetInScalar(text: string, node: Scalar, offset: number): number | undefined {
+  const [start, end] = node.range ?? [];
+  if (start === undefined || end === undefined || typeof node.value !== "string") return undefined;
+  const value = node.value;
+  if (offset < 0 || offset > value.length) return start;
+  let k = 0;
+  for (let i = 0; i < offset; i++) if (!/\s/.test(value[i]!)) k++;
+  let i = start;
+  if (node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL) {
+    const nl = text.indexOf("\n", start);
+    if (nl < 0 || nl >= end) return start;
+    i = nl + 1;
+  } else if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) {
+    i = start + 1;
+  }
+  for (; i < end; i++) {
+    if (/\s/.test(text[i]!)) continue;
+    if (k === 0) return i;
+    k--;
+  }
+  return start;
 }
 
 function findNode(root: Node | null, path: (string | number)[], key: boolean): Node | undefined {
