@@ -198,7 +198,7 @@ class Checker {
       }
       case "listExpr": {
         const elems = (value as { elements: Node[] }).elements.map((e) => sub(e));
-        return T.list(join(elems));
+        return elems.length === 0 ? { kind: "list", elem: T.dyn, empty: true } : T.list(join(elems));
       }
       case "structExpr": {
         const v = value as {
@@ -264,8 +264,8 @@ class Checker {
         const cond = sub(v.loopCondition, inner, loops + 1);
         if (!acceptsBool(cond)) this.report(node, `loop condition is ${formatType(cond)}, not bool`);
         const step = sub(v.loopStep, inner, loops + 1);
-        // The accumulator of map/filter starts as `[]` (list<dyn>); its step says what it holds.
-        inner.set(v.accuVar, accu.kind === "list" && accu.elem.kind === "dyn" ? step : accu);
+        // The accumulator of map / filter starts as `[]`; its step says what it holds.
+        inner.set(v.accuVar, accu.kind === "list" && accu.empty ? step : accu);
         return sub(v.result, inner, loops + 1);
       }
       default:
@@ -408,7 +408,9 @@ class Checker {
       );
     }
     if (fn === "_+_" && args.every((a) => nonNull(a).kind === "list")) {
-      return T.list(join(args.map((a) => (nonNull(a) as { elem: CelT }).elem)));
+      const lists = args.map((a) => nonNull(a) as CelT & { kind: "list" });
+      const known = lists.filter((l) => !l.empty);
+      return known.length === 0 ? lists[0]! : T.list(join(known.map((l) => l.elem)));
     }
     const results = matching.map((o) => o.result);
     return results.every((r) => formatType(r) === formatType(results[0]!)) ? results[0]! : T.dyn;
@@ -484,6 +486,9 @@ export function comparable(a: CelT, b: CelT): boolean {
 
 /** The common type of several values: the type itself when they agree, nullable with null, else dyn. */
 export function join(types: CelT[]): CelT {
+  const known = types.filter((t) => !(t.kind === "list" && t.empty));
+  if (known.length === 0) return types[0] ?? T.dyn;
+  if (known.length < types.length && known.every((t) => t.kind === "list")) types = known;
   const concrete = types.filter((t) => t.kind !== "null");
   const hasNull = concrete.length < types.length;
   if (concrete.length === 0) return types.length ? T.null : T.dyn;

@@ -30,7 +30,8 @@ export type ScalarKind =
 
 export type CelT =
   | { kind: ScalarKind; nullable?: boolean }
-  | { kind: "list"; elem: CelT; nullable?: boolean }
+  /** `empty`: the literal `[]`, whose element type is not known yet (the accumulator of map / filter). */
+  | { kind: "list"; elem: CelT; nullable?: boolean; empty?: boolean }
   | { kind: "map"; key: CelT; value: CelT; nullable?: boolean }
   /** A map with known keys: a row (`item`), `params`, `period`. Selecting an unknown key is a lint error. */
   | { kind: "record"; name: string; fields: Readonly<Record<string, CelT>>; nullable?: boolean };
