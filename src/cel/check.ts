@@ -120,9 +120,9 @@ export function checkExpression(source: string, env: CheckEnv): CheckResult {
       ],
     };
   }
-  let parsed: { expr?: Node; sourceInfo?: { positions: Record<string, number> } };
+  let parsed: Parsed;
   try {
-    parsed = parse(source) as unknown as typeof parsed;
+    parsed = parseCached(source);
   } catch (e) {
     return {
       problems: [{ message: `CEL syntax error: ${syntaxMessage(e)}`, offset: syntaxOffset(source, e) }],
@@ -159,6 +159,34 @@ function syntaxOffset(source: string, e: unknown): number | undefined {
 }
 
 class TooDeep extends Error {}
+
+interface Parsed {
+  expr?: Node;
+  sourceInfo?: { positions: Record<string, number> };
+}
+
+/**
+ * Parsed ASTs by source. The checker only reads them, and the same expressions recur (controls of one family
+ * share them, lint then run check them again), while parsing is the slowest step. Bounded; a parse error
+ * is cached too, and rethrown.
+ */
+const parseCache = new Map<string, Parsed | { error: unknown }>();
+const PARSE_CACHE_SIZE = 2000;
+
+function parseCached(source: string): Parsed {
+  let hit = parseCache.get(source);
+  if (!hit) {
+    try {
+      hit = parse(source) as unknown as Parsed;
+    } catch (error) {
+      hit = { error };
+    }
+    if (parseCache.size >= PARSE_CACHE_SIZE) parseCache.clear();
+    parseCache.set(source, hit);
+  }
+  if ("error" in hit) throw hit.error;
+  return hit;
+}
 
 class Checker {
   readonly problems: CheckProblem[] = [];
@@ -500,9 +528,9 @@ export function join(types: CelT[]): CelT {
 
 /** Static iteration estimate, for the product of literal list sizes (used by lint's cost check). */
 export function literalIterationProduct(source: string): number {
-  let parsed: { expr?: Node };
+  let parsed: Parsed;
   try {
-    parsed = parse(source) as unknown as { expr?: Node };
+    parsed = parseCached(source);
   } catch {
     return 0;
   }

@@ -20,6 +20,8 @@ import { paramValueProblem } from "./param-rules.js";
 import type { YamlSource } from "./yaml-source.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+/** One compiled validator per query's params schema (compiling is the slow part of ajv). */
+const paramsValidators = new WeakMap<object, ReturnType<typeof ajv.compile>>();
 
 /** Names the engine binds for item expressions (`where`, `expect`), besides the query's fields. */
 const ITEM_BINDINGS = ["item", "params", "now", "account", "region", "period"];
@@ -58,7 +60,11 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
       );
     }
     if (query.paramsSchema) {
-      const validate = ajv.compile(query.paramsSchema);
+      let validate = paramsValidators.get(query.paramsSchema);
+      if (!validate) {
+        validate = ajv.compile(query.paramsSchema);
+        paramsValidators.set(query.paramsSchema, validate);
+      }
       if (!validate(control.query_params)) {
         for (const e of validate.errors ?? []) {
           at(

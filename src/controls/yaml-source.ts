@@ -34,6 +34,9 @@ export const YAML_LIMITS = {
   maxAliasCount: 100,
 } as const;
 
+/** YAML errors reported per file; the rest are counted. */
+const MAX_REPORTED_ERRORS = 20;
+
 export interface YamlSource {
   file: string;
   text: string;
@@ -61,23 +64,43 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; pr
     };
   }
   const lineCounter = new LineCounter();
+  const early = prescan(text);
+  if (early) {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = text.indexOf("\n"); i >= 0 && i < early.offset; i = text.indexOf("\n", i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    return { problems: [{ file, line, column: early.offset - lineStart + 1, message: early.message }] };
+  }
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+    // prettyErrors off: it formats context for every error (quadratic on a file with thousands of them);
+    // positions come from the line counter, for the first few errors only.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   } catch (e) {
     // The yaml package reports its own stack exhaustion as an error; this is the last resort.
     return {
       problems: [{ file, line: 1, column: 1, message: `YAML: cannot be parsed (${(e as Error).message})` }],
     };
   }
-  const problems: InputProblem[] = doc.errors.map((e) => {
-    const pos = e.linePos?.[0];
+  const problems: InputProblem[] = doc.errors.slice(0, MAX_REPORTED_ERRORS).map((e) => {
+    const { line, col } = lineCounter.linePos(e.pos[0]);
+    const first = e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "");
     const text =
-      e.code === "RESOURCE_EXHAUSTION"
-        ? `nested too deeply or too large to parse (${e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")})`
-        : e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "");
-    return { file, line: pos?.line, column: pos?.col, message: `YAML: ${text}` };
+      e.code === "RESOURCE_EXHAUSTION" ? `nested too deeply or too large to parse (${first})` : first;
+    return { file, line, column: col, message: `YAML: ${text}` };
   });
+  if (doc.errors.length > MAX_REPORTED_ERRORS) {
+    const { line, col } = lineCounter.linePos(doc.errors[MAX_REPORTED_ERRORS]!.pos[0]);
+    problems.push({
+      file,
+      line,
+      column: col,
+      message: `YAML: ${doc.errors.length - MAX_REPORTED_ERRORS} more errors not shown`,
+    });
+  }
   if (problems.length > 0) return { problems };
   const at = (offset: number | undefined) => {
     if (offset === undefined) return {};
@@ -117,6 +140,61 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; pr
     return { line, column: col };
   };
   return { source: { file, text, value, locate, locateIn }, problems: [] };
+}
+
+/**
+ * A linear scan before the parser: flow nesting (`[[[[…`) deeper than the limit and more separators (lines,
+ * commas) than any control or params file has. The yaml package handles both, but slowly (a stack
+ * exhaustion, or one error per entry), so such input is refused here at the offending character. Quoted
+ * scalars and comments are skipped; brackets inside block scalars count, which only matters past the limit.
+ */
+function prescan(text: string): { offset: number; message: string } | undefined {
+  let depth = 0;
+  let separators = 0;
+  const maxSeparators = YAML_LIMITS.entries;
+  let tokenStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\n" || c === ",") {
+      if (++separators > maxSeparators) {
+        return {
+          offset: i,
+          message: `YAML: more than ${maxSeparators} lines and entries; too large for this file`,
+        };
+      }
+      tokenStart = true;
+      continue;
+    }
+    if (c === "#" && tokenStart) {
+      const end = text.indexOf("\n", i);
+      if (end < 0) break;
+      i = end - 1;
+      continue;
+    }
+    if ((c === '"' || c === "'") && tokenStart) {
+      // skip the quoted scalar (\" escapes in double quotes, '' in single quotes)
+      for (i++; i < text.length; i++) {
+        if (text[i] === "\n") separators++;
+        if (c === '"' && text[i] === "\\") i++;
+        else if (text[i] === c) {
+          if (c === "'" && text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+      tokenStart = false;
+      continue;
+    }
+    if (c === "[" || c === "{") {
+      if (++depth > YAML_LIMITS.depth) {
+        return { offset: i, message: `YAML: nested more than ${YAML_LIMITS.depth} levels deep` };
+      }
+      tokenStart = true;
+      continue;
+    }
+    if (c === "]" || c === "}") depth = Math.max(0, depth - 1);
+    tokenStart = c === " " || c === "\t" || c === ":" || c === "-" || c === "?";
+  }
+  return undefined;
 }
 
 /** The first violation of YAML_LIMITS in the node tree (walked iteratively: no recursion on input depth). */
