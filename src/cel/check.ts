@@ -18,9 +18,9 @@
  * literal lists exceeds the run-time budget, are rejected here; everything else is bounded at run time by
  * the iteration budget in expression.ts.
  */
-import { parse } from "@bufbuild/cel";
+import { parse, unparse } from "@bufbuild/cel";
 import { closest } from "../util/suggest.js";
-import { celFunctions, ITERATION_BUDGET, MAX_EXPRESSION_LENGTH } from "./expression.js";
+import { celFunctions, compileExpression, ITERATION_BUDGET, MAX_EXPRESSION_LENGTH } from "./expression.js";
 import { type CelT, formatType, nonNull, nullable, T } from "./types.js";
 
 /** Comprehensions (`exists`, `all`, `map`, …) nested deeper than this are a lint error. */
@@ -329,6 +329,7 @@ class Checker {
     sub: (n: Node | undefined) => CelT,
   ): CelT {
     const fn = v.function;
+    const start = this.problems.length;
     const target = v.target ? sub(v.target) : undefined;
     const args = v.args.map((a) => sub(a));
     switch (fn) {
@@ -408,8 +409,33 @@ class Checker {
         if (c.kind === "dyn") return T.dyn;
         return this.report(node, `cannot index a ${formatType(a)}`);
       }
-      default:
-        return this.overload(node, fn, target, args);
+      default: {
+        const t = this.overload(node, fn, target, args);
+        // Only where nothing below failed already, so one mistake is reported once.
+        if (this.problems.length === start) this.constantCall(node, v);
+        return t;
+      }
+    }
+  }
+
+  /**
+   * A call on literals alone (`int('x')`, `1 / 0`, `timestamp('not a time')`, or `x.matches('[')` whose
+   * pattern is a literal) fails for every item: evaluate it now, so lint reports it instead of every item
+   * becoming `error` at run time.
+   */
+  private constantCall(node: Node, v: { function: string; target?: Node; args: Node[] }): void {
+    let probe: string | undefined;
+    if (v.args.every((a) => isLiteral(a)) && (!v.target || isLiteral(v.target)))
+      probe = unparse(node as never);
+    else if (v.function === "matches" && v.args.length === 1 && isLiteral(v.args[0]!)) {
+      probe = `''.matches(${unparse(v.args[0] as never)})`;
+    }
+    if (!probe) return;
+    try {
+      compileExpression(probe).evaluate({});
+    } catch (e) {
+      const message = (e as Error).message.replace(/ \(in `.*`\)$/s, "");
+      this.report(node, `always fails: ${message}`);
     }
   }
 
@@ -443,6 +469,22 @@ class Checker {
     const results = matching.map((o) => o.result);
     return results.every((r) => formatType(r) === formatType(results[0]!)) ? results[0]! : T.dyn;
   }
+}
+
+/** A constant, or a list / map built only of constants (bounded depth). */
+function isLiteral(n: Node, depth = 0): boolean {
+  if (depth > 8) return false;
+  const { case: kind, value } = n.exprKind;
+  if (kind === "constExpr") return true;
+  if (kind === "listExpr")
+    return (value as { elements: Node[] }).elements.every((e) => isLiteral(e, depth + 1));
+  if (kind === "callExpr") {
+    const c = value as { function: string; target?: Node; args: Node[] };
+    return (
+      !c.target && c.args.length > 0 && c.args.every((a) => isLiteral(a, depth + 1)) && c.function !== "@in"
+    );
+  }
+  return false;
 }
 
 const TYPE_NAMES = new Map<string, CelT>(

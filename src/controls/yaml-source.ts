@@ -78,7 +78,7 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; pr
   try {
     // prettyErrors off: it formats context for every error (quadratic on a file with thousands of them);
     // positions come from the line counter, for the first few errors only.
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
   } catch (e) {
     // The yaml package reports its own stack exhaustion as an error; this is the last resort.
     return {
@@ -205,6 +205,12 @@ function boundProblems(root: Node | null): { offset?: number; message: string } 
     const { node, depth } = stack.pop()!;
     if (!node) continue;
     if (isPair(node)) {
+      if (isCollection(node.key)) {
+        return {
+          offset: (node.key as Node).range?.[0],
+          message: "YAML: a mapping key must be a plain value, not a list or mapping",
+        };
+      }
       stack.push({ node: node.value, depth }, { node: node.key, depth });
       continue;
     }

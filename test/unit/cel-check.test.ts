@@ -104,6 +104,18 @@ describe("CEL type checker", () => {
     ).toMatch(/nested more than 3 deep/);
   });
 
+  it("reports calls on literals that fail for every item", () => {
+    expect(problemsOf("int('x') + 1 == 2").map((p) => p.message)).toEqual([
+      "always fails: Cannot convert x to a BigInt",
+    ]);
+    expect(problemsOf("1 / 0 == 1")[0]?.message).toBe("always fails: int divide by zero");
+    expect(problemsOf("user.matches('[')")[0]?.message).toMatch(/^always fails: error parsing regexp/);
+    expect(problemsOf("timestamp('not a time') < now")[0]?.message).toMatch(
+      /^always fails: Failed to parse timestamp/,
+    );
+    expect(problemsOf("user.matches('^a') && int('5') == 5 && now - duration('24h') < now")).toEqual([]);
+  });
+
   it("estimates the iterations of nested comprehensions over literal lists", () => {
     expect(literalIterationProduct("[1,2,3].all(a, [1,2].exists(b, a == b))")).toBe(6);
     expect(literalIterationProduct("groups.all(a, true)")).toBe(1);

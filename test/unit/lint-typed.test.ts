@@ -181,3 +181,59 @@ describe("lint --params against the catalogue", () => {
     ]);
   });
 });
+
+describe("bounded YAML (each violation is a problem with its position)", () => {
+  const MFA = "controls/access/aws-iam-console-mfa.yaml";
+  const cases: [string, (t: string) => string, RegExp][] = [
+    [
+      "an alias bomb",
+      (t) =>
+        `${t}\nx0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n${Array.from({ length: 8 }, (_, d) => `x${d + 1}: &a${d + 1} [${Array(9).fill(`*a${d}`).join(",")}]`).join("\n")}\n`,
+      /:\d+:\d+: YAML: (more than 50 aliases|aliases expand too much)/,
+    ],
+    [
+      "a small alias bomb",
+      (t) =>
+        `${t}\nx0: &a [a, a, a, a]\nx1: &b [*a, *a, *a, *a]\nx2: &c [*b, *b, *b, *b]\nx3: &d [*c, *c, *c, *c]\nx4: [*d, *d, *d, *d]\n`,
+      /:\d+:\d+: YAML: aliases expand too much/,
+    ],
+    [
+      "deep flow nesting",
+      (t) => `${t}\nnotes: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`,
+      /:\d+:\d+: YAML: nested more than 32 levels deep/,
+    ],
+    [
+      "deep block nesting",
+      (t) =>
+        `${t}\nquery_params:\n${Array.from({ length: 40 }, (_, i) => `${"  ".repeat(i + 1)}k${i}:`).join("\n")} 1\n`,
+      /:\d+:\d+: YAML: nested more than 32 levels deep/,
+    ],
+    [
+      "a huge list",
+      (t) => `${t}\nreferences: [${Array.from({ length: 12_000 }, (_, i) => `r${i}`).join(",")}]\n`,
+      /:\d+:\d+: YAML: more than 10000 lines and entries/,
+    ],
+    [
+      "an oversized file",
+      (t) => `${t}\nnotes: "${"y".repeat(1_100_000)}"\n`,
+      /:1:1: file is \d+ bytes; the limit is 1048576/,
+    ],
+    [
+      "a complex mapping key",
+      (t) => `${t}\n? [complex, key]\n: value\n`,
+      /:\d+:\d+: YAML: a mapping key must be a plain value/,
+    ],
+    [
+      "thousands of YAML errors",
+      (t) => `- a list\n${Array.from({ length: 3000 }, (_, i) => `k${i}: v`).join("\n")}\n${t}`,
+      /YAML: \d+ more errors not shown/,
+    ],
+  ];
+  for (const [name, mutate, expected] of cases) {
+    it(name, () => {
+      const r = lintMutant(MFA, mutate);
+      expect(r.lines.join("\n")).toMatch(expected);
+      expect(r.lines.length).toBeLessThanOrEqual(21);
+    });
+  }
+});
