@@ -7,10 +7,10 @@ import { BUNDLED_CONTROLS_DIR } from "../../util/paths.js";
 export function lintCommand(): Command {
   return new Command("lint")
     .description(
-      "Validate control files: YAML bounds (size, depth, aliases), schema (every error with file:line:column\n" +
-        "and field), id equals path, duplicate ids, the query exists, and typed CEL: where / expect / assert\n" +
-        "type-check against the query's declared field types and are boolean, resource and every {placeholder}\n" +
-        "name a field or parameter, parameter values have their default's type and lie in param_ranges.\n" +
+      "Validate control files: YAML bounds (size, depth, aliases), schema (every error with file:line:column " +
+        "and field), id equals path, duplicate ids, the query exists, and typed CEL: where / expect / assert " +
+        "type-check against the query's declared field types and are boolean; resource and every {placeholder} " +
+        "name a field or parameter; parameter values have their default's type and lie in param_ranges. " +
         "With --params, also checks a params file. Exits 2 on any problem. Default: the bundled catalogue.",
     )
     .argument("[paths...]", "control files or directories")
