@@ -424,15 +424,21 @@ class Checker {
    * becoming `error` at run time.
    */
   private constantCall(node: Node, v: { function: string; target?: Node; args: Node[] }): void {
-    let probe: string | undefined;
-    if (v.args.every((a) => isLiteral(a)) && (!v.target || isLiteral(v.target)))
-      probe = unparse(node as never);
-    else if (v.function === "matches" && v.args.length === 1 && isLiteral(v.args[0]!)) {
-      probe = `''.matches(${unparse(v.args[0] as never)})`;
+    let probe: (() => string) | undefined;
+    if (v.args.every((a) => isLiteral(a)) && (!v.target || isLiteral(v.target))) {
+      probe = () => unparse(node as never);
+    } else if (v.function === "matches" && v.args.length === 1 && isLiteral(v.args[0]!)) {
+      probe = () => `''.matches(${unparse(v.args[0] as never)})`;
     }
     if (!probe) return;
+    let source: string;
     try {
-      compileExpression(probe).evaluate({});
+      source = probe();
+    } catch {
+      return; // nothing we can evaluate: run-time evaluation decides
+    }
+    try {
+      compileExpression(source).evaluate({});
     } catch (e) {
       const message = (e as Error).message.replace(/ \(in `.*`\)$/s, "");
       this.report(node, `always fails: ${message}`);
