@@ -8,8 +8,17 @@
  * Bindings are plain JS values; Date becomes a CEL timestamp. Extra functions:
  * - `days(n)`: a duration of n days, e.g. `now - password_last_changed > days(params.max_age_days)`.
  * - the strings extension (`lowerAscii`, `indexOf`, `split`, …).
+ *
+ * Cost budget: @bufbuild/cel has no cost or step limit, so compileExpression rewrites every comprehension's
+ * loop condition `c` into `@budget(c)`, a function that counts iterations. One evaluation may run
+ * ITERATION_BUDGET iterations, one compiled expression EXPRESSION_BUDGET over all its evaluations (a run);
+ * past either, evaluation stops with an EvaluationError (the control is `error`, "cost budget exceeded"),
+ * instead of hanging. Once an expression has exceeded a budget, its later evaluations fail at once: the
+ * control is `error` already, and evaluating the other rows would only spend the budget again. Lint
+ * rejects what is statically knowable (src/cel/check.ts).
  */
 import {
+  type CelFunc,
   CelScalar,
   celEnv,
   celFunc,
@@ -39,7 +48,45 @@ const daysInt = celFunc("days", [CelScalar.INT], DURATION, (n) =>
   create(DurationSchema, { seconds: n * 86_400n }),
 );
 
-const ENV = celEnv({ funcs: [...strings, days, daysInt] });
+/**
+ * Iterations (over all comprehensions) one evaluation may run. An iteration costs about 10 µs in
+ * @bufbuild/cel 0.6 on our rows, so this stops a runaway evaluation after about a second, while
+ * `items.exists(…)` over 100,000 items still fits.
+ */
+export const ITERATION_BUDGET = 100_000;
+/** Iterations one compiled expression may run over all its evaluations (one control in one run, ~100 s). */
+export const EXPRESSION_BUDGET = 10_000_000;
+/** Longest expression source accepted (lint reports it; compileExpression refuses it). */
+export const MAX_EXPRESSION_LENGTH = 10_000;
+
+const BUDGET_FUNCTION = "@budget";
+
+class BudgetExceeded extends Error {}
+
+/**
+ * The meter of the evaluation in progress. Evaluation is synchronous and never re-entrant, so one module-level
+ * meter is enough: evaluate() installs its own before running and removes it after.
+ */
+let meter: { left: number; exceeded: boolean } | undefined;
+
+const budget = celFunc(BUDGET_FUNCTION, [CelScalar.BOOL], CelScalar.BOOL, (condition) => {
+  if (meter) {
+    meter.left--;
+    if (meter.left < 0) {
+      meter.exceeded = true;
+      throw new BudgetExceeded("cost budget exceeded");
+    }
+  }
+  return condition;
+});
+
+const FUNCS = [...strings, days, daysInt];
+const ENV = celEnv({ funcs: [...FUNCS, budget] });
+
+/** The functions controls may call (for the type checker: the same overloads the evaluator has). */
+export function celFunctions(): Iterable<CelFunc> {
+  return celEnv({ funcs: FUNCS }).funcs;
+}
 
 export class ExpressionSyntaxError extends Error {
   constructor(
@@ -71,18 +118,46 @@ export interface CompiledExpression {
 
 /** Parses and plans an expression once. Throws ExpressionSyntaxError for a syntax error. */
 export function compileExpression(source: string): CompiledExpression {
+  if (source.length > MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionSyntaxError(
+      source,
+      `expression is ${source.length} characters; the limit is ${MAX_EXPRESSION_LENGTH}`,
+    );
+  }
   let run: (ctx: Record<string, unknown>) => unknown;
   try {
-    run = plan(ENV, parse(source)) as unknown as (ctx: Record<string, unknown>) => unknown;
+    const parsed = parse(source);
+    meterComprehensions(parsed.expr as unknown as ExprNode, 0);
+    run = plan(ENV, parsed) as unknown as (ctx: Record<string, unknown>) => unknown;
   } catch (e) {
-    throw new ExpressionSyntaxError(source, e instanceof Error ? e.message : String(e));
+    const message = e instanceof RangeError ? "expression is nested too deeply to parse" : errorText(e);
+    throw new ExpressionSyntaxError(source, message);
   }
+  let spent = 0;
+  let exhausted: string | undefined;
   const evaluate = (bindings: Record<string, unknown>): unknown => {
+    if (exhausted) throw new EvaluationError(source, exhausted);
     let result: unknown;
+    const mine = { left: Math.min(ITERATION_BUDGET, EXPRESSION_BUDGET - spent), exceeded: false };
+    const outer = meter;
+    meter = mine;
     try {
       result = run(toCelBindings(bindings));
     } catch (e) {
-      throw new EvaluationError(source, e instanceof Error ? e.message : String(e));
+      if (!mine.exceeded) {
+        throw new EvaluationError(source, e instanceof RangeError ? "expression too deep" : errorText(e));
+      }
+    } finally {
+      meter = outer;
+      spent += Math.min(ITERATION_BUDGET, EXPRESSION_BUDGET - spent) - Math.max(mine.left, 0);
+    }
+    // An exceeded budget wins over any result: `true || <stopped>` must not pass on a half-run expression.
+    if (mine.exceeded) {
+      exhausted =
+        spent >= EXPRESSION_BUDGET
+          ? `cost budget exceeded: more than ${EXPRESSION_BUDGET.toLocaleString("en")} comprehension iterations in this run`
+          : `cost budget exceeded: more than ${ITERATION_BUDGET.toLocaleString("en")} comprehension iterations in one evaluation`;
+      throw new EvaluationError(source, exhausted);
     }
     if (isCelError(result)) throw new EvaluationError(source, result.message);
     return fromCel(result);
@@ -98,6 +173,58 @@ export function compileExpression(source: string): CompiledExpression {
       return v;
     },
   };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+interface ExprNode {
+  id: bigint;
+  exprKind: { case: string | undefined; value?: unknown };
+}
+
+/** Wraps every comprehension's loop condition in `@budget(…)`, so each iteration is counted. */
+function meterComprehensions(node: ExprNode | undefined, depth: number): void {
+  if (!node) return;
+  if (depth > 200) throw new RangeError("expression too deep");
+  const { case: kind, value } = node.exprKind;
+  const next = (n: unknown) => meterComprehensions(n as ExprNode | undefined, depth + 1);
+  switch (kind) {
+    case "comprehensionExpr": {
+      const v = value as Record<string, ExprNode | undefined>;
+      for (const k of ["iterRange", "accuInit", "loopCondition", "loopStep", "result"]) next(v[k]);
+      if (v.loopCondition) {
+        v.loopCondition = {
+          id: v.loopCondition.id,
+          exprKind: { case: "callExpr", value: { function: BUDGET_FUNCTION, args: [v.loopCondition] } },
+        };
+      }
+      return;
+    }
+    case "callExpr": {
+      const v = value as { target?: ExprNode; args: ExprNode[] };
+      next(v.target);
+      for (const a of v.args) next(a);
+      return;
+    }
+    case "selectExpr":
+      next((value as { operand?: ExprNode }).operand);
+      return;
+    case "listExpr":
+      for (const e of (value as { elements: ExprNode[] }).elements) next(e);
+      return;
+    case "structExpr":
+      for (const e of (
+        value as { entries: { keyKind: { case?: string; value?: unknown }; value?: ExprNode }[] }
+      ).entries) {
+        if (e.keyKind.case === "mapKey") next(e.keyKind.value);
+        next(e.value);
+      }
+      return;
+    default:
+      return;
+  }
 }
 
 function describe(v: unknown): string {

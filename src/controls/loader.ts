@@ -6,10 +6,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
 import type { InputProblem } from "../core/errors.js";
-import type { Control, ExpectClause, Status } from "../core/types.js";
+import type { Control, ExpectClause, ParamRange, Status } from "../core/types.js";
 import { BUNDLED_CONTROLS_DIR } from "../util/paths.js";
 import { schemaProblems } from "./schema.js";
-import { parseYaml, type YamlSource } from "./yaml-source.js";
+import { parseYaml, YAML_LIMITS, type YamlSource } from "./yaml-source.js";
 
 export interface LoadResult {
   controls: Control[];
@@ -27,18 +27,33 @@ export function findControlFiles(paths: string[]): { files: string[]; problems: 
       problems.push({ file: p, message: "no such file or directory" });
       continue;
     }
-    if (statSync(p).isDirectory()) files.push(...walkYaml(p));
-    else files.push(p);
+    try {
+      if (statSync(p).isDirectory()) files.push(...walkYaml(p, problems, 0));
+      else files.push(p);
+    } catch (e) {
+      problems.push({ file: p, message: `cannot read: ${(e as Error).message}` });
+    }
   }
   return { files: [...new Set(files)].sort(), problems };
 }
 
-function walkYaml(dir: string): string[] {
+/** Directories nested deeper than this are not searched (a symlink loop must not recurse forever). */
+const MAX_DIRECTORY_DEPTH = 16;
+
+function walkYaml(dir: string, problems: InputProblem[], depth: number): string[] {
   const out: string[] = [];
+  if (depth > MAX_DIRECTORY_DEPTH) {
+    problems.push({ file: dir, message: `directories nested more than ${MAX_DIRECTORY_DEPTH} deep` });
+    return out;
+  }
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...walkYaml(path));
-    else if (/\.ya?ml$/.test(name)) out.push(path);
+    try {
+      if (statSync(path).isDirectory()) out.push(...walkYaml(path, problems, depth + 1));
+      else if (/\.ya?ml$/.test(name)) out.push(path);
+    } catch (e) {
+      problems.push({ file: path, message: `cannot read: ${(e as Error).message}` });
+    }
   }
   return out;
 }
@@ -51,7 +66,23 @@ export function loadControls(paths: string[] = [BUNDLED_CONTROLS_DIR]): LoadResu
   for (const file of files) {
     const rel = relative(process.cwd(), file);
     const display = rel && !rel.startsWith("..") ? rel : file;
-    const text = readFileSync(file, "utf8");
+    let text: string;
+    try {
+      const size = statSync(file).size;
+      if (size > YAML_LIMITS.bytes) {
+        problems.push({
+          file: display,
+          line: 1,
+          column: 1,
+          message: `file is ${size} bytes; the limit is ${YAML_LIMITS.bytes} (1 MiB)`,
+        });
+        continue;
+      }
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      problems.push({ file: display, message: `cannot read: ${(e as Error).message}` });
+      continue;
+    }
     const parsed = parseYaml(display, text);
     problems.push(...parsed.problems);
     const source = parsed.source;
@@ -142,6 +173,7 @@ function toControl(raw: Record<string, unknown>, file: string, text: string): Co
     assert: (raw.assert as ExpectClause[]) ?? [],
     when_empty: (raw.when_empty as Status) ?? "pass",
     params: (raw.params as Record<string, unknown>) ?? {},
+    ...(raw.param_ranges ? { param_ranges: raw.param_ranges as Record<string, ParamRange> } : {}),
     source: { file, text },
   };
 }

@@ -59,6 +59,7 @@ const KNOWN_FIELDS = [
   "assert",
   "when_empty",
   "params",
+  "param_ranges",
   "references",
   "notes",
   "that",

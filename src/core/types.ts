@@ -85,8 +85,17 @@ export interface Control {
   assert: ExpectClause[];
   when_empty: Status;
   params: Record<string, unknown>;
+  /** Allowed ranges of numeric parameters (`param_ranges:`); every value, default or override, must lie in it. */
+  param_ranges?: Record<string, ParamRange>;
   /** Where the definition came from, and its exact bytes (for the evidence). */
   source: { file: string; text: string };
+}
+
+/** A numeric parameter's allowed values, e.g. an age in days: `{ minimum: 1, maximum: 3650, integer: true }`. */
+export interface ParamRange {
+  minimum?: number;
+  maximum?: number;
+  integer?: boolean;
 }
 
 export interface Finding {

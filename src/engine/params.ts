@@ -6,8 +6,9 @@
  *   access.aws-iam-access-keys-rotated:
  *     max_key_age_days: 120
  */
-import { readFileSync } from "node:fs";
-import { parseYaml } from "../controls/yaml-source.js";
+import { readFileSync, statSync } from "node:fs";
+import { paramValueProblem } from "../controls/param-rules.js";
+import { parseYaml, YAML_LIMITS } from "../controls/yaml-source.js";
 import { InputError, type InputProblem } from "../core/errors.js";
 import type { Control, ParamReport } from "../core/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
@@ -17,14 +18,24 @@ export type ParamOverrides = Record<string, Record<string, unknown>>;
 export function loadParamsFile(file: string, catalogue: Control[]): ParamOverrides {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > YAML_LIMITS.bytes) {
+      throw new InputError({
+        file,
+        line: 1,
+        column: 1,
+        message: `params file is ${size} bytes; the limit is ${YAML_LIMITS.bytes} (1 MiB)`,
+      });
+    }
     text = readFileSync(file, "utf8");
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError({ file, message: `cannot read params file: ${(e as Error).message}` });
   }
   const { source, problems } = parseYaml(file, text);
   if (!source) throw new InputError(problems);
   const value = source.value ?? {};
-  if (typeof value !== "object" || Array.isArray(value)) {
+  if (typeof value !== "object" || Array.isArray(value) || value instanceof Date) {
     throw new InputError({ file, line: 1, message: "a params file maps control ids to {param: value}" });
   }
   const byId = new Map(catalogue.map((c) => [c.id, c]));
@@ -39,7 +50,12 @@ export function loadParamsFile(file: string, catalogue: Control[]): ParamOverrid
       at([id], "unknown control id", true);
       continue;
     }
-    if (!overrides || typeof overrides !== "object" || Array.isArray(overrides)) {
+    if (
+      !overrides ||
+      typeof overrides !== "object" ||
+      Array.isArray(overrides) ||
+      overrides instanceof Date
+    ) {
       at([id], "must map parameter names to values");
       continue;
     }
@@ -51,20 +67,14 @@ export function loadParamsFile(file: string, catalogue: Control[]): ParamOverrid
           `unknown parameter (${id} has ${known.length ? known.join(", ") : "no parameters"})`,
           true,
         );
-      } else if (typeOf(v) !== typeOf(control.params[name])) {
-        at(
-          [id, name],
-          `must be a ${typeOf(control.params[name])} like the default ${JSON.stringify(control.params[name])}`,
-        );
+      } else {
+        const problem = paramValueProblem(v, control.params[name], control.param_ranges?.[name]);
+        if (problem) at([id, name], problem);
       }
     }
   }
   if (found.length > 0) throw new InputError(found);
   return value as ParamOverrides;
-}
-
-function typeOf(v: unknown): string {
-  return Array.isArray(v) ? "list" : typeof v;
 }
 
 export function effectiveParams(control: Control, overrides: ParamOverrides): ParamReport {

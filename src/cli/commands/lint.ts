@@ -1,29 +1,29 @@
-/** `itgc-validate lint [PATH...]` — validate control files; exit 2 on any problem. */
+/** `itgc-validate lint [PATH...]` — validate control files (and a params file); exit 2 on any problem. */
 import { Command } from "commander";
-import { loadControls } from "../../controls/loader.js";
-import { semanticProblems } from "../../controls/validate.js";
+import { lintPaths } from "../../controls/lint.js";
 import { formatProblem } from "../../core/errors.js";
-import "../../queries/index.js";
 import { BUNDLED_CONTROLS_DIR } from "../../util/paths.js";
 
 export function lintCommand(): Command {
   return new Command("lint")
     .description(
-      "Validate control files: schema (every error with file:line:column and field), CEL syntax, query exists,\n" +
-        "id equals path, duplicate ids. Exits 2 on any problem. Default: the bundled catalogue.",
+      "Validate control files: YAML bounds (size, depth, aliases), schema (every error with file:line:column " +
+        "and field), id equals path, duplicate ids, the query exists, and typed CEL: where / expect / assert " +
+        "type-check against the query's declared field types and are boolean; resource and every {placeholder} " +
+        "name a field or parameter; parameter values have their default's type and lie in param_ranges. " +
+        "With --params, also checks a params file. Exits 2 on any problem. Default: the bundled catalogue.",
     )
     .argument("[paths...]", "control files or directories")
-    .action((paths: string[]) => {
+    .option("--params <file>", "also check this params file (as `run --params` would read it)")
+    .action((paths: string[], flags: { params?: string }) => {
       const targets = paths.length ? paths : [BUNDLED_CONTROLS_DIR];
-      const loaded = loadControls(targets);
-      const problems = [...loaded.problems];
-      for (const c of loaded.controls) problems.push(...semanticProblems(c, loaded.sources.get(c.id)));
+      const { controls, problems } = lintPaths(targets, { paramsFile: flags.params });
       for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
       if (problems.length > 0) {
         process.stderr.write(`\n${problems.length} problem(s) found.\n`);
         process.exitCode = 2;
       } else {
-        process.stdout.write(`${loaded.controls.length} control(s) OK.\n`);
+        process.stdout.write(`${controls.length} control(s) OK.\n`);
       }
     });
 }

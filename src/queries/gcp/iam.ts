@@ -37,24 +37,25 @@ export function iamPolicyOf(ctx: GcpQueryContext, node: HierarchyNode): Promise<
 }
 
 export const BINDING_FIELDS: Record<string, string> = {
-  binding_id: "granted_on/role/member (plus ?condition=title for a conditional binding): unique per grant",
-  granted_on: "where the binding is granted: organizations/ID, folders/ID or projects/NUMBER",
-  granted_on_type: "organization | folder | project",
-  granted_on_id: "organization id, folder id or project id of granted_on",
-  granted_on_name: "display name of granted_on",
+  binding_id:
+    "string: granted_on/role/member (plus ?condition=title for a conditional binding): unique per grant",
+  granted_on: "string: where the binding is granted: organizations/ID, folders/ID or projects/NUMBER",
+  granted_on_type: "string: organization | folder | project",
+  granted_on_id: "string: organization id, folder id or project id of granted_on",
+  granted_on_name: "string?: display name of granted_on",
   inherited: "bool: granted on an ancestor, not on the scope's own node",
-  role: "roles/… (predefined) or organizations/…/roles/… / projects/…/roles/… (custom)",
+  role: "string: roles/… (predefined) or organizations/…/roles/… / projects/…/roles/… (custom)",
   is_basic_role: "bool: roles/owner, roles/editor or roles/viewer",
-  member: "the IAM member string (user:…, group:…, serviceAccount:…, domain:…, allUsers, …)",
+  member: "string: the IAM member string (user:…, group:…, serviceAccount:…, domain:…, allUsers, …)",
   member_type:
-    "user | group | serviceAccount | domain | allUsers | allAuthenticatedUsers | deleted | principal | principalSet | other",
-  member_email: "e-mail of a user / group / service account, else null",
-  member_domain: "domain of the e-mail or of a domain: member, else null",
+    "string: user | group | serviceAccount | domain | allUsers | allAuthenticatedUsers | deleted | principal | principalSet | other",
+  member_email: "string?: e-mail of a user / group / service account, else null",
+  member_domain: "string?: domain of the e-mail or of a domain: member, else null",
   is_service_agent: "bool: a Google-managed service agent",
   conditional: "bool: the binding has an IAM condition",
-  condition_title: "string or null",
-  condition_expression: "CEL expression of the condition, or null",
-  condition_expires_at: "timestamp from request.time < timestamp(…) in the condition, or null",
+  condition_title: "string?: the condition's title",
+  condition_expression: "string?: CEL expression of the condition",
+  condition_expires_at: "timestamp?: from request.time < timestamp(…) in the condition",
 };
 
 /** Rows for one node's policy. */
@@ -147,7 +148,7 @@ export const effectiveBindings = defineGcpQuery({
     "Effective IAM bindings of each project: its own and those inherited from every folder and the organization",
   permissions: [PERMISSION.project, PERMISSION.folder, PERMISSION.organization],
   calls: ["ProjectsClient:getIamPolicy", "FoldersClient:getIamPolicy", "OrganizationsClient:getIamPolicy"],
-  fields: { project: "the project id", ...BINDING_FIELDS },
+  fields: { project: "string: the project id", ...BINDING_FIELDS },
   fetch: effectiveBindingRows,
 });
 
@@ -158,15 +159,15 @@ export const effectiveMembers = defineGcpQuery({
   permissions: [PERMISSION.project, PERMISSION.folder, PERMISSION.organization],
   calls: ["ProjectsClient:getIamPolicy", "FoldersClient:getIamPolicy", "OrganizationsClient:getIamPolicy"],
   fields: {
-    project: "the project id",
-    member: "the IAM member string",
-    member_type: "as in gcp.iam.effectiveBindings",
-    member_email: "string or null",
-    member_domain: "string or null",
-    is_service_agent: "bool",
-    roles: "list of distinct roles held on the project (own and inherited, unconditional or not)",
-    unconditional_roles: "roles held through bindings without a condition",
-    grants: "list of 'role on granted_on' strings, for the workpaper",
+    project: "string: the project id",
+    member: "string: the IAM member string",
+    member_type: "string: as in gcp.iam.effectiveBindings",
+    member_email: "string?: e-mail of a user / group / service account, else null",
+    member_domain: "string?: domain of the e-mail or of a domain: member, else null",
+    is_service_agent: "bool: a Google-managed service agent",
+    roles: "list<string>: distinct roles held on the project (own and inherited, unconditional or not)",
+    unconditional_roles: "list<string>: roles held through bindings without a condition",
+    grants: "list<string>: 'role on granted_on' strings, for the workpaper",
   },
   async fetch(ctx) {
     const by = new Map<

@@ -22,13 +22,14 @@ export const effectiveAuditConfig = defineGcpQuery({
   ],
   calls: ["ProjectsClient:getIamPolicy", "FoldersClient:getIamPolicy", "OrganizationsClient:getIamPolicy"],
   fields: {
-    project: "the project id",
+    project: "string: the project id",
     configs:
-      "list of {configured_on, service, log_type, exempted_members} over the project and its ancestors",
+      "list<map<string, dyn>>: {configured_on, service, log_type, exempted_members} over the project and its ancestors",
     all_services_log_types:
-      "log types (ADMIN_READ, DATA_READ, DATA_WRITE) enabled for allServices anywhere above",
-    all_services_exempted_members: "members exempted from allServices audit logging anywhere above",
-    configured_on: "the nodes with any audit config",
+      "list<string>: log types (ADMIN_READ, DATA_READ, DATA_WRITE) enabled for allServices anywhere above",
+    all_services_exempted_members:
+      "list<string>: members exempted from allServices audit logging anywhere above",
+    configured_on: "list<string>: the nodes with any audit config",
   },
   async fetch(ctx) {
     const chain = ctx.gcp.hierarchy.ancestry(ctx.gcp.node.name);
@@ -78,15 +79,16 @@ interface LogSink {
 }
 
 const SINK_FIELDS = {
-  sink_name: "organizations/ID/sinks/NAME",
-  destination: "e.g. storage.googleapis.com/BUCKET, logging.googleapis.com/projects/P/locations/L/buckets/B",
-  destination_type: "storage | logging | bigquery | pubsub | other",
-  filter: "the sink's filter ('' exports everything)",
+  sink_name: "string: organizations/ID/sinks/NAME",
+  destination:
+    "string: e.g. storage.googleapis.com/BUCKET, logging.googleapis.com/projects/P/locations/L/buckets/B",
+  destination_type: "string: storage | logging | bigquery | pubsub | other",
+  filter: "string: the sink's filter ('' exports everything)",
   include_children: "bool: routes the logs of every folder and project below the organization",
-  disabled: "bool",
-  active_exclusions: "number of exclusions that are not disabled",
+  disabled: "bool: the sink is disabled",
+  active_exclusions: "double: number of exclusions that are not disabled",
   exports_all: "bool: enabled, no filter, no active exclusion, includes children",
-  writer_identity: "the service account that writes to the destination",
+  writer_identity: "string?: the service account that writes to the destination",
 };
 
 function sinkRow(s: LogSink): Row {
@@ -145,7 +147,7 @@ export const sinkDestinations = defineGcpQuery({
   calls: ["ConfigServiceV2Client:listSinks", "ConfigServiceV2Client:getBucket", "StorageJson:getBucket"],
   fields: {
     ...SINK_FIELDS,
-    retention_days: "number: the destination's retention in days, or null when it has none",
+    retention_days: "double?: the destination's retention in days, or null when it has none",
     retention_locked: "bool: the retention cannot be reduced or removed (Bucket Lock / locked log bucket)",
   },
   async fetch(ctx) {

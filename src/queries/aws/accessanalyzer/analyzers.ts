@@ -21,10 +21,10 @@ export const analyzers = defineAwsQuery({
   permissions: ["access-analyzer:ListAnalyzers"],
   calls: ["AccessAnalyzer:ListAnalyzers"],
   fields: {
-    region_arn: "arn:<partition>:access-analyzer:<region>:<account>:analyzer (the region tested)",
-    region: "region",
-    analyzers: "list of {name, arn, type, status, created_at}",
-    active_external_analyzers: "names of ACTIVE analyzers of type ACCOUNT or ORGANIZATION",
+    region_arn: "string: arn:<partition>:access-analyzer:<region>:<account>:analyzer (the region tested)",
+    region: "string: region",
+    analyzers: "list<map<string, dyn>>: {name, arn, type, status, created_at}",
+    active_external_analyzers: "list<string>: names of ACTIVE analyzers of type ACCOUNT or ORGANIZATION",
     has_active_external_analyzer: "bool: at least one such analyzer",
   },
   async fetch(ctx) {

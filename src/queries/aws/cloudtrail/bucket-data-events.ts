@@ -16,11 +16,11 @@ export const trailBucketDataEvents = defineAwsQuery({
   permissions: [],
   calls: [],
   fields: {
-    bucket: "bucket name",
-    bucket_arn: "arn:aws:s3:::<bucket>",
-    used_by_trails: "list: names of the trails delivering to the bucket",
-    read_recorded_by: "list: names of logging trails recording read data events on every object",
-    write_recorded_by: "list: names of logging trails recording write data events on every object",
+    bucket: "string: bucket name",
+    bucket_arn: "string: arn:aws:s3:::<bucket>",
+    used_by_trails: "list<string>: names of the trails delivering to the bucket",
+    read_recorded_by: "list<string>: names of logging trails recording read data events on every object",
+    write_recorded_by: "list<string>: names of logging trails recording write data events on every object",
   },
   async fetch(ctx) {
     const trails = await ctx.query("aws.cloudtrail.trails");

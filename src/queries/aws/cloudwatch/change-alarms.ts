@@ -44,15 +44,17 @@ export const changeAlarms = defineAwsQuery({
     },
   },
   fields: {
-    account_arn: "arn:<partition>:iam::<account>:root (the row's identity)",
-    event_source: "the CloudTrail eventSource of the required events",
-    required_events: "list: event names that must raise an alarm",
-    covered_events: "list: required events matched by a filter whose metric has an alarm with an action",
-    missing_events: "list: required events not covered",
+    account_arn: "string: arn:<partition>:iam::<account>:root (the row's identity)",
+    event_source: "string: the CloudTrail eventSource of the required events",
+    required_events: "list<string>: event names that must raise an alarm",
+    covered_events:
+      "list<string>: required events matched by a filter whose metric has an alarm with an action",
+    missing_events: "list<string>: required events not covered",
     trail_log_groups:
-      "list: log groups (ARNs, this account) written by multi-region, logging trails recording management writes",
-    other_account_log_groups: "list: such log groups in other accounts (not readable from here)",
-    filters: "list: every metric filter on those log groups, with the events it matches and its alarms",
+      "list<string>: log groups (ARNs, this account) written by multi-region, logging trails recording management writes",
+    other_account_log_groups: "list<string>: such log groups in other accounts (not readable from here)",
+    filters:
+      "list<map<string, dyn>>: every metric filter on those log groups, with the events it matches and its alarms",
   },
   async fetch(ctx, params) {
     const source = String(params.event_source);

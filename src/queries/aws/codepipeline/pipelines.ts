@@ -16,13 +16,13 @@ export const pipelines = defineAwsQuery({
   permissions: ["codepipeline:ListPipelines", "codepipeline:GetPipeline"],
   calls: ["CodePipeline:ListPipelines", "CodePipeline:GetPipeline"],
   fields: {
-    pipeline_arn: "arn:aws:codepipeline:<region>:<account>:<name>",
-    name: "string",
-    region: "region",
-    pipeline_type: "V1 | V2 | null",
-    updated: "timestamp or null",
+    pipeline_arn: "string: arn:aws:codepipeline:<region>:<account>:<name>",
+    name: "string?: pipeline name",
+    region: "string: region",
+    pipeline_type: "string?: V1 | V2 | null",
+    updated: "timestamp?: when the pipeline was last updated",
     stages:
-      "list of {index, name, has_deploy, has_approval, approval_before_deploy, deploy_actions, approval_actions} in execution order",
+      "list<map<string, dyn>>: {index, name, has_deploy, has_approval, approval_before_deploy, deploy_actions, approval_actions} in execution order",
   },
   async fetch(ctx) {
     const client = ctx.aws.client(CodePipelineClient);

@@ -13,9 +13,9 @@ export const rootMfa = defineAwsQuery({
   permissions: ["iam:GetAccountSummary", "iam:ListVirtualMFADevices"],
   calls: ["IAM:GetAccountSummary", "IAM:ListVirtualMFADevices"],
   fields: {
-    account_arn: "arn:<partition>:iam::<account>:root",
+    account_arn: "string: arn:<partition>:iam::<account>:root",
     mfa_enabled: "bool: AccountMFAEnabled",
-    virtual_mfa_serials: "serial numbers of virtual MFA devices assigned to the root user",
+    virtual_mfa_serials: "list<string>: serial numbers of virtual MFA devices assigned to the root user",
     hardware_mfa: "bool: MFA enabled and no virtual device assigned to root",
   },
   async fetch(ctx) {

@@ -17,11 +17,11 @@ export const virtualMfaDevices = defineAwsQuery({
   permissions: ["iam:ListVirtualMFADevices"],
   calls: ["IAM:ListVirtualMFADevices"],
   fields: {
-    serial_number: "device ARN (arn:<partition>:iam::<account>:mfa/<name>)",
-    user_arn: "ARN of the user it is assigned to, or null",
-    user_name: "user name or null",
+    serial_number: "string?: device ARN (arn:<partition>:iam::<account>:mfa/<name>)",
+    user_arn: "string?: ARN of the user it is assigned to, or null",
+    user_name: "string?: user name, or null when unassigned",
     is_root: "bool: assigned to the root user",
-    enable_date: "timestamp or null",
+    enable_date: "timestamp?: when it was assigned; null when unassigned",
   },
   async fetch(ctx) {
     const iam = ctx.aws.client(IAMClient, ctx.aws.homeRegion);

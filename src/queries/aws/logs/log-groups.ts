@@ -14,14 +14,14 @@ export const logGroups = defineAwsQuery({
   permissions: ["logs:DescribeLogGroups"],
   calls: ["CloudWatchLogs:DescribeLogGroups"],
   fields: {
-    log_group_arn: "arn:aws:logs:<region>:<account>:log-group:<name> (without the :* suffix)",
-    log_group_name: "string",
-    region: "region",
-    retention_days: "int or null (null: never expires)",
-    never_expires: "bool",
-    kms_key_id: "string or null",
-    metric_filter_count: "int",
-    created: "timestamp or null",
+    log_group_arn: "string: arn:aws:logs:<region>:<account>:log-group:<name> (without the :* suffix)",
+    log_group_name: "string?: log group name",
+    region: "string: region",
+    retention_days: "double?: null when it never expires",
+    never_expires: "bool: no retention is set",
+    kms_key_id: "string?: the KMS key encrypting it",
+    metric_filter_count: "double: number of metric filters",
+    created: "timestamp?: when the group was created",
   },
   async fetch(ctx) {
     const client = ctx.aws.client(CloudWatchLogsClient);

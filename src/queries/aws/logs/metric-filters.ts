@@ -14,15 +14,16 @@ export const metricFilters = defineAwsQuery({
   permissions: ["logs:DescribeMetricFilters"],
   calls: ["CloudWatchLogs:DescribeMetricFilters"],
   fields: {
-    filter_arn: "arn:aws:logs:<region>:<account>:log-group:<group>:metric-filter/<name> (identifies the row)",
-    filter_name: "string",
-    log_group_name: "string",
-    region: "region",
-    filter_pattern: "the pattern text (empty matches every event)",
-    metric_name: "string or null",
-    metric_namespace: "string or null",
-    metric_dimensions: "map of dimension name to field, or null",
-    created: "timestamp or null",
+    filter_arn:
+      "string: arn:aws:logs:<region>:<account>:log-group:<group>:metric-filter/<name> (identifies the row)",
+    filter_name: "string?: filter name",
+    log_group_name: "string?: log group name",
+    region: "string: region",
+    filter_pattern: "string: the pattern text (empty matches every event)",
+    metric_name: "string?: the metric it publishes",
+    metric_namespace: "string?: the metric's namespace",
+    metric_dimensions: "map<string, string>?: dimension name to field, or null",
+    created: "timestamp?: when the filter was created",
   },
   async fetch(ctx) {
     const client = ctx.aws.client(CloudWatchLogsClient);

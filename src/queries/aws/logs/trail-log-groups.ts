@@ -33,13 +33,13 @@ export const trailLogGroups = defineAwsQuery({
   permissions: [],
   calls: [],
   fields: {
-    log_group_arn: "arn:aws:logs:<region>:<account>:log-group:<name>",
-    log_group_name: "string",
-    region: "region of the log group",
-    trails: "list: names of the trails delivering to it",
+    log_group_arn: "string: arn:aws:logs:<region>:<account>:log-group:<name>",
+    log_group_name: "string: log group name",
+    region: "string: region of the log group",
+    trails: "list<string>: names of the trails delivering to it",
     exists: "bool: DescribeLogGroups lists it",
-    retention_days: "int or null (null: never expires, or the group does not exist)",
-    never_expires: "bool",
+    retention_days: "double?: null when it never expires, or the group does not exist",
+    never_expires: "bool: no retention is set",
   },
   async fetch(ctx) {
     const trails = await ctx.query("aws.cloudtrail.trails");

@@ -14,12 +14,12 @@ export const accountPublicAccessBlock = defineAwsQuery({
   permissions: ["s3:GetAccountPublicAccessBlock"],
   calls: ["S3Control:GetPublicAccessBlock"],
   fields: {
-    account_arn: "arn:<partition>:iam::<account>:root (the row's identity)",
+    account_arn: "string: arn:<partition>:iam::<account>:root (the row's identity)",
     configured: "bool: an account-level configuration exists",
-    block_public_acls: "bool",
-    ignore_public_acls: "bool",
-    block_public_policy: "bool",
-    restrict_public_buckets: "bool",
+    block_public_acls: "bool: BlockPublicAcls",
+    ignore_public_acls: "bool: IgnorePublicAcls",
+    block_public_policy: "bool: BlockPublicPolicy",
+    restrict_public_buckets: "bool: RestrictPublicBuckets",
     all_blocked: "bool: all four settings are on",
   },
   async fetch(ctx) {
