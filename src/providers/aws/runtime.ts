@@ -99,6 +99,8 @@ interface AccountTarget {
   accountId: string;
   name?: string;
   session: AwsSession;
+  /** The ARN the session acts as in this account (caller ARN, or the member role's ARN). */
+  principal?: string;
 }
 
 export interface AwsRunStats extends AttemptStats {
@@ -194,7 +196,12 @@ export class AwsRuntime implements ProviderRuntime {
       throw new InputError(`cannot establish the AWS caller identity: ${errorMessage(e)} (${hint})`);
     }
     if (o.org || o.accounts?.length) await this.fanOut();
-    else this.addTarget({ accountId: this.base.accountId!, session: this.base });
+    else
+      this.addTarget({
+        accountId: this.base.accountId!,
+        session: this.base,
+        principal: this.caller?.principal,
+      });
   }
 
   /** Organization / multi-account scope: list, filter, shard, and assume the member role in each. */
@@ -239,7 +246,8 @@ export class AwsRuntime implements ProviderRuntime {
     const results = await Promise.all(
       wanted.map((a) =>
         limit(async (): Promise<AccountTarget | undefined> => {
-          if (a.id === callerAccount) return { accountId: a.id, name: a.name, session: this.base };
+          if (a.id === callerAccount)
+            return { accountId: a.id, name: a.name, session: this.base, principal: this.caller?.principal };
           const roleArn = memberRoleArn(this.partition, a.id, role);
           // Recorded under the member account: the evidence of how that account was reached (or not).
           const via = new AwsSession(this.env, this.baseCredentials, a.id);
@@ -249,7 +257,12 @@ export class AwsRuntime implements ProviderRuntime {
               externalId: o.externalId,
               sessionName: o.roleSessionName,
             });
-            return { accountId: a.id, name: a.name, session: new AwsSession(this.env, creds, a.id) };
+            return {
+              accountId: a.id,
+              name: a.name,
+              session: new AwsSession(this.env, creds, a.id),
+              principal: roleArn,
+            };
           } catch (e) {
             this.gaps.push({
               provider: "aws",
@@ -334,6 +347,7 @@ export class AwsRuntime implements ProviderRuntime {
 
   contextFor(scope: Scope, base: QueryContext): AwsQueryContext {
     const session = this.session(scope.unit);
+    const principal = this.byId.get(scope.unit)?.principal;
     return {
       ...base,
       aws: {
@@ -341,6 +355,7 @@ export class AwsRuntime implements ProviderRuntime {
         region: scope.region,
         homeRegion: this.homeRegion,
         partition: this.partition,
+        ...(principal ? { principal } : {}),
         session,
         client: (Ctor, region) => session.client(Ctor, region ?? scope.region),
       },
