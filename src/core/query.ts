@@ -38,8 +38,8 @@ export interface QueryContext {
   query(id: string, params?: Record<string, unknown>, at?: { region?: string }): Promise<Row[]>;
   /**
    * Like `query`, but hands over the dependency's problems instead of inheriting them: through `query`, every
-   * problem of the dependency becomes a problem of this query unchanged (safe, but only as narrow as the
-   * dependency's row shape allows); a derived query that maps them onto its own rows uses this instead.
+   * problem of the dependency becomes a problem of this whole query (safe: the dependency's item and field
+   * names are not this query's); a derived query that maps them onto its own rows uses this instead.
    * Completeness checks are inherited either way.
    */
   queryResult(

@@ -107,7 +107,10 @@ export class QueryExecutor {
       now: this.now,
       query: async (id, params = {}, at) => {
         const result = await dependency(id, params, at?.region);
-        inherited.problems.push(...result.problems);
+        // Inherited unchanged in meaning, widened in scope: a dependency's item / members / field problem is
+        // described in the dependency's row shape, which this query's controls do not read, so it becomes a
+        // problem of the whole query (at the same region). A query that can do better maps them itself.
+        inherited.problems.push(...result.problems.map(widened));
         return result.rows;
       },
       queryResult: (id, params = {}, at) => dependency(id, params, at?.region),
@@ -115,6 +118,11 @@ export class QueryExecutor {
     };
     return runtime.contextFor(scope, base);
   }
+}
+
+/** A dependency's problem as a problem of the whole dependent query (its region kept). */
+function widened(p: QueryProblem): QueryProblem {
+  return { message: p.message, ...(p.region ? { region: p.region } : {}) };
 }
 
 /** The same check reached through two dependencies (e.g. the account summary) is recorded once. */

@@ -16,7 +16,7 @@ import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
-import { errorMessage, InputError } from "../../core/errors.js";
+import { CallerIdentityError, errorMessage, InputError } from "../../core/errors.js";
 import type { CallerIdentity, ProviderRunInfo, ProviderRuntime, TargetInfo } from "../../core/provider.js";
 import type { QueryContext } from "../../core/query.js";
 import type { Scope, ScopeGap, ScopeKind } from "../../core/types.js";
@@ -179,22 +179,19 @@ export class AwsRuntime implements ProviderRuntime {
       }
     }
     this.base = new AwsSession(this.env, this.baseCredentials, undefined);
+    let id: { Account?: string; Arn?: string; UserId?: string };
     try {
-      const id = await this.base.client(STSClient, this.homeRegion).send(new GetCallerIdentityCommand({}));
-      this.base.accountId = id.Account;
-      this.caller = {
-        provider: "aws",
-        principal: id.Arn ?? "unknown",
-        account: id.Account,
-        userId: id.UserId,
-      };
-      this.partition = id.Arn?.split(":")[1] ?? "aws";
+      id = await this.base.client(STSClient, this.homeRegion).send(new GetCallerIdentityCommand({}));
     } catch (e) {
       const hint = this.opts.replay
         ? "the recording has no usable STS GetCallerIdentity answer"
         : "check your AWS credentials (AWS_PROFILE, --profile, aws sso login) and network access";
       throw new InputError(`cannot establish the AWS caller identity: ${errorMessage(e)} (${hint})`);
     }
+    const { account, arn, partition } = checkedCallerIdentity(id);
+    this.base.accountId = account;
+    this.caller = { provider: "aws", principal: arn, account, userId: id.UserId };
+    this.partition = partition;
     if (o.org || o.accounts?.length) await this.fanOut();
     else
       this.addTarget({
@@ -339,10 +336,17 @@ export class AwsRuntime implements ProviderRuntime {
     const out = await this.session(unit)
       .client(EC2Client, this.homeRegion)
       .send(new DescribeRegionsCommand({}));
-    return (out.Regions ?? [])
+    const regions = (out.Regions ?? [])
       .map((r) => r.RegionName!)
       .filter(Boolean)
       .sort();
+    // Every account has enabled regions (at least the default ones): an empty answer is a failed answer,
+    // and treating it as "no region" would make every region-dependent control pass or not apply.
+    if (regions.length === 0)
+      throw new Error(
+        `EC2:DescribeRegions returned no region for account ${unit}; an account always has enabled regions`,
+      );
+    return regions;
   }
 
   contextFor(scope: Scope, base: QueryContext): AwsQueryContext {
@@ -434,6 +438,34 @@ export class AwsRuntime implements ProviderRuntime {
   private scope(kind: ScopeKind, unit: string, region: string): Scope {
     return { provider: "aws", kind, unit, region, key: `aws:${kind}:${unit}:${region}` };
   }
+}
+
+/**
+ * The caller identity, or CallerIdentityError: every account id, resource ARN and bundle name of the run is
+ * built from it, so an answer without a 12-digit Account or an ARN naming that account is never used (it
+ * would run as account `undefined`).
+ */
+export function checkedCallerIdentity(id: { Account?: string; Arn?: string }): {
+  account: string;
+  arn: string;
+  partition: string;
+} {
+  const account = id.Account;
+  const arn = id.Arn;
+  const parts = typeof arn === "string" ? arn.split(":") : [];
+  const problem =
+    typeof account !== "string" || !/^\d{12}$/.test(account)
+      ? `Account is ${account === undefined ? "missing" : JSON.stringify(account)}`
+      : typeof arn !== "string" || parts[0] !== "arn" || !parts[1] || parts.length < 6
+        ? `Arn is ${arn === undefined ? "missing" : JSON.stringify(arn)}`
+        : parts[4] !== account
+          ? `Arn ${arn} is not in account ${account}`
+          : undefined;
+  if (problem)
+    throw new CallerIdentityError(
+      `STS GetCallerIdentity answered without a usable caller identity (${problem}); nothing was evaluated`,
+    );
+  return { account: account!, arn: arn!, partition: parts[1]! };
 }
 
 function describe(e: unknown): string {
