@@ -55,14 +55,28 @@ export interface ScopeRows {
   completeness?: CompletenessCheck[];
 }
 
+/** A completeness check about a whole unit rather than one scope (e.g. the regions of an account). */
+export interface UnitCheck {
+  account: string;
+  region: string;
+  check: CompletenessCheck;
+}
+
 export interface EvaluationInput {
   compiled: CompiledControl;
   params: ParamReport;
   scopes: ScopeRows[];
   now: Date;
+  checks?: UnitCheck[];
 }
 
-export function evaluateControl({ compiled, params, scopes, now }: EvaluationInput): ControlResult {
+export function evaluateControl({
+  compiled,
+  params,
+  scopes,
+  now,
+  checks = [],
+}: EvaluationInput): ControlResult {
   const { control } = compiled;
   const errors: ControlError[] = [];
   const findings: Finding[] = [];
@@ -71,16 +85,19 @@ export function evaluateControl({ compiled, params, scopes, now }: EvaluationInp
   const byUnit = new Map<string, { population: Row[]; all: Row[] }>();
   const problems: ProblemReport[] = [];
   const completeness: CompletenessRecord[] = [];
+  const completenessErrors: ControlError[] = [];
   const dependsOn = dependencyTest(compiled, base);
 
+  const record = (check: CompletenessCheck, account: string, region: string) => {
+    const unsettled = check.outcome !== "reconciled";
+    const affects = unsettled && dependsOn.members(check.members, account, region);
+    completeness.push({ ...check, account, region, effect: affects ? "error" : "none" });
+    // Listed after the scopes' own errors, so the reason names the missing data first when there is some.
+    if (affects) completenessErrors.push({ account, region, message: completenessMessage(check) });
+  };
+  for (const { check, account, region } of checks) record(check, account, region);
   for (const scope of scopes) {
-    for (const check of scope.completeness ?? []) {
-      const region = scope.region;
-      const unsettled = check.outcome !== "reconciled";
-      const affects = unsettled && dependsOn.members(check.members, scope.account, region);
-      completeness.push({ ...check, account: scope.account, region, effect: affects ? "error" : "none" });
-      if (affects) errors.push({ account: scope.account, region, message: completenessMessage(check) });
-    }
+    for (const check of scope.completeness ?? []) record(check, scope.account, scope.region);
     if (scope.error !== undefined || !scope.rows) {
       errors.push({ account: scope.account, region: scope.region, message: scope.error ?? "no data" });
       continue;
@@ -176,6 +193,7 @@ export function evaluateControl({ compiled, params, scopes, now }: EvaluationInp
     }
   }
 
+  errors.push(...completenessErrors);
   const population = items.length;
   const exceptions = findings.filter((f) => f.status === "fail").length;
   let status: Status;

@@ -18,7 +18,7 @@ import type {
 } from "../core/types.js";
 import { getQuery } from "../queries/registry.js";
 import { QueryCache } from "./cache.js";
-import { compileControl, evaluateControl, type ScopeRows } from "./evaluate.js";
+import { compileControl, evaluateControl, type ScopeRows, type UnitCheck } from "./evaluate.js";
 import { effectiveParams, type ParamOverrides } from "./params.js";
 
 export interface RunObserver {
@@ -196,7 +196,22 @@ async function runOne(
   }
   // Scopes finish in any order; sort so results are deterministic (re-performance compares them).
   scopes.sort((a, b) => `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`));
-  return evaluateControl({ compiled, params, scopes, now: opts.now });
+  const checks = def?.scope === "region" && runtime ? await regionChecks(runtime, scopes) : [];
+  return evaluateControl({ compiled, params, scopes, now: opts.now, checks });
+}
+
+/** Regions covered vs regions in scope, per unit that had any region scope (see regionCompleteness). */
+async function regionChecks(runtime: ProviderRuntime, scopes: ScopeRows[]): Promise<UnitCheck[]> {
+  if (!runtime.regionCompleteness) return [];
+  const units = [
+    ...new Set(scopes.filter((s) => s.region !== "-" && s.region !== "global").map((s) => s.account)),
+  ];
+  return Promise.all(
+    units.map(async (unit) => {
+      const covered = scopes.filter((s) => s.account === unit && s.rows !== undefined).map((s) => s.region);
+      return { account: unit, region: "global", check: await runtime.regionCompleteness!(unit, covered) };
+    }),
+  );
 }
 
 function describeError(e: unknown): string {

@@ -19,7 +19,8 @@ import pLimit from "p-limit";
 import { CallerIdentityError, errorMessage, InputError } from "../../core/errors.js";
 import type { CallerIdentity, ProviderRunInfo, ProviderRuntime, TargetInfo } from "../../core/provider.js";
 import type { QueryContext } from "../../core/query.js";
-import type { Scope, ScopeGap, ScopeKind } from "../../core/types.js";
+import type { CompletenessCheck, Scope, ScopeGap, ScopeKind } from "../../core/types.js";
+import { countCheck, unavailableCheck } from "../../queries/completeness.js";
 import type { Recorder } from "../../recording/recorder.js";
 import { type LoadedRecording, ReplayIndex } from "../../recording/store.js";
 import type { AwsQueryContext } from "./context.js";
@@ -330,6 +331,29 @@ export class AwsRuntime implements ProviderRuntime {
       this.regionCache.set(unit, p);
     }
     return p;
+  }
+
+  async regionCompleteness(unit: string, covered: string[]): Promise<CompletenessCheck> {
+    const asked = this.opts.regions?.length;
+    const spec = {
+      population: "regions",
+      source: "regions evaluated (scopes that answered)",
+      reference: asked
+        ? "--regions (the regions asked for)"
+        : "EC2:DescribeRegions (the account's enabled regions)",
+      found: new Set(covered).size,
+    };
+    try {
+      const inScope = await this.regionsOf(unit);
+      const missing = inScope.filter((r) => !covered.includes(r));
+      return countCheck({
+        ...spec,
+        expected: inScope.length,
+        ...(missing.length > 0 ? { detail: `not evaluated: ${missing.join(", ")}` } : {}),
+      });
+    } catch (e) {
+      return unavailableCheck(spec, e);
+    }
   }
 
   private async enabledRegions(unit: string): Promise<string[]> {
