@@ -226,6 +226,57 @@ describe("a credential report without the <root_account> row", () => {
   });
 });
 
+describe("a credential report without a column", () => {
+  it("is a field problem: controls reading the column are error, the others are evaluated", async () => {
+    const columns = CREDENTIAL_REPORT_COLUMNS.filter((c) => c !== "mfa_active");
+    const rootRow = `<root_account>,${ROOT},2019-03-11T14:02:19+00:00,not_supported,N/A,not_supported,not_supported,${columns
+      .slice(7)
+      .map((c) => (c.endsWith("_active") ? "false" : "N/A"))
+      .join(",")}`;
+    const bobRow = [
+      "bob",
+      `${A}:user/bob`,
+      "2024-01-01T09:00:00+00:00",
+      "true",
+      "2026-11-01T10:00:00+00:00",
+      "N/A",
+      "N/A",
+      ...columns
+        .slice(7)
+        .map((c) =>
+          c === "access_key_1_active"
+            ? "true"
+            : c === "access_key_1_last_rotated"
+              ? "2025-01-01T00:00:00+00:00"
+              : c.endsWith("_active")
+                ? "false"
+                : "N/A",
+        ),
+    ].join(",");
+    const csv = `${[columns.join(","), rootRow, bobRow].join("\n")}\n`;
+    const out = await run(
+      ["access.aws-iam-console-mfa", "access.aws-iam-access-keys-rotated"],
+      [
+        summary({ Users: 1 }),
+        iam("GenerateCredentialReport", { State: "COMPLETE" }),
+        iam("GetCredentialReport", {
+          Content: Buffer.from(csv).toString("base64"),
+          ReportFormat: "text/csv",
+          GeneratedTime: "2026-11-20T08:58:03.000Z",
+        }),
+      ],
+    );
+    const mfa = resultOf(out, "access.aws-iam-console-mfa");
+    expect(mfa.status).toBe("error");
+    expect(mfa.reason).toContain("the credential report has no mfa_active column");
+    expect(mfa.problems).toMatchObject([{ scope: "field", subject: "mfa_active", effect: "error" }]);
+    const keys = resultOf(out, "access.aws-iam-access-keys-rotated");
+    expect(keys.status).toBe("fail");
+    expect(flagged(out, "access.aws-iam-access-keys-rotated")).toEqual([`${A}:user/bob`]);
+    expect(keys.problems).toMatchObject([{ scope: "field", subject: "mfa_active", effect: "none" }]);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // GetAccountAuthorizationDetails: nameless and unreadable managed policies, empty populations
 
@@ -496,5 +547,40 @@ describe("a caller identity without Account / Arn", () => {
     });
     await expect(rt.init()).rejects.toThrow(CallerIdentityError);
     await expect(rt.init()).rejects.toThrow(/the Google caller identity has no principal/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-item reads: one trail's status denied
+
+describe("a trail whose GetTrailStatus is denied", () => {
+  it("is an error finding for that trail; the other trail is still evaluated", async () => {
+    const trails = await import("./aws-logging-support.js");
+    const good = { name: "main", validation: false };
+    const bad = { name: "denied-trail", validation: true, kmsKey: null, logGroup: null };
+    const calls = trails.trailCalls([good, bad]);
+    const status = calls.findIndex(
+      (c) => c.operation === "GetTrailStatus" && (c.input as { Name?: string }).Name === trails.trailArn(bad),
+    );
+    calls[status] = {
+      ...calls[status]!,
+      output: undefined,
+      ...trails.deniedException("cloudtrail:GetTrailStatus"),
+    };
+    const out = await trails.run(
+      ["logging.aws-cloudtrail-log-file-validation", "logging.aws-cloudtrail-multi-region-logging"],
+      calls,
+    );
+    const validation = resultOf(out, "logging.aws-cloudtrail-log-file-validation");
+    expect(validation.status).toBe("error");
+    expect(verdicts(validation)).toEqual([
+      [trails.trailArn(bad), "error"],
+      [trails.trailArn(good), "fail"],
+    ]);
+    expect(validation.reason).toMatch(
+      /GetTrailStatus for trail .*denied-trail.* failed: AccessDeniedException/,
+    );
+    // "At least one multi-region logging trail" cannot be decided without every trail's status: error.
+    expect(resultOf(out, "logging.aws-cloudtrail-multi-region-logging").status).toBe("error");
   });
 });
