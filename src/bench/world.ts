@@ -142,11 +142,14 @@ function authorizationItems(w: World, a: string): { kind: string; item: Record<s
       { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${w.caller}:root` }, Action: "sts:AssumeRole" },
     ],
   });
-  for (const [name, policy] of [
+  // The central account also holds the role the run itself acts as (the principal completeness check).
+  const roles: (readonly [string, string])[] = [
+    ...(a === w.caller ? [["ITGCAuditCentral", READONLY_POLICY] as const] : []),
     ["ITGCAuditReadOnly", READONLY_POLICY],
     ["OrganizationAccountAccessRole", ADMIN_POLICY],
     ["deploy-pipeline", ADMIN_POLICY],
-  ] as const) {
+  ];
+  for (const [name, policy] of roles) {
     items.push({
       kind: "RoleDetailList",
       item: {
@@ -415,7 +418,7 @@ export const GENERATORS: Record<string, Generator> = {
         HardExpiry: false,
       },
     }),
-  "IAM:GetAccountSummary": ({ w }) =>
+  "IAM:GetAccountSummary": ({ w, account }) =>
     ok({
       SummaryMap: {
         AccountMFAEnabled: 1,
@@ -423,7 +426,7 @@ export const GENERATORS: Record<string, Generator> = {
         AccountSigningCertificatesPresent: 0,
         Users: w.users,
         Groups: 2,
-        Roles: 3,
+        Roles: account === w.caller ? 4 : 3,
         Policies: 0,
         MFADevices: w.users,
         MFADevicesInUse: w.users,

@@ -32,6 +32,18 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * The cloud answered who the caller is, but not usably (an STS GetCallerIdentity without Account or Arn, a
+ * Google identity without a principal). Not bad input — the same command may work on the next attempt — so
+ * it ends the run with exit 3 (a scheduler retries), and no evidence is written under an unknown account.
+ */
+export class CallerIdentityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CallerIdentityError";
+  }
+}
+
 /** Exit codes a scheduler can act on. */
 export const ExitCode = {
   /** Every control passed or was not applicable. */

@@ -4,7 +4,7 @@
  * Implementations live under src/providers/<provider>/ and are the only code that touches cloud SDKs.
  */
 import type { QueryContext } from "./query.js";
-import type { Provider, Scope, ScopeGap, ScopeKind } from "./types.js";
+import type { CompletenessCheck, Provider, Scope, ScopeGap, ScopeKind } from "./types.js";
 
 export interface CallerIdentity {
   provider: Provider;
@@ -40,5 +40,11 @@ export interface ProviderRuntime {
   /** Scope for a query of `kind` in the same unit as `from` (for query-to-query dependencies). */
   relatedScope(from: Scope, kind: ScopeKind, region?: string): Scope;
   regionsOf(unit: string): Promise<string[]>;
+  /**
+   * The completeness test of a region-scoped population in one unit: the regions evaluated (`covered`, the
+   * scopes that answered) against the regions in scope (enabled, or asked for). Optional: a provider without
+   * regions has none.
+   */
+  regionCompleteness?(unit: string, covered: string[]): Promise<CompletenessCheck>;
   describe(): ProviderRunInfo;
 }

@@ -2,7 +2,30 @@
  * What a query module declares and what it receives. A query turns cloud API answers into normalised rows:
  * booleans are booleans, timestamps are Date, "none" is null — never the strings "true" or "N/A".
  */
-import type { Provider, Row, Scope, ScopeKind } from "./types.js";
+import type { CompletenessCheck, Provider, QueryProblem, Row, Scope, ScopeKind } from "./types.js";
+
+/**
+ * What a query established at one scope: its rows, plus the problems scoped to what it could not establish,
+ * plus the completeness checks it ran. The failure rule (docs/architecture.md, "Failure units"): a problem
+ * makes a control `error` only where that control's population or expressions depend on it.
+ */
+export interface QueryResult {
+  rows: Row[];
+  problems?: QueryProblem[];
+  completeness?: CompletenessCheck[];
+}
+
+/** The normalised form of a fetch answer: plain `Row[]` is a result without problems. */
+export interface NormalisedResult {
+  rows: Row[];
+  problems: QueryProblem[];
+  completeness: CompletenessCheck[];
+}
+
+export function normaliseResult(answer: Row[] | QueryResult): NormalisedResult {
+  if (Array.isArray(answer)) return { rows: answer, problems: [], completeness: [] };
+  return { rows: answer.rows, problems: answer.problems ?? [], completeness: answer.completeness ?? [] };
+}
 
 export interface QueryContext {
   scope: Scope;
@@ -13,6 +36,17 @@ export interface QueryContext {
    * this query's unit: the same region for region-scoped queries, the account for account-scoped ones.
    */
   query(id: string, params?: Record<string, unknown>, at?: { region?: string }): Promise<Row[]>;
+  /**
+   * Like `query`, but hands over the dependency's problems instead of inheriting them: through `query`, every
+   * problem of the dependency becomes a problem of this whole query (safe: the dependency's item and field
+   * names are not this query's); a derived query that maps them onto its own rows uses this instead.
+   * Completeness checks are inherited either way.
+   */
+  queryResult(
+    id: string,
+    params?: Record<string, unknown>,
+    at?: { region?: string },
+  ): Promise<NormalisedResult>;
   /** The regions in scope for this unit (AWS: the account's enabled regions, or --regions). */
   regions(): Promise<string[]>;
 }
@@ -31,7 +65,11 @@ export interface QueryDef<C extends QueryContext = QueryContext> {
   fields: Record<string, string>;
   /** JSON Schema for `query_params`. */
   paramsSchema?: Record<string, unknown>;
-  fetch(ctx: C, params: Record<string, unknown>): Promise<Row[]>;
+  /**
+   * The rows established, or `{rows, problems, completeness}`. Throwing means nothing could be established
+   * at this scope (every control using the query is `error` for it).
+   */
+  fetch(ctx: C, params: Record<string, unknown>): Promise<Row[] | QueryResult>;
 }
 
 /** A scope resolution: where a query must run for the current run, and what could not be covered. */

@@ -58,6 +58,73 @@ export interface ScopeGap {
 /** One normalised population item. Values are JSON-like plus Date for timestamps; null for "none". */
 export type Row = Record<string, unknown>;
 
+/**
+ * Something a query could not establish, scoped as narrowly as it can say (docs/architecture.md, "Failure
+ * units"). At most one of `item`, `members`, `field` is set; none means the whole query at its scope.
+ */
+export interface QueryProblem {
+  /** Why, in words an auditor can act on (names the operation and the item). */
+  message: string;
+  /**
+   * One item that could not be established: the fields of it that are known (at least its identifying field
+   * when known). Each control whose `where` admits these fields — or cannot decide on them — gets an `error`
+   * finding for the item; the others are unaffected.
+   */
+  item?: Row;
+  /**
+   * Items that may be missing or wrong, described by the fields they all share (e.g. `{is_root: false}`
+   * for "some IAM user"). Each control whose `where` admits them (or cannot decide) is `error` for the scope.
+   */
+  members?: Row;
+  /** A field that could not be established for the scope's rows: controls whose expressions read it are `error`. */
+  field?: string;
+  /** The region it is about, when narrower than the query's scope (an account-level query over regions). */
+  region?: string;
+}
+
+/**
+ * One reconciliation of a population with an independent count (IPE completeness): e.g. the IAM users in the
+ * credential report against GetAccountSummary's `Users`. Recorded with the control result as evidence.
+ */
+export interface CompletenessCheck {
+  /** What was counted, e.g. "IAM users". */
+  population: string;
+  /** Where the population came from, e.g. "IAM:GetCredentialReport (rows other than <root_account>)". */
+  source: string;
+  /** The independent count, e.g. "IAM:GetAccountSummary SummaryMap.Users". */
+  reference: string;
+  /** Items the population holds; null when it could not be counted. */
+  found: number | null;
+  /** The independent count; null when it could not be obtained. */
+  expected: number | null;
+  /** `reconciled` (equal or, for a presence check, present), `mismatch`, or `unavailable`. */
+  outcome: "reconciled" | "mismatch" | "unavailable";
+  /** Extra words: the reason a count is unavailable, or which principal had to be present. */
+  detail?: string;
+  /** Fields every counted item has (as in QueryProblem.members): controls that cannot include them ignore it. */
+  members?: Row;
+}
+
+/** A query problem as reported with a control result: where it was, and whether it made this control `error`. */
+export interface ProblemReport {
+  account: string;
+  region: string;
+  message: string;
+  scope: "item" | "members" | "field" | "query";
+  /** item: the item's identifying field value; field: the field's name. */
+  subject?: string;
+  /** `error` when this control depends on it, `none` when its population and expressions do not. */
+  effect: "error" | "none";
+}
+
+/** A completeness check as reported with a control result. */
+export interface CompletenessRecord extends CompletenessCheck {
+  account: string;
+  region: string;
+  /** `error` when a mismatch or unavailable count made this control `error`; `none` otherwise. */
+  effect: "error" | "none";
+}
+
 export interface ExpectClause {
   /** CEL expression that must hold for each item of the population. */
   that: string;
@@ -148,4 +215,8 @@ export interface ControlResult {
   findings: Finding[];
   /** The population rows themselves, in the order of the findings (for CSV export and re-performance). */
   items: Row[];
+  /** The problems the query reported at the scopes this control used, and their effect on it. */
+  problems?: ProblemReport[];
+  /** The population's completeness tests (reconciliations with an independent count), per scope. */
+  completeness?: CompletenessRecord[];
 }

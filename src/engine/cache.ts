@@ -3,7 +3,7 @@
  * the cloud is asked once, and concurrent askers share the same in-flight promise. Failures are cached too:
  * every control that depends on a failed call sees the same error instead of calling again.
  */
-import type { Row, Scope } from "../core/types.js";
+import type { Scope } from "../core/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 
 export interface CacheStats {
@@ -14,20 +14,20 @@ export interface CacheStats {
 }
 
 export class QueryCache {
-  private readonly entries = new Map<string, Promise<Row[]>>();
+  private readonly entries = new Map<string, Promise<unknown>>();
   private readonly counters: CacheStats = { misses: 0, hits: 0 };
 
-  get(
+  get<T>(
     queryId: string,
     scope: Scope,
     params: Record<string, unknown>,
-    compute: () => Promise<Row[]>,
-  ): Promise<Row[]> {
+    compute: () => Promise<T>,
+  ): Promise<T> {
     const key = `${queryId}|${scope.key}|${canonicalJson(params)}`;
     const existing = this.entries.get(key);
     if (existing) {
       this.counters.hits++;
-      return existing;
+      return existing as Promise<T>;
     }
     this.counters.misses++;
     const promise = compute();

@@ -4,19 +4,28 @@
  * Fail closed: a scope whose data could not be obtained, or an expression that could not be evaluated,
  * makes the control `error` with the reason. An `error` is never reported as `pass`; failures found in the
  * scopes that did answer are still listed.
+ *
+ * Fail narrowly: a query problem (an item, a class of items, a field) makes the control `error` only when
+ * its population or expressions depend on it (docs/architecture.md, "Failure units"); every problem is
+ * listed in the result with its effect, and so is every completeness check of the population.
  */
 import { type CompiledExpression, compileExpression } from "../cel/expression.js";
 import { errorMessage } from "../core/errors.js";
 import type {
+  CompletenessCheck,
+  CompletenessRecord,
   Control,
   ControlError,
   ControlResult,
   Finding,
   ParamReport,
+  ProblemReport,
+  QueryProblem,
   Row,
   Status,
 } from "../core/types.js";
 import { fillTemplate, getPath } from "../util/dotted.js";
+import { fieldsReadBy, readsAllRows } from "./dependencies.js";
 
 export interface CompiledControl {
   control: Control;
@@ -41,6 +50,16 @@ export interface ScopeRows {
   region: string;
   rows?: Row[];
   error?: string;
+  /** What the query could not establish at this scope (see QueryProblem). */
+  problems?: QueryProblem[];
+  completeness?: CompletenessCheck[];
+}
+
+/** A completeness check about a whole unit rather than one scope (e.g. the regions of an account). */
+export interface UnitCheck {
+  account: string;
+  region: string;
+  check: CompletenessCheck;
 }
 
 export interface EvaluationInput {
@@ -48,23 +67,83 @@ export interface EvaluationInput {
   params: ParamReport;
   scopes: ScopeRows[];
   now: Date;
+  checks?: UnitCheck[];
 }
 
-export function evaluateControl({ compiled, params, scopes, now }: EvaluationInput): ControlResult {
+export function evaluateControl({
+  compiled,
+  params,
+  scopes,
+  now,
+  checks = [],
+}: EvaluationInput): ControlResult {
   const { control } = compiled;
   const errors: ControlError[] = [];
   const findings: Finding[] = [];
   const items: Row[] = [];
   const base = { params: params.values, now };
   const byUnit = new Map<string, { population: Row[]; all: Row[] }>();
+  const problems: ProblemReport[] = [];
+  const completeness: CompletenessRecord[] = [];
+  const completenessErrors: ControlError[] = [];
+  const dependsOn = dependencyTest(compiled, base);
 
+  const record = (check: CompletenessCheck, account: string, region: string) => {
+    const unsettled = check.outcome !== "reconciled";
+    const affects = unsettled && dependsOn.members(check.members, account, region);
+    completeness.push({ ...check, account, region, effect: affects ? "error" : "none" });
+    // Listed after the scopes' own errors, so the reason names the missing data first when there is some.
+    if (affects) completenessErrors.push({ account, region, message: completenessMessage(check) });
+  };
+  for (const { check, account, region } of checks) record(check, account, region);
   for (const scope of scopes) {
+    for (const check of scope.completeness ?? []) record(check, scope.account, scope.region);
     if (scope.error !== undefined || !scope.rows) {
       errors.push({ account: scope.account, region: scope.region, message: scope.error ?? "no data" });
       continue;
     }
     const unit = byUnit.get(scope.account) ?? { population: [], all: [] };
     byUnit.set(scope.account, unit);
+    for (const problem of scope.problems ?? []) {
+      const region = problem.region ?? scope.region;
+      const report = (kind: ProblemReport["scope"], affects: boolean, subject?: string) =>
+        problems.push({
+          account: scope.account,
+          region,
+          message: problem.message,
+          scope: kind,
+          ...(subject !== undefined ? { subject } : {}),
+          effect: affects ? "error" : "none",
+        });
+      if (problem.item) {
+        const resource = resourceOf(problem.item, control.resource);
+        const affects = dependsOn.members(problem.item, scope.account, region);
+        report("item", affects, resource);
+        if (!affects) continue;
+        // The item is (or may be) in the population but its data is not established: an error finding
+        // for that item alone. Its expectations are not evaluated on the partial fields.
+        errors.push({ account: scope.account, region, message: problem.message });
+        findings.push({
+          resource,
+          account: scope.account,
+          region,
+          status: "error",
+          message: problem.message,
+        });
+        items.push(problem.item);
+      } else if (problem.members) {
+        const affects = dependsOn.members(problem.members, scope.account, region);
+        report("members", affects);
+        if (affects) errors.push({ account: scope.account, region, message: problem.message });
+      } else if (problem.field !== undefined) {
+        const affects = dependsOn.field(problem.field);
+        report("field", affects, problem.field);
+        if (affects) errors.push({ account: scope.account, region, message: problem.message });
+      } else {
+        report("query", true);
+        errors.push({ account: scope.account, region, message: problem.message });
+      }
+    }
     for (const row of scope.rows) {
       const region = typeof row.region === "string" ? row.region : scope.region;
       const bindings = { ...row, item: row, ...base, account: scope.account, region };
@@ -114,6 +193,7 @@ export function evaluateControl({ compiled, params, scopes, now }: EvaluationInp
     }
   }
 
+  errors.push(...completenessErrors);
   const population = items.length;
   const exceptions = findings.filter((f) => f.status === "fail").length;
   let status: Status;
@@ -147,7 +227,42 @@ export function evaluateControl({ compiled, params, scopes, now }: EvaluationInp
     errors,
     findings,
     items,
+    ...(problems.length > 0 ? { problems } : {}),
+    ...(completeness.length > 0 ? { completeness } : {}),
   };
+}
+
+/**
+ * Whether this control depends on a problem. `members`: could an item with (at least) these fields be in the
+ * population? Yes when `where` holds on them or cannot be decided from them (a field it reads is unknown),
+ * and always when a population assertion reads `all` (every row, whatever `where` says). `field`: does any
+ * expression, the resource or a message read a field of that name?
+ */
+function dependencyTest(compiled: CompiledControl, base: Record<string, unknown>) {
+  const reads = fieldsReadBy(compiled);
+  const readsAll = readsAllRows(compiled);
+  return {
+    members(fields: Row | undefined, account: string, region: string): boolean {
+      if (!fields || !compiled.where || readsAll) return true;
+      const bindings = { ...fields, item: fields, ...base, account, region: fields.region ?? region };
+      try {
+        return compiled.where.test(bindings);
+      } catch {
+        return true;
+      }
+    },
+    field(name: string): boolean {
+      return reads.has("*") || reads.has(name) || reads.has(name.split(".")[0]!);
+    },
+  };
+}
+
+function completenessMessage(c: CompletenessCheck): string {
+  if (c.outcome === "unavailable")
+    return `completeness of ${c.population} not tested: ${c.reference} is unavailable${c.detail ? ` (${c.detail})` : ""}`;
+  if (c.found !== null && c.expected !== null)
+    return `completeness of ${c.population}: ${c.source} has ${c.found}, ${c.reference} says ${c.expected}${c.detail ? ` (${c.detail})` : ""}`;
+  return `completeness of ${c.population}: ${c.detail ?? `${c.source} does not reconcile with ${c.reference}`}`;
 }
 
 function evaluateItem(

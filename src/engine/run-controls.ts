@@ -6,11 +6,19 @@
 
 import { errorMessage } from "../core/errors.js";
 import type { ProviderRunInfo, ProviderRuntime } from "../core/provider.js";
-import type { QueryContext } from "../core/query.js";
-import type { Control, ControlResult, Row, Scope, ScopeKind } from "../core/types.js";
+import { type NormalisedResult, normaliseResult, type QueryContext } from "../core/query.js";
+import type {
+  CompletenessCheck,
+  Control,
+  ControlResult,
+  QueryProblem,
+  Row,
+  Scope,
+  ScopeKind,
+} from "../core/types.js";
 import { getQuery } from "../queries/registry.js";
 import { QueryCache } from "./cache.js";
-import { compileControl, evaluateControl, type ScopeRows } from "./evaluate.js";
+import { compileControl, evaluateControl, type ScopeRows, type UnitCheck } from "./evaluate.js";
 import { effectiveParams, type ParamOverrides } from "./params.js";
 
 export interface RunObserver {
@@ -45,15 +53,25 @@ export class QueryExecutor {
   }
 
   /** Rows of `queryId` at `scope`, fetched at most once per run. */
-  rows(queryId: string, scope: Scope, params: Record<string, unknown>): Promise<Row[]> {
+  async rows(queryId: string, scope: Scope, params: Record<string, unknown>): Promise<Row[]> {
+    return (await this.result(queryId, scope, params)).rows;
+  }
+
+  /** Rows, problems and completeness checks of `queryId` at `scope`, fetched at most once per run. */
+  result(queryId: string, scope: Scope, params: Record<string, unknown>): Promise<NormalisedResult> {
     const def = getQuery(queryId);
     if (!def) return Promise.reject(new Error(`unknown query ${queryId}`));
     return this.cache.get(queryId, scope, params, async () => {
       this.observer?.onQueryStart?.(queryId, scope);
       try {
-        const rows = await def.fetch(this.context(scope), params);
+        const inherited = { problems: [] as QueryProblem[], completeness: [] as CompletenessCheck[] };
+        const answer = normaliseResult(await def.fetch(this.context(scope, inherited), params));
         this.observer?.onQueryEnd?.(queryId, scope);
-        return rows;
+        return {
+          rows: answer.rows,
+          problems: [...inherited.problems, ...answer.problems],
+          completeness: dedupeChecks([...inherited.completeness, ...answer.completeness]),
+        };
       } catch (e) {
         this.observer?.onQueryEnd?.(queryId, scope, e);
         throw e;
@@ -61,21 +79,61 @@ export class QueryExecutor {
     });
   }
 
-  private context(scope: Scope): QueryContext {
+  /**
+   * The context of one fetch. Dependencies asked through `ctx.query` hand their problems and completeness
+   * checks to `inherited`, so a derived query can never drop them by accident; `ctx.queryResult` hands the
+   * problems to the caller to map onto its own rows (completeness is inherited either way).
+   */
+  private context(
+    scope: Scope,
+    inherited: { problems: QueryProblem[]; completeness: CompletenessCheck[] },
+  ): QueryContext {
     const runtime = this.runtime(scope.provider);
+    const dependency = async (id: string, params: Record<string, unknown>, region?: string) => {
+      const dep = getQuery(id);
+      if (!dep) throw new Error(`unknown query ${id}`);
+      const kind: ScopeKind = dep.scope;
+      const at = runtime.relatedScope(scope, kind, region);
+      const result = await this.result(id, at, params);
+      inherited.completeness.push(...result.completeness);
+      // A problem of a region-scoped dependency is about that region, seen from an account-level query.
+      const problems = result.problems.map((p) =>
+        at.kind === "region" && at.region !== scope.region && !p.region ? { ...p, region: at.region } : p,
+      );
+      return { ...result, problems };
+    };
     const base: QueryContext = {
       scope,
       now: this.now,
-      query: (id, params = {}, at) => {
-        const dep = getQuery(id);
-        if (!dep) return Promise.reject(new Error(`unknown query ${id}`));
-        const kind: ScopeKind = dep.scope;
-        return this.rows(id, runtime.relatedScope(scope, kind, at?.region), params);
+      query: async (id, params = {}, at) => {
+        const result = await dependency(id, params, at?.region);
+        // Inherited unchanged in meaning, widened in scope: a dependency's item / members / field problem is
+        // described in the dependency's row shape, which this query's controls do not read, so it becomes a
+        // problem of the whole query (at the same region). A query that can do better maps them itself.
+        inherited.problems.push(...result.problems.map(widened));
+        return result.rows;
       },
+      queryResult: (id, params = {}, at) => dependency(id, params, at?.region),
       regions: () => runtime.regionsOf(scope.unit),
     };
     return runtime.contextFor(scope, base);
   }
+}
+
+/** A dependency's problem as a problem of the whole dependent query (its region kept). */
+function widened(p: QueryProblem): QueryProblem {
+  return { message: p.message, ...(p.region ? { region: p.region } : {}) };
+}
+
+/** The same check reached through two dependencies (e.g. the account summary) is recorded once. */
+function dedupeChecks(checks: CompletenessCheck[]): CompletenessCheck[] {
+  const seen = new Set<string>();
+  return checks.filter((c) => {
+    const key = JSON.stringify([c.population, c.source, c.reference, c.found, c.expected, c.detail]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export async function runControls(
@@ -124,8 +182,12 @@ async function runOne(
     await Promise.all(
       resolution.scopes.map(async (scope) => {
         try {
-          const rows = await executor.rows(control.query, scope, control.query_params);
-          scopes.push({ account: scope.unit, region: scope.region, rows });
+          const { rows, problems, completeness } = await executor.result(
+            control.query,
+            scope,
+            control.query_params,
+          );
+          scopes.push({ account: scope.unit, region: scope.region, rows, problems, completeness });
         } catch (e) {
           scopes.push({ account: scope.unit, region: scope.region, error: describeError(e) });
         }
@@ -134,7 +196,22 @@ async function runOne(
   }
   // Scopes finish in any order; sort so results are deterministic (re-performance compares them).
   scopes.sort((a, b) => `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`));
-  return evaluateControl({ compiled, params, scopes, now: opts.now });
+  const checks = def?.scope === "region" && runtime ? await regionChecks(runtime, scopes) : [];
+  return evaluateControl({ compiled, params, scopes, now: opts.now, checks });
+}
+
+/** Regions covered vs regions in scope, per unit that had any region scope (see regionCompleteness). */
+async function regionChecks(runtime: ProviderRuntime, scopes: ScopeRows[]): Promise<UnitCheck[]> {
+  if (!runtime.regionCompleteness) return [];
+  const units = [
+    ...new Set(scopes.filter((s) => s.region !== "-" && s.region !== "global").map((s) => s.account)),
+  ];
+  return Promise.all(
+    units.map(async (unit) => {
+      const covered = scopes.filter((s) => s.account === unit && s.rows !== undefined).map((s) => s.region);
+      return { account: unit, region: "global", check: await runtime.regionCompleteness!(unit, covered) };
+    }),
+  );
 }
 
 function describeError(e: unknown): string {

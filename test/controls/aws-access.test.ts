@@ -95,13 +95,36 @@ function reportRow(r: ReportRow): string {
   );
 }
 
+/**
+ * GetAccountSummary consistent with the other answers of the same account (real AWS counts the same
+ * entities): the credential report's users, and the authorization details' users, groups, roles and customer
+ * managed policies. The completeness checks reconcile each population against it.
+ */
+function accountSummary(counts: Record<string, number>): CallSpec {
+  return iam("GetAccountSummary", {
+    output: {
+      SummaryMap: {
+        AccountMFAEnabled: 1,
+        AccountAccessKeysPresent: 0,
+        AccountSigningCertificatesPresent: 0,
+        MFADevices: 0,
+        MFADevicesInUse: 0,
+        UsersQuota: 5000,
+        ...counts,
+      },
+    },
+  });
+}
+
 function credentialReport(rows: ReportRow[], root: Partial<ReportRow> = {}): CallSpec[] {
   const csv = [
     CREDENTIAL_REPORT_COLUMNS.join(","),
     reportRow({ ...ROOT_ROW, ...root }),
     ...rows.map(reportRow),
   ].join("\n");
+  const rootKeys = root.access_key_1_active === "true" || root.access_key_2_active === "true";
   return [
+    accountSummary({ Users: rows.length, AccountAccessKeysPresent: rootKeys ? 1 : 0 }),
     iam("GenerateCredentialReport", { output: { State: "COMPLETE" } }),
     iam("GetCredentialReport", {
       output: {
@@ -439,8 +462,35 @@ interface Authz {
   policies?: unknown[];
 }
 
-/** GetAccountAuthorizationDetails, optionally split into two pages (users first). */
-function authz(a: Authz, paged = false): CallSpec[] {
+/**
+ * The run's own role (the CALLER assumes it): it is in every real answer, and the completeness check
+ * requires it. It trusts the account and holds no policy, so it enters no population tested here.
+ */
+const CALLER_ROLE = roleDetail({ name: "ITGCAuditReadOnly", created: T, trust: trustAws(ROOT) });
+
+/** GetAccountSummary counting what `a` holds (with the caller's role). */
+function summaryOf(a: Authz): CallSpec {
+  const customer = (a.policies ?? []).filter(
+    (p) => !String((p as { Arn: string }).Arn).includes(":iam::aws:"),
+  );
+  return accountSummary({
+    Users: (a.users ?? []).length,
+    Groups: (a.groups ?? []).length,
+    Roles: (a.roles ?? []).length,
+    Policies: customer.length,
+  });
+}
+
+/**
+ * GetAccountAuthorizationDetails, optionally split into two pages (users first), with the caller's role
+ * added to the roles (unless `withCaller` is false) and a matching GetAccountSummary.
+ */
+function authz(given: Authz, paged = false, withCaller = true): CallSpec[] {
+  const a = withCaller ? { ...given, roles: [...(given.roles ?? []), CALLER_ROLE] } : given;
+  return [summaryOf(a), ...authzPages(a, paged)];
+}
+
+function authzPages(a: Authz, paged: boolean): CallSpec[] {
   const page = (p: Authz, more?: string) => ({
     UserDetailList: p.users ?? [],
     GroupDetailList: p.groups ?? [],
@@ -511,8 +561,8 @@ describe("IAM authorization controls (GetAccountAuthorizationDetails)", () => {
 
   it("access.aws-iam-policies-through-groups: a missing second page is an error, never a partial pass", async () => {
     const id = "access.aws-iam-policies-through-groups";
-    const [first] = authz(ACCOUNT_A, true);
-    const r = await run([id], [first!]);
+    const [summary, first] = authz(ACCOUNT_A, true);
+    const r = await run([id], [summary!, first!]);
     expect(resultOf(r, id).status).toBe("error");
     expect(resultOf(r, id).reason).toMatch(/no recorded answer.*GetAccountAuthorizationDetails/);
   });

@@ -40,6 +40,21 @@ function respond(action: string): { status: number; body: string } {
       );
     case "GenerateCredentialReport":
       return ok("iam", "<State>COMPLETE</State><Description>Report is ready</Description>");
+    case "GetAccountSummary": {
+      // The credential report's users are reconciled with this count (one IAM user: carol).
+      const entries = {
+        Users: 1,
+        Groups: 0,
+        Roles: 0,
+        Policies: 0,
+        AccountMFAEnabled: 1,
+        AccountAccessKeysPresent: 0,
+      };
+      const map = Object.entries(entries)
+        .map(([k, v]) => `<entry><key>${k}</key><value>${v}</value></entry>`)
+        .join("");
+      return ok("iam", `<SummaryMap>${map}</SummaryMap>`);
+    }
     case "GetCredentialReport":
       return ok(
         "iam",
@@ -128,12 +143,16 @@ describe("run against AWS_ENDPOINT_URL (live mode, real wire format)", () => {
     expect(c.findings.map((f: { resource: string }) => f.resource)).toEqual([
       `arn:aws:iam::${ACCOUNT}:user/carol`,
     ]);
-    expect(doc.run.stats.apiCalls).toBe(3);
+    expect(doc.run.stats.apiCalls).toBe(4);
+    expect(c.completeness).toMatchObject([
+      { population: "IAM users", found: 1, expected: 1, outcome: "reconciled" },
+    ]);
     expect(seen).toEqual(
       expect.arrayContaining([
         "signed:GetCallerIdentity",
         "signed:GenerateCredentialReport",
         "signed:GetCredentialReport",
+        "signed:GetAccountSummary",
       ]),
     );
   });

@@ -51,6 +51,23 @@ function accountCalls(account: string): CallSpec[] {
         GeneratedTime: "2026-11-20T08:59:00.000Z",
       },
     }),
+    // The report's two IAM users, reconciled with GetAccountSummary (the completeness test).
+    awsCall({
+      service: "IAM",
+      operation: "GetAccountSummary",
+      account,
+      region: HOME,
+      output: {
+        SummaryMap: {
+          Users: 2,
+          Groups: 0,
+          Roles: 1,
+          Policies: 0,
+          AccountMFAEnabled: 1,
+          AccountAccessKeysPresent: 0,
+        },
+      },
+    }),
   ];
 }
 

@@ -63,6 +63,8 @@ describe("itgc-validate permissions", () => {
     expect(JSON.parse(r.stdout).Statement[0].Action).toEqual([
       "ec2:DescribeRegions",
       "iam:GenerateCredentialReport",
+      // The completeness test of the report's users (GetAccountSummary's Users count).
+      "iam:GetAccountSummary",
       "iam:GetCredentialReport",
       "sts:GetCallerIdentity",
     ]);

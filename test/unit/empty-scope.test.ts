@@ -31,6 +31,6 @@ describe("fail closed on an empty scope", () => {
     });
     const r = resultOf(outcome, "change-management.aws-config-recorder-all-regions");
     expect(r.status).toBe("error");
-    expect(r.reason).toMatch(/nothing in scope/);
+    expect(r.reason).toMatch(/DescribeRegions returned no region/);
   });
 });

@@ -50,9 +50,10 @@ describe("rows conform to their declared types (demo recordings, real replay)", 
     for (const q of allQueries()) {
       const original = q.fetch;
       q.fetch = async (ctx: never, params: never) => {
-        const rows = await original.call(q, ctx, params);
+        const answer = await original.call(q, ctx, params);
+        const rows = Array.isArray(answer) ? answer : answer.rows;
         rowsByQuery.set(q.id, [...(rowsByQuery.get(q.id) ?? []), ...rows]);
-        return rows;
+        return answer;
       };
       restore.push(() => {
         q.fetch = original;

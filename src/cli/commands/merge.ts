@@ -153,8 +153,21 @@ function mergeControl(parts: ControlSummary[]): ControlSummary {
   } else {
     reason = deciding.find((p) => p.status === status)?.reason;
   }
-  const { reason: _r, ...rest } = first;
-  return { ...rest, status, ...(reason ? { reason } : {}), population, exceptions, errors, findings };
+  const { reason: _r, problems: _p, completeness: _c, ...rest } = first;
+  // Each shard's query problems and completeness checks are about its own accounts: keep all of them.
+  const problems = parts.flatMap((p) => p.problems ?? []);
+  const completeness = parts.flatMap((p) => p.completeness ?? []);
+  return {
+    ...rest,
+    status,
+    ...(reason ? { reason } : {}),
+    population,
+    exceptions,
+    errors,
+    findings,
+    ...(problems.length > 0 ? { problems } : {}),
+    ...(completeness.length > 0 ? { completeness } : {}),
+  };
 }
 
 export function mergeCommand(): Command {

@@ -9,6 +9,12 @@ export interface AwsQueryContext extends QueryContext {
     region: string;
     homeRegion: string;
     partition: string;
+    /**
+     * The ARN this run acts as in this account (the caller's, or the member role assumed into it), for the
+     * completeness check that the caller's own principal is in the principal population. Undefined when
+     * unknown.
+     */
+    principal?: string;
     session: AwsSession;
     /** A client for this account, in this scope's region unless another is given. */
     client<T extends { middlewareStack: { use(p: unknown): void } }>(Ctor: ClientCtor<T>, region?: string): T;

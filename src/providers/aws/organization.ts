@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { ListAccountsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { paginate } from "../../util/paginate.js";
 import type { AwsSession } from "./session.js";
 
 /** The role assumed in every member account unless --member-role names another (deploy/cloudformation). */
@@ -28,16 +29,18 @@ export function organizationsRegion(partition: string): string {
 export async function listOrganizationAccounts(session: AwsSession, region: string): Promise<OrgAccount[]> {
   const client = session.client(OrganizationsClient, region);
   const out: OrgAccount[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListAccountsCommand(token ? { NextToken: token } : {}));
+  const pages = await paginate(
+    (token) => client.send(new ListAccountsCommand(token ? { NextToken: token } : {})),
+    (page) => page.NextToken,
+    "Organizations:ListAccounts",
+  );
+  for (const page of pages) {
     for (const a of page.Accounts ?? []) {
       if (!a.Id) continue;
       const state = (a as { State?: string }).State ?? a.Status ?? "UNKNOWN";
       out.push({ id: a.Id, ...(a.Name ? { name: a.Name } : {}), state });
     }
-    token = page.NextToken;
-  } while (token);
+  }
   return out.sort((a, b) => a.id.localeCompare(b.id));
 }
 

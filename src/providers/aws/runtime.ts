@@ -16,10 +16,11 @@ import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
-import { errorMessage, InputError } from "../../core/errors.js";
+import { CallerIdentityError, errorMessage, InputError } from "../../core/errors.js";
 import type { CallerIdentity, ProviderRunInfo, ProviderRuntime, TargetInfo } from "../../core/provider.js";
 import type { QueryContext } from "../../core/query.js";
-import type { Scope, ScopeGap, ScopeKind } from "../../core/types.js";
+import type { CompletenessCheck, Scope, ScopeGap, ScopeKind } from "../../core/types.js";
+import { countCheck, unavailableCheck } from "../../queries/completeness.js";
 import type { Recorder } from "../../recording/recorder.js";
 import { type LoadedRecording, ReplayIndex } from "../../recording/store.js";
 import type { AwsQueryContext } from "./context.js";
@@ -99,6 +100,8 @@ interface AccountTarget {
   accountId: string;
   name?: string;
   session: AwsSession;
+  /** The ARN the session acts as in this account (caller ARN, or the member role's ARN). */
+  principal?: string;
 }
 
 export interface AwsRunStats extends AttemptStats {
@@ -177,24 +180,26 @@ export class AwsRuntime implements ProviderRuntime {
       }
     }
     this.base = new AwsSession(this.env, this.baseCredentials, undefined);
+    let id: { Account?: string; Arn?: string; UserId?: string };
     try {
-      const id = await this.base.client(STSClient, this.homeRegion).send(new GetCallerIdentityCommand({}));
-      this.base.accountId = id.Account;
-      this.caller = {
-        provider: "aws",
-        principal: id.Arn ?? "unknown",
-        account: id.Account,
-        userId: id.UserId,
-      };
-      this.partition = id.Arn?.split(":")[1] ?? "aws";
+      id = await this.base.client(STSClient, this.homeRegion).send(new GetCallerIdentityCommand({}));
     } catch (e) {
       const hint = this.opts.replay
         ? "the recording has no usable STS GetCallerIdentity answer"
         : "check your AWS credentials (AWS_PROFILE, --profile, aws sso login) and network access";
       throw new InputError(`cannot establish the AWS caller identity: ${errorMessage(e)} (${hint})`);
     }
+    const { account, arn, partition } = checkedCallerIdentity(id);
+    this.base.accountId = account;
+    this.caller = { provider: "aws", principal: arn, account, userId: id.UserId };
+    this.partition = partition;
     if (o.org || o.accounts?.length) await this.fanOut();
-    else this.addTarget({ accountId: this.base.accountId!, session: this.base });
+    else
+      this.addTarget({
+        accountId: this.base.accountId!,
+        session: this.base,
+        principal: this.caller?.principal,
+      });
   }
 
   /** Organization / multi-account scope: list, filter, shard, and assume the member role in each. */
@@ -239,7 +244,8 @@ export class AwsRuntime implements ProviderRuntime {
     const results = await Promise.all(
       wanted.map((a) =>
         limit(async (): Promise<AccountTarget | undefined> => {
-          if (a.id === callerAccount) return { accountId: a.id, name: a.name, session: this.base };
+          if (a.id === callerAccount)
+            return { accountId: a.id, name: a.name, session: this.base, principal: this.caller?.principal };
           const roleArn = memberRoleArn(this.partition, a.id, role);
           // Recorded under the member account: the evidence of how that account was reached (or not).
           const via = new AwsSession(this.env, this.baseCredentials, a.id);
@@ -249,7 +255,12 @@ export class AwsRuntime implements ProviderRuntime {
               externalId: o.externalId,
               sessionName: o.roleSessionName,
             });
-            return { accountId: a.id, name: a.name, session: new AwsSession(this.env, creds, a.id) };
+            return {
+              accountId: a.id,
+              name: a.name,
+              session: new AwsSession(this.env, creds, a.id),
+              principal: roleArn,
+            };
           } catch (e) {
             this.gaps.push({
               provider: "aws",
@@ -322,18 +333,49 @@ export class AwsRuntime implements ProviderRuntime {
     return p;
   }
 
+  async regionCompleteness(unit: string, covered: string[]): Promise<CompletenessCheck> {
+    const asked = this.opts.regions?.length;
+    const spec = {
+      population: "regions",
+      source: "regions evaluated (scopes that answered)",
+      reference: asked
+        ? "--regions (the regions asked for)"
+        : "EC2:DescribeRegions (the account's enabled regions)",
+      found: new Set(covered).size,
+    };
+    try {
+      const inScope = await this.regionsOf(unit);
+      const missing = inScope.filter((r) => !covered.includes(r));
+      return countCheck({
+        ...spec,
+        expected: inScope.length,
+        ...(missing.length > 0 ? { detail: `not evaluated: ${missing.join(", ")}` } : {}),
+      });
+    } catch (e) {
+      return unavailableCheck(spec, e);
+    }
+  }
+
   private async enabledRegions(unit: string): Promise<string[]> {
     const out = await this.session(unit)
       .client(EC2Client, this.homeRegion)
       .send(new DescribeRegionsCommand({}));
-    return (out.Regions ?? [])
+    const regions = (out.Regions ?? [])
       .map((r) => r.RegionName!)
       .filter(Boolean)
       .sort();
+    // Every account has enabled regions (at least the default ones): an empty answer is a failed answer,
+    // and treating it as "no region" would make every region-dependent control pass or not apply.
+    if (regions.length === 0)
+      throw new Error(
+        `EC2:DescribeRegions returned no region for account ${unit}; an account always has enabled regions`,
+      );
+    return regions;
   }
 
   contextFor(scope: Scope, base: QueryContext): AwsQueryContext {
     const session = this.session(scope.unit);
+    const principal = this.byId.get(scope.unit)?.principal;
     return {
       ...base,
       aws: {
@@ -341,6 +383,7 @@ export class AwsRuntime implements ProviderRuntime {
         region: scope.region,
         homeRegion: this.homeRegion,
         partition: this.partition,
+        ...(principal ? { principal } : {}),
         session,
         client: (Ctor, region) => session.client(Ctor, region ?? scope.region),
       },
@@ -419,6 +462,34 @@ export class AwsRuntime implements ProviderRuntime {
   private scope(kind: ScopeKind, unit: string, region: string): Scope {
     return { provider: "aws", kind, unit, region, key: `aws:${kind}:${unit}:${region}` };
   }
+}
+
+/**
+ * The caller identity, or CallerIdentityError: every account id, resource ARN and bundle name of the run is
+ * built from it, so an answer without a 12-digit Account or an ARN naming that account is never used (it
+ * would run as account `undefined`).
+ */
+export function checkedCallerIdentity(id: { Account?: string; Arn?: string }): {
+  account: string;
+  arn: string;
+  partition: string;
+} {
+  const account = id.Account;
+  const arn = id.Arn;
+  const parts = typeof arn === "string" ? arn.split(":") : [];
+  const problem =
+    typeof account !== "string" || !/^\d{12}$/.test(account)
+      ? `Account is ${account === undefined ? "missing" : JSON.stringify(account)}`
+      : typeof arn !== "string" || parts[0] !== "arn" || !parts[1] || parts.length < 6
+        ? `Arn is ${arn === undefined ? "missing" : JSON.stringify(arn)}`
+        : parts[4] !== account
+          ? `Arn ${arn} is not in account ${account}`
+          : undefined;
+  if (problem)
+    throw new CallerIdentityError(
+      `STS GetCallerIdentity answered without a usable caller identity (${problem}); nothing was evaluated`,
+    );
+  return { account: account!, arn: arn!, partition: parts[1]! };
 }
 
 function describe(e: unknown): string {

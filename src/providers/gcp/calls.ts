@@ -12,6 +12,7 @@
  */
 import type { Recorder } from "../../recording/recorder.js";
 import type { ReplayIndex } from "../../recording/store.js";
+import { paginate } from "../../util/paginate.js";
 import { fromRecordedError, toRecordedError } from "./errors.js";
 import { GcpReadOnlyViolation, isAllowedGcpOperation } from "./read-only.js";
 
@@ -68,23 +69,19 @@ export class GcpCalls {
     request: Record<string, unknown>,
     itemsField: string,
   ): Promise<T[]> {
-    const items: T[] = [];
-    let pageToken = "";
-    const seen = new Set<string>();
-    for (;;) {
-      const req = pageToken ? { ...request, pageToken } : { ...request };
-      const page = (await this.record(service, operation, account, req, async (t) => {
-        const answer = (await t.invoke(service, operation, req, { autoPaginate: false })) as unknown[];
-        // gax with autoPaginate false: [items, nextPageRequest, rawResponse]
-        return answer[2] ?? { [itemsField]: answer[0] ?? [], nextPageToken: "" };
-      })) as Record<string, unknown>;
-      items.push(...((page[itemsField] as T[] | undefined) ?? []));
-      const next = typeof page.nextPageToken === "string" ? page.nextPageToken : "";
-      if (!next) return items;
-      if (seen.has(next)) throw new Error(`${service}.${operation}: the API repeated page token ${next}`);
-      seen.add(next);
-      pageToken = next;
-    }
+    const pages = await paginate(
+      async (pageToken) => {
+        const req = pageToken ? { ...request, pageToken } : { ...request };
+        return (await this.record(service, operation, account, req, async (t) => {
+          const answer = (await t.invoke(service, operation, req, { autoPaginate: false })) as unknown[];
+          // gax with autoPaginate false: [items, nextPageRequest, rawResponse]
+          return answer[2] ?? { [itemsField]: answer[0] ?? [], nextPageToken: "" };
+        })) as Record<string, unknown>;
+      },
+      (page) => (typeof page.nextPageToken === "string" ? page.nextPageToken : ""),
+      `${service}.${operation}`,
+    );
+    return pages.flatMap((page) => (page[itemsField] as T[] | undefined) ?? []);
   }
 
   /** A REST GET recorded like any other call; `request` is what identifies it (recorded as the input). */

@@ -6,7 +6,7 @@
  * endpoint override); replay mode answers every call from a recording and needs no credentials.
  */
 import pLimit from "p-limit";
-import { errorMessage, InputError } from "../../core/errors.js";
+import { CallerIdentityError, errorMessage, InputError } from "../../core/errors.js";
 import type { CallerIdentity, ProviderRunInfo, ProviderRuntime, TargetInfo } from "../../core/provider.js";
 import type { QueryContext } from "../../core/query.js";
 import type { Scope, ScopeGap, ScopeKind } from "../../core/types.js";
@@ -58,6 +58,7 @@ export class GcpRuntime implements ProviderRuntime {
       folders: this.opts.folders,
       projects: this.opts.projects,
     };
+    let identity: { principal?: unknown; account?: string };
     try {
       // The scope asked for is recorded with the caller, so a replay of the evidence (re-performance)
       // covers the same organization / folders / projects without repeating the flags.
@@ -67,11 +68,7 @@ export class GcpRuntime implements ProviderRuntime {
       }));
       const recorded = (id as { requestedScope?: HierarchyRequest }).requestedScope;
       if (this.opts.replay && !hasScope(requested) && recorded) requested = recorded;
-      this.caller = {
-        provider: "gcp",
-        principal: id.principal,
-        ...(id.account ? { account: id.account } : {}),
-      };
+      identity = id;
     } catch (e) {
       if (e instanceof InputError) throw e;
       const hint = this.opts.replay
@@ -79,6 +76,11 @@ export class GcpRuntime implements ProviderRuntime {
         : "check Application Default Credentials (gcloud auth application-default login)";
       throw new InputError(`cannot establish the GCP caller identity: ${errorMessage(e)} (${hint})`);
     }
+    this.caller = {
+      provider: "gcp",
+      principal: checkedPrincipal(identity),
+      ...(identity.account ? { account: identity.account } : {}),
+    };
     try {
       await this.hierarchy.discover(requested);
     } catch (e) {
@@ -174,6 +176,19 @@ export class GcpRuntime implements ProviderRuntime {
   private scope(kind: ScopeKind, unit: string): Scope {
     return { provider: "gcp", kind, unit, region: GLOBAL_REGION, key: `gcp:${kind}:${unit}` };
   }
+}
+
+/**
+ * The caller's principal, or CallerIdentityError (exit 3): a Google identity answer without a principal (or
+ * with the "unknown" stand-in when no token info could be read) is never used as the run's identity.
+ */
+export function checkedPrincipal(id: { principal?: unknown }): string {
+  const p = id.principal;
+  if (typeof p !== "string" || p.trim() === "" || p.startsWith("unknown"))
+    throw new CallerIdentityError(
+      `the Google caller identity has no principal (${p === undefined ? "missing" : JSON.stringify(p)}); nothing was evaluated`,
+    );
+  return p;
 }
 
 function hasScope(r: HierarchyRequest): boolean {

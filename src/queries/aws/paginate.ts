@@ -7,7 +7,7 @@
  *     let token; do { const out = await client.send(new XCommand(token ? { NextToken: token } : {}));
  *                     items.push(...(out.Items ?? [])); token = out.NextToken; } while (token);
  *
- * `paginateAws` is that loop, written once, with two guards the hand-written copies lacked: a token the
+ * `paginateAws` is that loop, written once (the provider-neutral src/util/paginate.ts), with two guards the hand-written copies lacked: a token the
  * API already returned (it would loop forever) and more than `maxPages` pages both throw, so a query never
  * hangs nor evaluates a population it could not read completely.
  *
@@ -26,45 +26,20 @@
  *     const vpcs = pages.flatMap((p) => p.Vpcs ?? []);
  */
 
-/** The default cap on the pages of one paginated call; reaching it with a token still pending throws. */
-export const DEFAULT_MAX_PAGES = 10_000;
+import { DEFAULT_MAX_PAGES, paginate } from "../../util/paginate.js";
+
+export { DEFAULT_MAX_PAGES };
 
 /**
- * Fetch every page of a paginated call and return the pages in the order they were answered.
- *
- * @param sendPage sends one request and resolves to its page; it gets `undefined` for the first page and
- *   afterwards the (non-empty) token the previous page returned. Its errors propagate unchanged.
- * @param nextToken the token for the page after `page`, or undefined (or "") when `page` is the last. A
- *   caller whose API signals "more" some other way (IAM's IsTruncated) decides it here.
- * @param operation names the call in error messages, e.g. "EC2:DescribeVpcs".
- * @param maxPages the most pages to read (a positive integer); more than that throws.
- * @throws when a page returns a token an earlier page already returned, or when `maxPages` pages have
- *   been read and the last of them still names a next page. Nothing beyond that page is requested.
+ * Fetch every page of a paginated AWS call and return the pages in the order they were answered. See
+ * src/util/paginate.ts: `sendPage(undefined)` first, then `sendPage(token)`; a repeated token (any cycle)
+ * or more than `maxPages` pages throws.
  */
-export async function paginateAws<Page>(
+export function paginateAws<Page>(
   sendPage: (token: string | undefined) => Promise<Page>,
   nextToken: (page: Page) => string | undefined,
   operation = "paginated AWS call",
   maxPages: number = DEFAULT_MAX_PAGES,
 ): Promise<Page[]> {
-  if (!Number.isInteger(maxPages) || maxPages < 1) {
-    throw new RangeError(`${operation}: maxPages must be a positive integer, got ${maxPages}`);
-  }
-  const pages: Page[] = [];
-  // Every token handed out so far: a repeat means the API is cycling (A → B → A as well as A → A).
-  const seen = new Set<string>();
-  let token: string | undefined;
-  for (;;) {
-    const page = await sendPage(token);
-    pages.push(page);
-    // Falsy ends the listing, as `while (token)` did: an empty-string token means "no more pages".
-    const next = nextToken(page);
-    if (!next) return pages;
-    if (seen.has(next)) throw new Error(`${operation}: the API repeated page token ${next}`);
-    seen.add(next);
-    if (pages.length >= maxPages) {
-      throw new Error(`${operation}: more than ${maxPages} pages; refusing to read an unbounded listing`);
-    }
-    token = next;
-  }
+  return paginate(sendPage, nextToken, operation, maxPages);
 }

@@ -7,6 +7,7 @@
 import type { Row } from "../../core/types.js";
 import { REST_BASES } from "../../providers/gcp/connection.js";
 import { defineGcpQuery } from "../../providers/gcp/context.js";
+import { paginate } from "../../util/paginate.js";
 import { asTimestamp, strings } from "./normalise.js";
 
 export const organizations = defineGcpQuery({
@@ -108,25 +109,24 @@ export const projectLiens = defineGcpQuery({
   },
   async fetch(ctx) {
     const n = ctx.gcp.node;
-    const liens: Row[] = [];
-    let pageToken = "";
-    for (;;) {
-      const page = await ctx.gcp.calls.rest("ResourceManagerV1", "listLiens", n.unit, {
-        base: REST_BASES.ResourceManagerV1!,
-        path: "/v1/liens",
-        query: { parent: n.name, ...(pageToken ? { pageToken } : {}) },
-      });
-      for (const l of (page.liens as Record<string, unknown>[] | undefined) ?? []) {
-        liens.push({
-          name: String(l.name ?? ""),
-          reason: String(l.reason ?? ""),
-          origin: String(l.origin ?? ""),
-          restrictions: strings(l.restrictions),
-        });
-      }
-      pageToken = typeof page.nextPageToken === "string" ? page.nextPageToken : "";
-      if (!pageToken) break;
-    }
+    const pages = await paginate(
+      (pageToken) =>
+        ctx.gcp.calls.rest("ResourceManagerV1", "listLiens", n.unit, {
+          base: REST_BASES.ResourceManagerV1!,
+          path: "/v1/liens",
+          query: { parent: n.name, ...(pageToken ? { pageToken } : {}) },
+        }),
+      (page) => (typeof page.nextPageToken === "string" ? page.nextPageToken : ""),
+      "ResourceManagerV1.listLiens",
+    );
+    const liens: Row[] = pages.flatMap((page) =>
+      ((page.liens as Record<string, unknown>[] | undefined) ?? []).map((l) => ({
+        name: String(l.name ?? ""),
+        reason: String(l.reason ?? ""),
+        origin: String(l.origin ?? ""),
+        restrictions: strings(l.restrictions),
+      })),
+    );
     return [
       {
         project_id: n.unit,

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-accessanalyzer";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { asDate } from "../normalise.js";
+import { paginateAws } from "../paginate.js";
 
 const EXTERNAL_ACCESS_TYPES = new Set(["ACCOUNT", "ORGANIZATION"]);
 const MAX_PAGES = 100;
@@ -29,17 +30,16 @@ export const analyzers = defineAwsQuery({
   },
   async fetch(ctx) {
     const client = ctx.aws.client(AccessAnalyzerClient);
-    const list: AnalyzerSummary[] = [];
-    let token: string | undefined;
-    let pages = 0;
-    do {
-      const out = await client.send(new ListAnalyzersCommand(token ? { nextToken: token } : {}));
+    const pages = await paginateAws(
+      (token) => client.send(new ListAnalyzersCommand(token ? { nextToken: token } : {})),
+      (out) => out.nextToken,
+      "AccessAnalyzer:ListAnalyzers",
+      MAX_PAGES,
+    );
+    const list: AnalyzerSummary[] = pages.flatMap((out) => {
       if (!out.analyzers) throw new Error("ListAnalyzers answered without analyzers");
-      list.push(...out.analyzers);
-      if (out.nextToken && out.nextToken === token) throw new Error("ListAnalyzers: nextToken repeated");
-      token = out.nextToken || undefined;
-      if (++pages > MAX_PAGES) throw new Error(`ListAnalyzers: more than ${MAX_PAGES} pages`);
-    } while (token);
+      return out.analyzers;
+    });
     const rows = list.map((a) => ({
       name: a.name ?? null,
       arn: a.arn ?? null,

@@ -3,7 +3,9 @@
  * (DescribeTrails in every region, shadow trails included so an organization trail seen from a member
  * account counts), its logging status (GetTrailStatus) and its event selectors (GetEventSelectors), both
  * asked in the trail's home region by ARN (AWS requires the ARN for an organization trail from a member
- * account). If either call fails the query fails (fail closed) with a message naming the trail and its owner.
+ * account). If either call fails for a trail, that trail is an item problem (its configuration is known,
+ * its status or selectors are not) with a message naming the trail and its owner; the other trails stand.
+ * DescribeTrails failing in a region leaves the trails homed there unknown (a problem for that region).
  */
 import {
   CloudTrailClient,
@@ -13,8 +15,10 @@ import {
   type Trail,
 } from "@aws-sdk/client-cloudtrail";
 import { errorMessage } from "../../../core/errors.js";
-import type { Row } from "../../../core/types.js";
+import type { QueryContext } from "../../../core/query.js";
+import type { QueryProblem, Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { readEach } from "../../items.js";
 import { asDate } from "../normalise.js";
 import { managementCoverage } from "./selectors.js";
 
@@ -66,18 +70,30 @@ export const trails = defineAwsQuery({
   async fetch(ctx) {
     const regions = await ctx.regions();
     const seen = new Map<string, Trail>();
+    const problems: QueryProblem[] = [];
     const answers = await Promise.all(
       regions.map((region) =>
         ctx.aws
           .client(CloudTrailClient, region)
-          .send(new DescribeTrailsCommand({ includeShadowTrails: true })),
+          .send(new DescribeTrailsCommand({ includeShadowTrails: true }))
+          .catch((e): undefined => {
+            const name = (e as { name?: string }).name ?? "Error";
+            problems.push({
+              message: `DescribeTrails in ${region} failed: ${name}: ${errorMessage(e)}`,
+              members: { home_region: region },
+              region,
+            });
+            return undefined;
+          }),
       ),
     );
+    if (answers.every((a) => a === undefined)) throw new Error(problems[0]?.message ?? "no region to ask");
     for (const out of answers)
-      for (const t of out.trailList ?? []) if (t.TrailARN && !seen.has(t.TrailARN)) seen.set(t.TrailARN, t);
+      for (const t of out?.trailList ?? []) if (t.TrailARN && !seen.has(t.TrailARN)) seen.set(t.TrailARN, t);
     const list = [...seen.values()].sort((a, b) => a.TrailARN!.localeCompare(b.TrailARN!));
-    return Promise.all(
-      list.map(async (t): Promise<Row> => {
+    const read = await readEach(
+      list,
+      async (t): Promise<Row> => {
         const arn = t.TrailARN!;
         const owner = arnAccount(arn);
         const home = t.HomeRegion ?? arnRegion(arn);
@@ -132,7 +148,51 @@ export const trails = defineAwsQuery({
           event_selectors: classic,
           advanced_event_selectors: advanced,
         };
-      }),
+      },
+      knownTrail(ctx.aws.accountId),
     );
+    return { rows: read.rows, problems: [...problems, ...read.problems] };
   },
 });
+
+/**
+ * The trails for a query that reads only their configuration (bucket, key, log group): the trails read in
+ * full plus the configuration DescribeTrails gave for those whose status or selectors could not be read.
+ * Any other trails problem (a region DescribeTrails failed in) leaves trails unknown: it is returned as a
+ * problem of the whole derived query, at its region.
+ */
+export async function trailConfigurations(
+  ctx: QueryContext,
+): Promise<{ trails: Row[]; problems: QueryProblem[] }> {
+  const result = await ctx.queryResult("aws.cloudtrail.trails");
+  const trails = [...result.rows];
+  const problems: QueryProblem[] = [];
+  for (const p of result.problems) {
+    if (p.item) trails.push(p.item);
+    else problems.push({ message: p.message, ...(p.region ? { region: p.region } : {}) });
+  }
+  trails.sort((a, b) => String(a.arn).localeCompare(String(b.arn)));
+  return { trails, problems };
+}
+
+/** What DescribeTrails established about a trail whose status or selectors could not be read. */
+function knownTrail(account: string) {
+  return (t: Trail): Row => {
+    const arn = t.TrailARN!;
+    const owner = arnAccount(arn);
+    return {
+      arn,
+      name: t.Name ?? null,
+      home_region: t.HomeRegion ?? arnRegion(arn),
+      owner_account: owner,
+      is_multi_region: t.IsMultiRegionTrail ?? false,
+      is_organization_trail: t.IsOrganizationTrail ?? false,
+      owned_by_account: owner === account,
+      log_file_validation: t.LogFileValidationEnabled ?? false,
+      kms_key_id: t.KmsKeyId ?? null,
+      s3_bucket: t.S3BucketName ?? null,
+      cloudwatch_logs_log_group_arn: t.CloudWatchLogsLogGroupArn ?? null,
+      include_global_service_events: t.IncludeGlobalServiceEvents ?? false,
+    };
+  };
+}

@@ -5,7 +5,9 @@
  * approval runs before the stage's first deploy action (a lower runOrder).
  */
 import { CodePipelineClient, GetPipelineCommand, ListPipelinesCommand } from "@aws-sdk/client-codepipeline";
+import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { readEach } from "../../items.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 
@@ -34,8 +36,7 @@ export const pipelines = defineAwsQuery({
       )
     ).flatMap((page) => page.pipelines ?? []);
     summaries.sort((a, b) => String(a.name).localeCompare(String(b.name)));
-    const rows = [];
-    for (const s of summaries) {
+    const readPipeline = async (s: (typeof summaries)[number]): Promise<Row> => {
       const out = await client.send(new GetPipelineCommand({ name: s.name }));
       const p = out.pipeline;
       if (!p) throw new Error(`GetPipeline ${s.name} returned no pipeline declaration`);
@@ -57,7 +58,7 @@ export const pipelines = defineAwsQuery({
           approval_actions: approvals.map((a) => String(a.name)),
         };
       });
-      rows.push({
+      return {
         pipeline_arn:
           out.metadata?.pipelineArn ??
           `arn:${ctx.aws.partition}:codepipeline:${ctx.aws.region}:${ctx.aws.accountId}:${p.name}`,
@@ -66,8 +67,19 @@ export const pipelines = defineAwsQuery({
         pipeline_type: p.pipelineType ?? s.pipelineType ?? null,
         updated: asDate(out.metadata?.updated ?? s.updated),
         stages,
-      });
-    }
-    return rows;
+      };
+    };
+    // A pipeline whose declaration cannot be read is an error finding for that pipeline alone.
+    return readEach(
+      summaries,
+      readPipeline,
+      (s) => ({
+        pipeline_arn: `arn:${ctx.aws.partition}:codepipeline:${ctx.aws.region}:${ctx.aws.accountId}:${s.name}`,
+        name: s.name ?? null,
+        region: ctx.aws.region,
+        pipeline_type: s.pipelineType ?? null,
+      }),
+      { sequential: true },
+    );
   },
 });

@@ -3,7 +3,7 @@
  * policy (of a user, group or role), with who it is attached to and the verdicts of src/policy/admin.ts.
  * Derived from aws.iam.authorizationDetails through the run cache: no API call of its own.
  */
-import type { Row } from "../../../core/types.js";
+import type { QueryProblem, Row } from "../../../core/types.js";
 import { analysePolicy } from "../../../policy/admin.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import type { AuthzEntity } from "./authorization-details.js";
@@ -73,12 +73,33 @@ export function buildPolicies(entities: AuthzEntity[]): PolicyRow[] {
   return rows.sort((x, y) => x.id.localeCompare(y.id));
 }
 
+/**
+ * An authorization-details problem seen from the policy rows: an unreadable managed policy is an item problem
+ * for that policy (id = its ARN); an unreadable user, group or role leaves its inline policies unknown
+ * (`members: {type: "inline", owner_arn}`); anything else may touch every policy.
+ */
+export function policyProblem(p: QueryProblem): QueryProblem {
+  const item = p.item;
+  if (item?.kind === "policy" && typeof item.arn === "string") {
+    const known: Row = { id: item.arn, arn: item.arn };
+    if (typeof item.name === "string") known.name = item.name;
+    if (typeof item.is_aws_managed === "boolean")
+      known.type = item.is_aws_managed ? "aws_managed" : "customer_managed";
+    if (typeof item.attachment_count === "number" && item.attachment_count > 0) known.attached = true;
+    return { message: p.message, item: known, ...(p.region ? { region: p.region } : {}) };
+  }
+  if (item && typeof item.arn === "string")
+    return { message: p.message, members: { type: "inline", owner_arn: item.arn } };
+  const { item: _item, ...rest } = p;
+  return item ? { ...rest, members: {} } : rest;
+}
+
 export const policies = defineAwsQuery({
   id: "aws.iam.policies",
   scope: "account",
   title: "IAM managed policies (default version) and inline policies, with attachments and admin verdicts",
-  permissions: ["iam:GetAccountAuthorizationDetails"],
-  calls: ["IAM:GetAccountAuthorizationDetails"],
+  permissions: ["iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary"],
+  calls: ["IAM:GetAccountAuthorizationDetails", "IAM:GetAccountSummary"],
   fields: {
     id: "string: managed policy ARN, or `<owner ARN>#inline-policy/<name>`",
     arn: "string?: managed policy ARN; null for inline policies",
@@ -95,7 +116,8 @@ export const policies = defineAwsQuery({
     iam_write_grants: "list<string>: the IAM write grants as written",
   },
   async fetch(ctx) {
-    const entities = (await ctx.query("aws.iam.authorizationDetails")) as unknown as AuthzEntity[];
-    return buildPolicies(entities) as unknown as Row[];
+    const details = await ctx.queryResult("aws.iam.authorizationDetails");
+    const rows = buildPolicies(details.rows as unknown as AuthzEntity[]) as unknown as Row[];
+    return { rows, problems: details.problems.map(policyProblem) };
   },
 });

@@ -8,7 +8,8 @@
  * ARN, or names the account (`<account id>` / `arn:…:root`) and one of the user's own policies allows
  * sts:AssumeRole on the role. Role chaining (role → role) is not followed.
  */
-import type { Row } from "../../../core/types.js";
+import { errorMessage } from "../../../core/errors.js";
+import type { QueryProblem, Row } from "../../../core/types.js";
 import { allowsAction, analysePolicy } from "../../../policy/admin.js";
 import { evaluatePrincipal, type GrantedPolicy, type PrincipalAccess } from "../../../policy/principal.js";
 import { analyseTrustPolicy, type ExternalTrust } from "../../../policy/trust.js";
@@ -42,12 +43,44 @@ export interface PrincipalRow extends PrincipalAccess {
   role_last_used: Date | null;
 }
 
-/** Builds the principal rows from authorization-details rows. Throws on a dangling reference (fail closed). */
+/** Builds the principal rows from authorization-details rows. Throws on the first problem (strict form). */
 export function buildPrincipals(entities: AuthzEntity[], account: string): PrincipalRow[] {
+  const { rows, problems } = readPrincipals(entities, [], account);
+  if (problems.length > 0) throw new Error(problems[0]!.message);
+  return rows;
+}
+
+/**
+ * Builds the principal rows, narrowly: a principal whose own entity, one of its policies or one of its groups
+ * could not be read (an item problem of aws.iam.authorizationDetails), or that names a policy or group the
+ * answer does not hold, is an item problem of its own (its kind, ARN, name and path are still known); the
+ * other principals stand. A role that cannot be evaluated leaves open which users reach it by assuming it:
+ * that is a problem for users (`members: {kind: "user"}`). Problems not about one entity pass through.
+ */
+export function readPrincipals(
+  entities: AuthzEntity[],
+  upstream: QueryProblem[],
+  account: string,
+): { rows: PrincipalRow[]; problems: QueryProblem[] } {
+  const problems: QueryProblem[] = [];
+  const unreadable = new Map<string, string>();
+  const upstreamPrincipals: QueryProblem[] = [];
+  for (const p of upstream) {
+    const kind = p.item?.kind;
+    if (kind === "policy" && typeof p.item?.arn === "string")
+      unreadable.set(`policy|${p.item.arn}`, p.message);
+    else if (kind === "group" && typeof p.item?.name === "string")
+      unreadable.set(`group|${p.item.name}`, p.message);
+    else if ((kind === "user" || kind === "role") && p.item) upstreamPrincipals.push(p);
+    else if (kind !== "policy" && kind !== "group") problems.push(p);
+    else problems.push({ ...p, item: undefined, members: {} });
+  }
   const policies = new Map(entities.filter((e) => e.kind === "policy").map((e) => [e.arn, e]));
   const groups = new Map(entities.filter((e) => e.kind === "group").map((e) => [e.name, e]));
   const managed = (arn: string, owner: string): AuthzEntity => {
     const p = policies.get(arn);
+    const bad = unreadable.get(`policy|${arn}`);
+    if (bad) throw new Error(`${owner} has policy ${arn} attached, which could not be read (${bad})`);
     if (!p)
       throw new Error(
         `${owner} has policy ${arn} attached, but its document is not in the authorization details`,
@@ -64,6 +97,8 @@ export function buildPrincipals(entities: AuthzEntity[], account: string): Princ
       list.push({ via: { kind: "inline" }, name: p.name, arn: null, document: p.document });
     for (const gname of e.groups) {
       const g = groups.get(gname);
+      const bad = unreadable.get(`group|${gname}`);
+      if (bad) throw new Error(`${e.arn} is in group ${gname}, which could not be read (${bad})`);
       if (!g) throw new Error(`${e.arn} is in group ${gname}, which is not in the authorization details`);
       for (const arn of g.attached_policy_arns) {
         const p = managed(arn, g.arn);
@@ -82,15 +117,26 @@ export function buildPrincipals(entities: AuthzEntity[], account: string): Princ
 
   const rows: PrincipalRow[] = [];
   const held = new Map<string, GrantedPolicy[]>();
+  const itemProblems: QueryProblem[] = upstreamPrincipals.map((p) => ({
+    ...p,
+    item: principalStandIn(p.item!),
+  }));
   for (const e of entities) {
     if (e.kind !== "user" && e.kind !== "role") continue;
-    const list = granted(e);
+    let list: GrantedPolicy[];
+    let directNames: string[];
+    try {
+      list = granted(e);
+      directNames = [
+        ...e.attached_policy_arns.map((a) => managed(a, e.arn).name),
+        ...e.inline_policies.map((p) => p.name),
+      ];
+    } catch (err) {
+      itemProblems.push({ message: errorMessage(err), item: principalStandIn(e as unknown as Row) });
+      continue;
+    }
     held.set(e.arn, list);
     const trust = e.kind === "role" && e.trust_policy ? analyseTrustPolicy(e.trust_policy, account) : null;
-    const directNames = [
-      ...e.attached_policy_arns.map((a) => managed(a, e.arn).name),
-      ...e.inline_policies.map((p) => p.name),
-    ];
     rows.push({
       arn: e.arn,
       name: e.name,
@@ -145,15 +191,36 @@ export function buildPrincipals(entities: AuthzEntity[], account: string): Princ
       }
     }
   }
-  return rows.sort((a, b) => a.arn.localeCompare(b.arn));
+  // Which users reach an unreadable role by assuming it (and what it grants them) is unknown.
+  for (const p of itemProblems) {
+    if (p.item?.kind === "role")
+      problems.push({
+        message: `role ${String(p.item.arn ?? p.item.name)} could not be evaluated, so the users who can assume it, and what it grants them, are unknown: ${p.message}`,
+        members: { kind: "user" },
+      });
+  }
+  return { rows: rows.sort((a, b) => a.arn.localeCompare(b.arn)), problems: [...itemProblems, ...problems] };
+}
+
+/** What stays known of a principal that cannot be evaluated: its identity and path-derived facts. */
+function principalStandIn(e: Row): Row {
+  const path = typeof e.path === "string" ? e.path : undefined;
+  const out: Row = { kind: e.kind };
+  for (const k of ["arn", "name", "id", "path"]) if (e[k] !== undefined && e[k] !== null) out[k] = e[k];
+  if (e.kind === "user" && Array.isArray(e.groups)) out.groups = e.groups;
+  if (path !== undefined) {
+    out.is_service_linked = e.kind === "role" && path.startsWith("/aws-service-role/");
+    out.is_sso_role = e.kind === "role" && path.startsWith("/aws-reserved/sso.amazonaws.com/");
+  }
+  return out;
 }
 
 export const principals = defineAwsQuery({
   id: "aws.iam.principals",
   scope: "account",
   title: "IAM users and roles with the policies they hold, by path, and administrator / IAM-write verdicts",
-  permissions: ["iam:GetAccountAuthorizationDetails"],
-  calls: ["IAM:GetAccountAuthorizationDetails"],
+  permissions: ["iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary"],
+  calls: ["IAM:GetAccountAuthorizationDetails", "IAM:GetAccountSummary"],
   fields: {
     arn: "string: user or role ARN",
     name: "string: user or role name",
@@ -191,7 +258,9 @@ export const principals = defineAwsQuery({
     policies: "list<map<string, dyn>>: every policy held: {via, name, arn, is_admin, can_write_iam}",
   },
   async fetch(ctx) {
-    const entities = (await ctx.query("aws.iam.authorizationDetails")) as unknown as AuthzEntity[];
-    return buildPrincipals(entities, ctx.aws.accountId) as unknown as Row[];
+    const details = await ctx.queryResult("aws.iam.authorizationDetails");
+    const entities = details.rows as unknown as AuthzEntity[];
+    const { rows, problems } = readPrincipals(entities, details.problems, ctx.aws.accountId);
+    return { rows: rows as unknown as Row[], problems };
   },
 });

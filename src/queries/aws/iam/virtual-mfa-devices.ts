@@ -7,6 +7,7 @@ import { IAMClient, ListVirtualMFADevicesCommand, type VirtualMFADevice } from "
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { asDate } from "../normalise.js";
+import { paginateAws } from "../paginate.js";
 
 const MAX_PAGES = 1_000;
 
@@ -25,19 +26,20 @@ export const virtualMfaDevices = defineAwsQuery({
   },
   async fetch(ctx) {
     const iam = ctx.aws.client(IAMClient, ctx.aws.homeRegion);
-    const devices: VirtualMFADevice[] = [];
-    let marker: string | undefined;
-    let pages = 0;
-    do {
-      const out = await iam.send(new ListVirtualMFADevicesCommand(marker ? { Marker: marker } : {}));
+    const pages = await paginateAws(
+      (marker) => iam.send(new ListVirtualMFADevicesCommand(marker ? { Marker: marker } : {})),
+      (out) => {
+        if (!out.IsTruncated) return undefined;
+        if (!out.Marker) throw new Error("IAM:ListVirtualMFADevices: IsTruncated without a Marker");
+        return out.Marker;
+      },
+      "IAM:ListVirtualMFADevices",
+      MAX_PAGES,
+    );
+    const devices: VirtualMFADevice[] = pages.flatMap((out) => {
       if (!out.VirtualMFADevices) throw new Error("ListVirtualMFADevices answered without VirtualMFADevices");
-      devices.push(...out.VirtualMFADevices);
-      if (out.IsTruncated && (!out.Marker || out.Marker === marker)) {
-        throw new Error("ListVirtualMFADevices: IsTruncated without a new Marker");
-      }
-      marker = out.IsTruncated ? out.Marker : undefined;
-      if (++pages > MAX_PAGES) throw new Error(`ListVirtualMFADevices: more than ${MAX_PAGES} pages`);
-    } while (marker);
+      return out.VirtualMFADevices;
+    });
     const root = `arn:${ctx.aws.partition}:iam::${ctx.aws.accountId}:root`;
     return devices.map(
       (d): Row => ({

@@ -9,6 +9,8 @@ import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient } from "@aws
 import { errorMessage } from "../../../core/errors.js";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { readEach } from "../../items.js";
+import { trailConfigurations } from "../cloudtrail/trails.js";
 
 export const trailKeys = defineAwsQuery({
   id: "aws.kms.trailKeys",
@@ -29,7 +31,7 @@ export const trailKeys = defineAwsQuery({
     rotation_period_days: "double?: days between automatic rotations; null when rotation is off",
   },
   async fetch(ctx) {
-    const trails = await ctx.query("aws.cloudtrail.trails");
+    const { trails, problems } = await trailConfigurations(ctx);
     const keys = new Map<string, Promise<Omit<Row, "trail_arn" | "trail_name" | "encrypted">>>();
     const describe = (keyArn: string) => {
       let p = keys.get(keyArn);
@@ -71,8 +73,9 @@ export const trailKeys = defineAwsQuery({
       }
       return p;
     };
-    return Promise.all(
-      trails.map(async (t): Promise<Row> => {
+    const read = await readEach(
+      trails,
+      async (t): Promise<Row> => {
         const base = { trail_arn: t.arn, trail_name: t.name };
         if (typeof t.kms_key_id !== "string" || t.kms_key_id === "") {
           return {
@@ -88,7 +91,10 @@ export const trailKeys = defineAwsQuery({
           };
         }
         return { ...base, encrypted: true, ...(await describe(t.kms_key_id)) };
-      }),
+      },
+      // The key of one trail could not be described: that trail is an error finding, the others stand.
+      (t) => ({ trail_arn: t.arn, trail_name: t.name, encrypted: true, key_arn: t.kms_key_id }),
     );
+    return { rows: read.rows, problems: [...problems, ...read.problems] };
   },
 });

@@ -6,6 +6,8 @@
  */
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { readEach } from "../../items.js";
+import { trailConfigurations } from "../cloudtrail/trails.js";
 
 export interface LogGroupRef {
   arn: string;
@@ -42,7 +44,7 @@ export const trailLogGroups = defineAwsQuery({
     never_expires: "bool: no retention is set",
   },
   async fetch(ctx) {
-    const trails = await ctx.query("aws.cloudtrail.trails");
+    const { trails, problems } = await trailConfigurations(ctx);
     const byArn = new Map<string, { ref: LogGroupRef; trails: string[] }>();
     for (const t of trails) {
       if (typeof t.cloudwatch_logs_log_group_arn !== "string") continue;
@@ -51,10 +53,8 @@ export const trailLogGroups = defineAwsQuery({
       entry.trails.push(String(t.name));
       byArn.set(ref.arn, entry);
     }
-    const rows: Row[] = [];
-    for (const { ref, trails: names } of [...byArn.values()].sort((a, b) =>
-      a.ref.arn.localeCompare(b.ref.arn),
-    )) {
+    const sorted = [...byArn.values()].sort((a, b) => a.ref.arn.localeCompare(b.ref.arn));
+    const readGroup = async ({ ref, trails: names }: (typeof sorted)[number]): Promise<Row> => {
       if (ref.account !== ctx.aws.accountId) {
         throw new Error(
           `log group ${ref.arn} (written by trail ${names.join(", ")}) belongs to account ${ref.account}; its settings can only be read in that account — evaluate this control there`,
@@ -62,7 +62,7 @@ export const trailLogGroups = defineAwsQuery({
       }
       const groups = await ctx.query("aws.logs.logGroups", {}, { region: ref.region });
       const g = groups.find((x) => x.log_group_name === ref.name);
-      rows.push({
+      return {
         log_group_arn: ref.arn,
         log_group_name: ref.name,
         region: ref.region,
@@ -70,8 +70,21 @@ export const trailLogGroups = defineAwsQuery({
         exists: g !== undefined,
         retention_days: (g?.retention_days as number | null | undefined) ?? null,
         never_expires: g ? g.never_expires === true : false,
-      });
-    }
-    return rows;
+      };
+    };
+    // A log group in another account, or one whose region cannot be listed, is an error finding for that
+    // log group alone.
+    const read = await readEach(
+      sorted,
+      readGroup,
+      ({ ref, trails: names }) => ({
+        log_group_arn: ref.arn,
+        log_group_name: ref.name,
+        region: ref.region,
+        trails: names,
+      }),
+      { sequential: true },
+    );
+    return { rows: read.rows, problems: [...problems, ...read.problems] };
   },
 });

@@ -18,6 +18,8 @@ import { errorMessage } from "../../../core/errors.js";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
+import { readEach } from "../../items.js";
+import { trailConfigurations } from "../cloudtrail/trails.js";
 
 /** GetBucketLocation's LocationConstraint → region: empty means us-east-1, "EU" is the legacy eu-west-1. */
 export function bucketRegion(constraint: string | null | undefined): string {
@@ -48,14 +50,14 @@ export const trailBuckets = defineAwsQuery({
     access_log_target_prefix: "string?: the access log prefix",
   },
   async fetch(ctx) {
-    const trails = await ctx.query("aws.cloudtrail.trails");
+    const { trails, problems } = await trailConfigurations(ctx);
     const buckets = new Map<string, string[]>();
     for (const t of trails) {
       if (typeof t.s3_bucket !== "string") continue;
       buckets.set(t.s3_bucket, [...(buckets.get(t.s3_bucket) ?? []), String(t.name)]);
     }
-    const rows: Row[] = [];
-    for (const [bucket, names] of [...buckets].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const sorted = [...buckets].sort((a, b) => a[0].localeCompare(b[0]));
+    const readBucket = async ([bucket, names]: [string, string[]]): Promise<Row> => {
       const fail =
         (op: string) =>
         (e: unknown): never => {
@@ -88,7 +90,7 @@ export const trailBuckets = defineAwsQuery({
         block_public_policy: pab?.BlockPublicPolicy === true,
         restrict_public_buckets: pab?.RestrictPublicBuckets === true,
       };
-      rows.push({
+      return {
         bucket,
         bucket_arn: `arn:${ctx.aws.partition}:s3:::${bucket}`,
         region,
@@ -99,8 +101,16 @@ export const trailBuckets = defineAwsQuery({
         access_logging_enabled: !!logging.LoggingEnabled?.TargetBucket,
         access_log_target_bucket: logging.LoggingEnabled?.TargetBucket ?? null,
         access_log_target_prefix: logging.LoggingEnabled?.TargetPrefix ?? null,
-      });
-    }
-    return rows;
+      };
+    };
+    // A bucket that cannot be read (often: it lives in a log-archive account) is an error finding for that
+    // bucket; the other trail buckets are still evaluated.
+    const read = await readEach(
+      sorted,
+      readBucket,
+      ([bucket, names]) => ({ bucket, bucket_arn: `arn:${ctx.aws.partition}:s3:::${bucket}`, trails: names }),
+      { sequential: true },
+    );
+    return { rows: read.rows, problems: [...problems, ...read.problems] };
   },
 });
