@@ -51,7 +51,7 @@ export class QueryExecutor {
     return this.cache.get(queryId, scope, params, async () => {
       this.observer?.onQueryStart?.(queryId, scope);
       try {
-        const rows = await def.fetch(this.context(scope), params);
+        const rows = await def.fetch(this.context(scope, def), params);
         this.observer?.onQueryEnd?.(queryId, scope);
         return rows;
       } catch (e) {
@@ -61,7 +61,7 @@ export class QueryExecutor {
     });
   }
 
-  private context(scope: Scope): QueryContext {
+  private context(scope: Scope, asking: { id: string; uses?: string[] }): QueryContext {
     const runtime = this.runtime(scope.provider);
     const base: QueryContext = {
       scope,
@@ -69,6 +69,9 @@ export class QueryExecutor {
       query: (id, params = {}, at) => {
         const dep = getQuery(id);
         if (!dep) return Promise.reject(new Error(`unknown query ${id}`));
+        // A query may only ask the queries it declares in `uses`: their calls are on the allow-list.
+        if (!(asking.uses ?? []).includes(id))
+          return Promise.reject(new Error(`query ${asking.id} asks ${id} without declaring it in uses`));
         const kind: ScopeKind = dep.scope;
         return this.rows(id, runtime.relatedScope(scope, kind, at?.region), params);
       },

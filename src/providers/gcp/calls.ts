@@ -1,6 +1,6 @@
 /**
  * The one wrapper every Google API call of a run goes through (the GCP counterpart of the AWS middleware):
- * - read-only guard: refuses any method that is not a read, before anything is sent;
+ * - read-only guard: refuses any method not on the run's allow-list (read-only.ts), before anything is sent;
  * - concurrency limit over the whole run;
  * - recorder: one recorded call per request — per page for paged methods — in the same format as AWS
  *   (provider "gcp", service = client name, operation = method, account = the project / folder /
@@ -13,7 +13,7 @@
 import type { Recorder } from "../../recording/recorder.js";
 import type { ReplayIndex } from "../../recording/store.js";
 import { fromRecordedError, toRecordedError } from "./errors.js";
-import { GcpReadOnlyViolation, isAllowedGcpOperation } from "./read-only.js";
+import { type GcpAllowList, GcpReadOnlyViolation, isAllowedGcpOperation } from "./read-only.js";
 
 export const GLOBAL_REGION = "global";
 
@@ -38,6 +38,8 @@ export interface GcpCallsOptions {
   replay?: ReplayIndex;
   transport?: GcpTransport;
   limit?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The exact methods this run may call; without one, any Google read method. */
+  allow?: GcpAllowList;
 }
 
 export class GcpCalls {
@@ -116,7 +118,9 @@ export class GcpCalls {
     input: unknown,
     live: (t: GcpTransport) => Promise<unknown>,
   ): Promise<unknown> {
-    if (!isAllowedGcpOperation(service, operation)) throw new GcpReadOnlyViolation(service, operation);
+    if (this.opts.allow) this.opts.allow.check(service, operation);
+    else if (!isAllowedGcpOperation(service, operation))
+      throw new GcpReadOnlyViolation(service, operation, "it is not a read method");
     const run = async () => {
       const end = this.opts.recorder.begin({
         provider: "gcp",

@@ -79,6 +79,7 @@ export const policies = defineAwsQuery({
   title: "IAM managed policies (default version) and inline policies, with attachments and admin verdicts",
   permissions: ["iam:GetAccountAuthorizationDetails"],
   calls: ["IAM:GetAccountAuthorizationDetails"],
+  uses: ["aws.iam.authorizationDetails"],
   fields: {
     id: "managed policy ARN, or `<owner ARN>#inline-policy/<name>`",
     arn: "managed policy ARN; null for inline policies",

@@ -154,6 +154,7 @@ export const principals = defineAwsQuery({
   title: "IAM users and roles with the policies they hold, by path, and administrator / IAM-write verdicts",
   permissions: ["iam:GetAccountAuthorizationDetails"],
   calls: ["IAM:GetAccountAuthorizationDetails"],
+  uses: ["aws.iam.authorizationDetails"],
   fields: {
     arn: "user or role ARN",
     name: "user or role name",
