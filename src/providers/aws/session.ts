@@ -108,6 +108,8 @@ export class AwsSession implements SessionInfo {
         requestHandler: this.env.shared?.requestHandler ?? {
           connectionTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
           requestTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+          // Without it the SDK only logs a warning and goes on waiting.
+          throwOnRequestTimeout: true,
         },
         // An endpoint override (a private endpoint, a local emulator) must reach every client unchanged:
         // no account-id or other host prefix in front of it, path-style S3 buckets.
