@@ -49,7 +49,7 @@ export class Recorder {
         ...(end.error
           ? { error: { ...end.error, message: scrubSecrets(end.error.message) } }
           : { output: toStoredValue(end.output ?? {}) }),
-        ...(end.requestId ? { requestId: end.requestId } : {}),
+        ...(end.requestId ? { requestId: scrubSecrets(end.requestId) } : {}),
         ...(end.attempts !== undefined ? { attempts: end.attempts } : {}),
         startedAt,
         endedAt: new Date().toISOString(),
