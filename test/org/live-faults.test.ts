@@ -16,6 +16,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { InputError } from "../../src/core/errors.js";
+import { AwsRuntime } from "../../src/providers/aws/runtime.js";
+import { Recorder } from "../../src/recording/recorder.js";
 import { awsError, ok, startWireServer, type WireServer } from "../support/aws-wire.js";
 import { ROOT } from "../support/cli.js";
 
@@ -248,5 +251,24 @@ describe("region flags", () => {
     expect(err).toMatch(/empty list/);
     expect(err).toMatch(/"mars-north-1" is not an AWS region name/);
     expect(err).toMatch(/"moon-1" is not an AWS region name/);
+  });
+
+  it("--regions outside the caller's partition (from its ARN) is refused before any regional call", async () => {
+    const before = server.seen.length;
+    const rt = new AwsRuntime({
+      recorder: new Recorder(),
+      credentials: async () => ({ accessKeyId: AKID, secretAccessKey: SECRET }),
+      endpoint: server.endpoint,
+      homeRegion: "us-east-1",
+      regions: ["eu-west-1", "cn-north-1", "us-gov-west-1"],
+      maxAttempts: 1,
+      allowedOperations: [],
+    });
+    const err = await rt.init().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(
+      /--regions cn-north-1,us-gov-west-1: not in the caller's partition aws/,
+    );
+    expect(server.seen.slice(before)).toEqual(["STS:GetCallerIdentity"]);
   });
 });

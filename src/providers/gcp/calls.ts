@@ -11,6 +11,7 @@
  * recorded output is the API's own List…Response (items plus nextPageToken).
  */
 import type { Recorder } from "../../recording/recorder.js";
+import { scrubSecrets } from "../../recording/scrub.js";
 import type { ReplayIndex } from "../../recording/store.js";
 import { fromRecordedError, toRecordedError } from "./errors.js";
 import { type GcpAllowList, GcpReadOnlyViolation, isAllowedGcpOperation } from "./read-only.js";
@@ -150,6 +151,13 @@ export class GcpCalls {
         end({ output, attempts: 1 });
         return output;
       } catch (e) {
+        // The reason names the call and is free of secrets (recording/scrub.ts), like the AWS middleware's.
+        if (e instanceof Error) {
+          const label = `${service}.${operation}`;
+          e.message = scrubSecrets(e.message.includes(label) ? e.message : `${label}: ${e.message}`);
+          const withDetails = e as unknown as { details?: unknown };
+          if (typeof withDetails.details === "string") withDetails.details = scrubSecrets(withDetails.details);
+        }
         end({ error: toRecordedError(e) });
         throw e;
       }
