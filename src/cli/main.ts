@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { InputError } from "../core/errors.js";
+import { registerEnvironmentSecrets, scrubSecrets } from "../recording/scrub.js";
 import { TOOL_VERSION } from "../util/version.js";
 import { controlsCommand } from "./commands/controls.js";
 import { demoCommand } from "./commands/demo.js";
@@ -47,6 +48,19 @@ export function buildProgram(): Command {
     program.addCommand(cmd.exitOverride());
   }
   return program;
+}
+
+/**
+ * Every byte the CLI prints passes the secret scrubber (recording/scrub.ts): results, reports, progress,
+ * error messages and anything a library prints. Writes are whole strings, so a secret is not split.
+ */
+export function scrubConsole(): void {
+  registerEnvironmentSecrets();
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (...a: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+      write(typeof chunk === "string" ? scrubSecrets(chunk) : chunk, ...rest)) as typeof stream.write;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -59,8 +59,13 @@ export interface QueryDef<C extends QueryContext = QueryContext> {
   title: string;
   /** Cloud permissions needed: IAM actions (`iam:GetCredentialReport`) or GCP permissions. */
   permissions: string[];
-  /** The API operations it calls (`IAM:GetCredentialReport`), for the docs and the evidence. */
+  /**
+   * The exact API operations it calls itself (`IAM:GetCredentialReport`; GCP `ProjectsClient:getIamPolicy`):
+   * the read-only allow-list of a run is built from these, so an undeclared call is refused before sending.
+   */
   calls: string[];
+  /** The queries it asks through `ctx.query` (their calls join the allow-list; asking another is refused). */
+  uses?: string[];
   /** The row fields, each with a short description: the vocabulary controls may use in CEL. */
   fields: Record<string, string>;
   /** JSON Schema for `query_params`. */

@@ -12,7 +12,7 @@ import type { Control, ControlResult, Provider } from "../core/types.js";
 import "../queries/index.js";
 import { sha256Hex } from "../evidence/bagit.js";
 import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js";
-import { getQuery } from "../queries/registry.js";
+import { declaredOperations, getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { Recorder } from "../recording/recorder.js";
 import { type LoadedRecording, loadRecordings } from "../recording/store.js";
@@ -45,7 +45,12 @@ export interface ExecuteRunOptions {
   waivers?: WaiverSet;
 }
 
-export type RuntimeFactory = (ctx: { recorder: Recorder; replay?: LoadedRecording }) => ProviderRuntime;
+export type RuntimeFactory = (ctx: {
+  recorder: Recorder;
+  replay?: LoadedRecording;
+  /** The operations the selected controls' queries declare: the provider's read-only allow-list. */
+  allowedOperations: string[];
+}) => ProviderRuntime;
 
 export interface RunOutcome {
   document: ResultsDocument;
@@ -92,12 +97,17 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const providers = [...new Set(selected.map((c) => c.provider))].sort();
   const runtimes: ProviderRuntime[] = [];
   for (const provider of providers) {
+    // Read-only by declaration: each provider may send exactly what the selected queries declare.
+    const allowedOperations = declaredOperations(
+      provider,
+      selected.filter((c) => c.provider === provider).map((c) => c.query),
+    );
     if (provider === "aws") {
-      runtimes.push(new AwsRuntime({ ...opts.aws, recorder, replay }));
+      runtimes.push(new AwsRuntime({ ...opts.aws, recorder, replay, allowedOperations }));
     } else {
       const factory = opts.runtimeFactories?.[provider] ?? runtimeFactories[provider];
       if (!factory) throw new InputError(`provider ${provider} is not available in this build`);
-      runtimes.push(factory({ recorder, replay }));
+      runtimes.push(factory({ recorder, replay, allowedOperations }));
     }
   }
   for (const rt of runtimes) await rt.init();

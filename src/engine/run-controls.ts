@@ -65,7 +65,7 @@ export class QueryExecutor {
       this.observer?.onQueryStart?.(queryId, scope);
       try {
         const inherited = { problems: [] as QueryProblem[], completeness: [] as CompletenessCheck[] };
-        const answer = normaliseResult(await def.fetch(this.context(scope, inherited), params));
+        const answer = normaliseResult(await def.fetch(this.context(scope, def, inherited), params));
         this.observer?.onQueryEnd?.(queryId, scope);
         return {
           rows: answer.rows,
@@ -82,16 +82,20 @@ export class QueryExecutor {
   /**
    * The context of one fetch. Dependencies asked through `ctx.query` hand their problems and completeness
    * checks to `inherited`, so a derived query can never drop them by accident; `ctx.queryResult` hands the
-   * problems to the caller to map onto its own rows (completeness is inherited either way).
+   * problems to the caller to map onto its own rows (completeness is inherited either way). A query may only
+   * ask the queries it declares in `uses`: their calls are what the read-only allow-list was built from.
    */
   private context(
     scope: Scope,
+    asking: { id: string; uses?: string[] },
     inherited: { problems: QueryProblem[]; completeness: CompletenessCheck[] },
   ): QueryContext {
     const runtime = this.runtime(scope.provider);
     const dependency = async (id: string, params: Record<string, unknown>, region?: string) => {
       const dep = getQuery(id);
       if (!dep) throw new Error(`unknown query ${id}`);
+      if (!(asking.uses ?? []).includes(id))
+        throw new Error(`query ${asking.id} asks ${id} without declaring it in uses`);
       const kind: ScopeKind = dep.scope;
       const at = runtime.relatedScope(scope, kind, region);
       const result = await this.result(id, at, params);

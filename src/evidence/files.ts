@@ -1,8 +1,10 @@
 /**
  * A bundle read into memory, from a directory or a `.tar.gz`: its files by relative path (`/` separators).
- * Everything that is not a regular file or directory (symlinks, devices) is reported, never followed.
+ * Everything inside the bundle that is not a regular file or directory (symlinks, devices) is reported,
+ * never followed. The path given itself may be a symbolic link to a bundle (a "latest" link): it is
+ * resolved once, and the bundle is read where it really is.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { basename, join } from "node:path";
 import { readTarGz, TarError } from "./tar.js";
 
@@ -27,10 +29,11 @@ export function isArchivePath(p: string): boolean {
   return /\.(tar\.gz|tgz)$/.test(p);
 }
 
-export function readBundle(path: string): BundleFiles {
-  if (!existsSync(path)) throw new UnusableBundle(`${path}: no such file or directory`);
+export function readBundle(given: string): BundleFiles {
+  if (!existsSync(given)) throw new UnusableBundle(`${given}: no such file or directory`);
+  const path = lstatSync(given).isSymbolicLink() ? realpathSync(given) : given;
   const st = lstatSync(path);
-  if (st.isFile()) return readArchive(path);
+  if (st.isFile()) return { ...readArchive(path), source: given };
   if (!st.isDirectory()) throw new UnusableBundle(`${path}: not a directory or a .tar.gz`);
   const files = new Map<string, Buffer>();
   const oddities: string[] = [];
@@ -49,7 +52,7 @@ export function readBundle(path: string): BundleFiles {
     throw new UnusableBundle(
       `${path}: not an evidence bundle (no bagit.txt, manifests or data/ found; give the bundle's own directory)`,
     );
-  return { source: path, name: basename(path.replace(/\/+$/, "")), files, oddities };
+  return { source: given, name: basename(path.replace(/\/+$/, "")), files, oddities };
 }
 
 function readArchive(path: string): BundleFiles {

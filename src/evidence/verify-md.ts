@@ -1,6 +1,23 @@
 /** VERIFY.md: how to check this bundle with openssl and sha256sum alone (a tag file, in the tag manifest). */
 import type { SigningStatus } from "./model.js";
 
+/**
+ * The completeness check of the manual procedure (bash): no symbolic link or special file anywhere (a link
+ * would let `sha256sum -c` hash a file outside the bag), and the files present are exactly those the
+ * manifests list plus the signatures over the tag manifest — so an extra file at the bag root, in
+ * attestation/ or under data/ is caught, not only a changed one.
+ */
+export function completenessCheck(signed: boolean): string {
+  const unlisted = signed
+    ? "tagmanifest-sha256.txt attestation/tagmanifest-sha256.txt.sig attestation/evidence.intoto.dsse.json"
+    : "tagmanifest-sha256.txt";
+  return [
+    "find . ! -type f ! -type d",
+    `diff <(find . -type f | sed 's|^\\./||' | LC_ALL=C sort) \\`,
+    String.raw`     <({ cut -c67- manifest-sha256.txt; cut -c67- tagmanifest-sha256.txt; printf '%s\n' ${unlisted}; } | LC_ALL=C sort)`,
+  ].join("\n");
+}
+
 export function renderVerifyMd({ name, signing }: { name: string; signing: SigningStatus }): string {
   const head = `# Verifying this evidence bundle
 
@@ -24,8 +41,14 @@ sha256sum -c tagmanifest-sha256.txt
 sha256sum -c manifest-sha256.txt
 \`\`\`
 
-Also check that no file under \`data/\` is missing from \`manifest-sha256.txt\`
-(\`itgc-validate verify <bundle>\` does all of this).
+Then check, with bash, that no file is a symbolic link (or other special file) and that no file exists
+outside the manifests (both commands must print nothing):
+
+\`\`\`bash
+${completenessCheck(false)}
+\`\`\`
+
+(\`itgc-validate verify <bundle>\` does all of this.)
 `;
   }
   return `${head}
@@ -57,10 +80,20 @@ ${signing.statement}
    sha256sum -c manifest-sha256.txt
    \`\`\`
 
-   Every line must end in \`OK\`. Also check that no file under \`data/\` is missing from \`manifest-sha256.txt\`
-   (\`find data -type f | sort\` against the manifest's second column).
+   Every line must end in \`OK\`.
 
-3. That the key is the one you expect. Its fingerprint (SHA-256 of the DER public key):
+3. That no file is a symbolic link (or other special file: \`sha256sum\` would follow a link out of the
+   bundle) and that no file exists outside the manifests — an extra file at the bag root, in
+   \`attestation/\` or under \`data/\`. With bash; both commands must print nothing:
+
+   \`\`\`bash
+${completenessCheck(true)
+  .split("\n")
+  .map((l) => `   ${l}`)
+  .join("\n")}
+   \`\`\`
+
+4. That the key is the one you expect. Its fingerprint (SHA-256 of the DER public key):
 
    \`\`\`sh
    openssl pkey -pubin -in attestation/signer.pub.pem -outform DER | openssl dgst -sha256

@@ -8,10 +8,12 @@
  * finished bundle is expected, and a bundle that could not be signed is not written at all.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, renameSync, rmSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { RunOutcome } from "../engine/execute-run.js";
 import { RECORDED_CALL_FORMAT, recordedCallPath, safeName } from "../recording/format.js";
+import { scrubSecrets } from "../recording/scrub.js";
 import { exceptionsCsv, populationCsv } from "../report/csv.js";
 import { renderHtml } from "../report/html.js";
 import { renderOscal } from "../report/oscal.js";
@@ -42,6 +44,7 @@ import {
   sha256Hex,
   TAG_MANIFEST,
 } from "./bagit.js";
+import { removeOnInterrupt } from "./interrupt.js";
 import {
   BUNDLE_FORMAT,
   type BundleModel,
@@ -54,6 +57,7 @@ import {
   shellJoin,
   toResultRecord,
 } from "./model.js";
+import { ensureOutputDir } from "./output-dir.js";
 import { csvContextOf } from "./read-model.js";
 import { writeTarGz } from "./tar.js";
 import { renderVerifyMd } from "./verify-md.js";
@@ -108,6 +112,16 @@ export function detectToolCommit(): string | undefined {
   }
 }
 
+/**
+ * How the bundle names its key: KMS keys by their ARN / resource name; a local key file by its file name
+ * only (`file:signer.pem`): a local absolute path says nothing to a reviewer and leaks the auditor's
+ * machine layout. The fingerprint identifies the key either way.
+ */
+export function recordedKeyRef(signer: Signer): string {
+  if (signer.kind === "file" || signer.kind === "config") return `${signer.kind}:${basename(signer.keyRef)}`;
+  return signer.keyRef;
+}
+
 export function signingStatus(signer: Signer | null): SigningStatus {
   if (!signer)
     return {
@@ -119,7 +133,7 @@ export function signingStatus(signer: Signer | null): SigningStatus {
   const base = {
     signed: true,
     kind: signer.kind,
-    keyRef: signer.keyRef,
+    keyRef: recordedKeyRef(signer),
     algorithm: SIGNING_ALGORITHM,
     fingerprint: fp,
   };
@@ -179,15 +193,18 @@ export async function buildBundle(
   const document = { ...outcome.document, run: { ...outcome.document.run, tool: runJson.tool } };
 
   const files = new Map<string, Buffer>();
-  const put = (path: string, data: Buffer | string) => {
+  // Every text file passes the secret scrubber before it is hashed. Recorded calls were scrubbed value by
+  // value when recorded (their base64 payloads are the API's own bytes); signatures are binary.
+  const put = (path: string, data: Buffer | string, scrub = true) => {
     if (!SAFE_PATH.test(path))
       throw new Error(`refusing to write ${path}: names must stay within [A-Za-z0-9._/-]`);
     if (files.has(path)) throw new Error(`two bundle files would share the path ${path}`);
-    files.set(path, typeof data === "string" ? Buffer.from(data) : data);
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    files.set(path, scrub ? Buffer.from(scrubSecrets(bytes.toString("utf8"))) : bytes);
   };
 
   for (const call of outcome.calls)
-    put(`data/${recordedCallPath(call)}`, json({ format: RECORDED_CALL_FORMAT, ...call }));
+    put(`data/${recordedCallPath(call)}`, json({ format: RECORDED_CALL_FORMAT, ...call }), false);
   put("data/run.json", json(runJson));
   put("data/results.json", json(document));
   const controls: ControlText[] = [];
@@ -268,7 +285,7 @@ export async function buildBundle(
 
   if (opts.signer) {
     const tagManifest = files.get(TAG_MANIFEST)!;
-    put(SIGNATURE_FILE, await signChecked(opts.signer, tagManifest));
+    put(SIGNATURE_FILE, await signChecked(opts.signer, tagManifest), false);
     const statement: Statement = {
       _type: STATEMENT_TYPE,
       subject: [MANIFEST, TAG_MANIFEST].map((n) => ({
@@ -293,7 +310,7 @@ export async function buildBundle(
       payloadType: DSSE_PAYLOAD_TYPE,
       signatures: [{ keyid: signing.fingerprint!, sig: sig.toString("base64") }],
     };
-    put(DSSE_FILE, serialiseEnvelope(envelope));
+    put(DSSE_FILE, serialiseEnvelope(envelope), false);
   }
   return { name, files, signing };
 }
@@ -305,39 +322,31 @@ function evidenceFiles(files: Map<string, Buffer>): EvidenceFile[] {
     .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-/** Builds, signs and writes the bundle (directory, or .tar.gz with `archive`); returns where it is. */
+/**
+ * Builds, signs and writes the bundle (directory, or .tar.gz with `archive`); returns where it is. It is
+ * written under `.partial-<name>` and renamed when complete; an error, SIGINT or SIGTERM while writing
+ * removes the partial copy, so nothing half-written is left behind.
+ */
 export async function writeBundle(outcome: RunOutcome, opts: WriteBundleOptions): Promise<WrittenBundle> {
   const { name, files, signing } = await buildBundle(outcome, opts);
-  mkdirSync(opts.outDir, { recursive: true });
+  ensureOutputDir(opts.outDir);
   const clock = opts.clock ?? (() => new Date());
-  if (opts.archive) {
-    const final = join(opts.outDir, `${name}.tar.gz`);
-    if (existsSync(final)) throw new Error(`${final} already exists`);
-    const partial = join(opts.outDir, `.partial-${name}.tar.gz`);
-    try {
-      writeFileSync(partial, writeTarGz(tarEntries(name, files), clock()));
-      renameSync(partial, final);
-    } catch (e) {
-      rmSync(partial, { force: true });
-      throw e;
-    }
-    return { path: final, name, signing, files };
-  }
-  const final = join(opts.outDir, name);
+  const final = join(opts.outDir, opts.archive ? `${name}.tar.gz` : name);
   if (existsSync(final)) throw new Error(`${final} already exists`);
-  const partial = join(opts.outDir, `.partial-${name}`);
+  const partial = join(opts.outDir, opts.archive ? `.partial-${name}.tar.gz` : `.partial-${name}`);
   rmSync(partial, { recursive: true, force: true });
-  try {
-    for (const [rel, data] of files) {
-      const abs = join(partial, rel);
-      mkdirSync(dirname(abs), { recursive: true });
-      writeFileSync(abs, data);
+  await removeOnInterrupt(partial, async () => {
+    if (opts.archive) {
+      await writeFile(partial, writeTarGz(tarEntries(name, files), clock()));
+    } else {
+      for (const [rel, data] of files) {
+        const abs = join(partial, rel);
+        await mkdir(dirname(abs), { recursive: true });
+        await writeFile(abs, data);
+      }
     }
     renameSync(partial, final);
-  } catch (e) {
-    rmSync(partial, { recursive: true, force: true });
-    throw e;
-  }
+  });
   return { path: final, name, signing, files };
 }
 

@@ -18,3 +18,23 @@ export function getQuery(id: string): AnyQuery | undefined {
 export function allQueries(): AnyQuery[] {
   return [...queries.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
+
+/** The queries `ids` name and every query they use, transitively (unknown ids are skipped). */
+export function queryClosure(ids: Iterable<string>): AnyQuery[] {
+  const out = new Map<string, AnyQuery>();
+  const visit = (id: string) => {
+    const q = queries.get(id);
+    if (!q || out.has(id)) return;
+    out.set(id, q);
+    for (const dep of q.uses ?? []) visit(dep);
+  };
+  for (const id of ids) visit(id);
+  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The operations the queries `ids` (and the queries they use) declare for `provider`: the allow-list. */
+export function declaredOperations(provider: string, ids: Iterable<string>): string[] {
+  const ops = new Set<string>();
+  for (const q of queryClosure(ids)) if (q.provider === provider) for (const c of q.calls) ops.add(c);
+  return [...ops].sort();
+}

@@ -8,6 +8,8 @@
  * replayed answer and a live one normalise to the same rows.
  */
 
+import { scrubSecrets } from "./scrub.js";
+
 export const RECORDED_CALL_FORMAT = "itgc-validate/recorded-call@1";
 
 export interface RecordedError {
@@ -67,10 +69,13 @@ const SECRET_KEYS = new Set([
 
 /**
  * Converts an SDK output to its stored form: drops $metadata, turns Date into ISO strings and bytes into
- * base64, and redacts secrets (temporary credentials from AssumeRole never reach the evidence).
+ * base64, and redacts secrets: members named like secrets (temporary credentials from AssumeRole never reach
+ * the evidence), and every string through the secret scrubber (recording/scrub.ts). Bytes are stored as
+ * they came (base64), unscrubbed: they are the API's own payload (the credential report's CSV).
  */
 export function toStoredValue(value: unknown, key?: string): unknown {
   if (key && SECRET_KEYS.has(key)) return value === undefined ? undefined : REDACTED;
+  if (typeof value === "string") return scrubSecrets(value);
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
   if (Array.isArray(value)) return value.map((v) => toStoredValue(v));

@@ -3,6 +3,7 @@
  * and `end` after it (with the output or the error), so sequence numbers follow the order calls were issued.
  */
 import { type RecordedCall, type RecordedError, toStoredValue } from "./format.js";
+import { scrubSecrets } from "./scrub.js";
 
 export interface CallStart {
   provider: "aws" | "gcp";
@@ -45,8 +46,10 @@ export class Recorder {
         account: end.account ?? start.account ?? "unknown",
         region: start.region,
         input: toStoredValue(start.input ?? {}),
-        ...(end.error ? { error: end.error } : { output: toStoredValue(end.output ?? {}) }),
-        ...(end.requestId ? { requestId: end.requestId } : {}),
+        ...(end.error
+          ? { error: { ...end.error, message: scrubSecrets(end.error.message) } }
+          : { output: toStoredValue(end.output ?? {}) }),
+        ...(end.requestId ? { requestId: scrubSecrets(end.requestId) } : {}),
         ...(end.attempts !== undefined ? { attempts: end.attempts } : {}),
         startedAt,
         endedAt: new Date().toISOString(),

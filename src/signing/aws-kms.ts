@@ -3,8 +3,8 @@
  * KMS signs the SHA-256 digest (MessageType DIGEST: RAW messages are capped at 4096 bytes) with
  * ECDSA_SHA_256 and returns a DER signature; the private key never leaves KMS.
  *
- * The client carries the tool's read-only guard (readOnlyGuard, src/providers/aws/read-only.ts): only GetPublicKey (a read)
- * and Sign (allow-listed there: it changes nothing) can be sent. This module and gcp-kms.ts are the only
+ * The client carries the tool's allow-list guard (readOnlyGuard, src/providers/aws/read-only.ts) with exactly
+ * GetPublicKey and Sign (which changes nothing): nothing else can be sent. This module and gcp-kms.ts are the only
  * cloud SDK users outside src/providers and src/queries: they sign evidence, they do not test controls.
  */
 import { createHash } from "node:crypto";
@@ -17,6 +17,7 @@ import {
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { InputError } from "../core/errors.js";
 import { readOnlyGuard } from "../providers/aws/middleware.js";
+import { OperationAllowList } from "../providers/aws/read-only.js";
 import { assertP256, parsePublicKey, type Signer, SigningError } from "./signer.js";
 
 const ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/[A-Za-z0-9/_-]+$/;
@@ -39,6 +40,9 @@ export function parseKmsArn(arn: string): { region: string } {
   return { region: m[1]! };
 }
 
+/** The only operations the signing client sends. */
+export const SIGNING_OPERATIONS = new OperationAllowList(["KMS:GetPublicKey", "KMS:Sign"]);
+
 /** A KMS client that refuses everything but reads and the allow-listed Sign, before anything is sent. */
 export function guardedKmsClient(region: string, opts: AwsKmsOptions = {}): KMSClient {
   const client = new KMSClient({
@@ -46,7 +50,7 @@ export function guardedKmsClient(region: string, opts: AwsKmsOptions = {}): KMSC
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
   });
-  client.middlewareStack.use(readOnlyGuard());
+  client.middlewareStack.use(readOnlyGuard(SIGNING_OPERATIONS));
   return client;
 }
 

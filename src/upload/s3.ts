@@ -4,8 +4,8 @@
  * the root user included — can delete or overwrite the evidence before the retention date.
  *
  * The bucket must have Object Lock enabled (deploy/cloudformation/central-role.yaml shows one). PutObject is
- * the only write the tool ever sends, and it passes the same read-only guard as every other call
- * (S3:PutObject is on the allow-list for exactly this). Each object carries a SHA-256 checksum that S3
+ * the only write the tool ever sends, and only from this client: its allow-list holds S3:PutObject and
+ * nothing else, and every call must name the bucket given to --upload (no run client may send it). Each object carries a SHA-256 checksum that S3
  * verifies on receipt (Object Lock requires an integrity checksum on PutObject).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -14,6 +14,10 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
 import { readOnlyGuard } from "../providers/aws/middleware.js";
+import { OperationAllowList, ReadOnlyViolation } from "../providers/aws/read-only.js";
+
+/** The one operation the upload client may send. */
+export const UPLOAD_OPERATIONS = new OperationAllowList(["S3:PutObject"]);
 
 export interface S3Location {
   bucket: string;
@@ -45,7 +49,10 @@ export interface UploadResult {
   retainUntil: Date;
 }
 
-export function uploadClient(o: Pick<UploadOptions, "profile" | "credentials" | "region">): S3Client {
+/** A client that may send only PutObject, and only to `bucket`. */
+export function uploadClient(
+  o: Pick<UploadOptions, "profile" | "credentials" | "region"> & { bucket: string },
+): S3Client {
   const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
   const client = new S3Client({
     region: o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
@@ -54,7 +61,16 @@ export function uploadClient(o: Pick<UploadOptions, "profile" | "credentials" | 
     ...(o.credentials ? { credentials: o.credentials } : {}),
     ...(o.profile ? { profile: o.profile } : {}),
   });
-  client.middlewareStack.use(readOnlyGuard());
+  client.middlewareStack.use(
+    readOnlyGuard(UPLOAD_OPERATIONS, (id, input) => {
+      if (input.Bucket !== o.bucket)
+        throw new ReadOnlyViolation(
+          id.service,
+          id.operation,
+          `the upload may only write to bucket ${o.bucket}`,
+        );
+    }),
+  );
   return client;
 }
 
@@ -62,7 +78,7 @@ export async function uploadEvidence(o: UploadOptions): Promise<UploadResult> {
   const { bucket, prefix } = parseS3Url(o.url);
   if (!Number.isInteger(o.retainDays) || o.retainDays < 1) throw new Error("--retain-days must be >= 1");
   const retainUntil = new Date((o.now ?? new Date()).getTime() + o.retainDays * 86_400_000);
-  const client = o.client ?? uploadClient(o);
+  const client = o.client ?? uploadClient({ ...o, bucket });
   const root = o.path;
   const isDir = statSync(root).isDirectory();
   const files = isDir ? walk(root) : [root];

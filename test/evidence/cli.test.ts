@@ -260,7 +260,7 @@ describe("itgc-validate report", () => {
     const out = join(tempDir(), "summary.csv");
     expect(cli(["report", bundle, "--format", "csv", "--output", out]).code).toBe(0);
     expect(readFileSync(out, "utf8")).toMatch(
-      /^control_id,title,domain,severity,status,population,exceptions/,
+      /^run_id,evaluated_at,control_id,title,domain,severity,status,population,exceptions,waived/,
     );
     expect(cli(["report", bundle, "--format", "pdf"]).code).toBe(2);
   });

@@ -67,6 +67,7 @@ describe("--upload s3://bucket/prefix", () => {
     expect(parseS3Url("s3://bucket/a/b/")).toEqual({ bucket: "bucket", prefix: "a/b" });
     const client = uploadClient({
       credentials: async () => ({ accessKeyId: "AKIAX", secretAccessKey: "x" }),
+      bucket: "b",
     });
     await expect(client.send(new DeleteObjectCommand({ Bucket: "b", Key: "k" }))).rejects.toBeInstanceOf(
       ReadOnlyViolation,

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { InputError } from "../../core/errors.js";
 import { executeRun } from "../../engine/execute-run.js";
+import { ensureOutputDir } from "../../evidence/output-dir.js";
 import { renderConsole } from "../../report/console.js";
 import { exitCodeFor } from "../../report/results-document.js";
 import { uploadAfterRun } from "../../upload/cli.js";
@@ -10,6 +11,7 @@ import { parseTimestamp, useColor } from "../io.js";
 import { type AwsFlags, addAwsOptions, awsOptionsFrom } from "../options/aws.js";
 import {
   addEvidenceOptions,
+  DEFAULT_OUT,
   type EvidenceFlags,
   prepareEvidence,
   writeEvidence,
@@ -62,6 +64,8 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     );
   // Read before anything else, so a bad waivers file is exit 2 before any API call.
   const waivers = flags.waivers ? loadWaiversFile(flags.waivers) : undefined;
+  // Everything that can make the output unwritable fails here, before the first API call.
+  ensureOutputDir(flags.out ?? DEFAULT_OUT);
   const evidence = await prepareEvidence(flags);
   const progress = createProgress(flags);
   const outcome = await executeRun({

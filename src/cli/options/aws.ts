@@ -5,7 +5,10 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { DEFAULT_ROLE_SESSION_NAME } from "../../providers/aws/credentials.js";
 import { DEFAULT_MEMBER_ROLE, parseShard, type Shard } from "../../providers/aws/organization.js";
+import { partitionOfRegion } from "../../providers/aws/regions.js";
+import { OTHER_ERROR_MAX_ATTEMPTS } from "../../providers/aws/retry.js";
 import { AWS_DEFAULTS, type AwsRuntimeOptions } from "../../providers/aws/runtime.js";
+import { DEFAULT_CALL_TIMEOUT_MS } from "../../providers/aws/session.js";
 import { collectList, parsePositiveInt } from "../io.js";
 
 function accountList(value: string, previous: string[] = []): string[] {
@@ -13,6 +16,27 @@ function accountList(value: string, previous: string[] = []): string[] {
   for (const id of ids)
     if (!/^\d{12}$/.test(id)) throw new InvalidArgumentError(`"${id}" is not a 12-digit AWS account id.`);
   return [...previous, ...ids];
+}
+
+/** A comma list of AWS region names; empty or unknown names are refused (never "all regions"). */
+export function regionList(value: string, previous: string[] = []): string[] {
+  const regions = collectList(value, []);
+  if (regions.length === 0)
+    throw new InvalidArgumentError(
+      "an empty list: name at least one region, or leave --regions out for all.",
+    );
+  for (const r of regions)
+    if (!partitionOfRegion(r))
+      throw new InvalidArgumentError(`"${r}" is not an AWS region name (e.g. eu-west-1).`);
+  return [...previous, ...regions];
+}
+
+/** Seconds (fractions allowed), > 0 and at most an hour; returns milliseconds. */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600)
+    throw new InvalidArgumentError(`"${value}" is not a number of seconds between 0 and 3600.`);
+  return Math.round(n * 1000);
 }
 
 function shardArg(value: string): Shard {
@@ -68,14 +92,19 @@ export function addAwsOptions(cmd: Command): Command {
     )
     .option(
       "--regions <list>",
-      "regions to cover (comma list; default: every region enabled in each account)",
-      collectList,
+      "regions to cover (comma list, in the caller's partition; default: every region enabled in each account)",
+      regionList,
     )
     .option(
       "--max-attempts <n>",
-      "attempts per API call, including retries (adaptive retry with backoff)",
+      `attempts per API call while throttled, with backoff (other retryable errors: at most ${OTHER_ERROR_MAX_ATTEMPTS})`,
       parsePositiveInt,
       AWS_DEFAULTS.maxAttempts,
+    )
+    .option(
+      "--call-timeout <seconds>",
+      `per attempt of an API call: time to connect, and to wait for the answer (default ${DEFAULT_CALL_TIMEOUT_MS / 1000}); a call that times out on every attempt is an error for its scope`,
+      parseSeconds,
     )
     .option(
       "--concurrency <n>",
@@ -120,6 +149,8 @@ export interface AwsFlags {
   region?: string;
   regions?: string[];
   maxAttempts?: number;
+  /** Milliseconds (parsed from seconds). */
+  callTimeout?: number;
   concurrency?: number;
   accountConcurrency?: number;
   apiConcurrency?: number;
@@ -141,6 +172,7 @@ export function awsOptionsFrom(flags: AwsFlags): Omit<AwsRuntimeOptions, "record
     homeRegion: flags.region,
     regions: flags.regions,
     maxAttempts: flags.maxAttempts,
+    callTimeoutMs: flags.callTimeout,
     concurrency: flags.concurrency,
     accountConcurrency: flags.accountConcurrency,
     apiConcurrency: flags.apiConcurrency,

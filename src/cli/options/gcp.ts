@@ -55,10 +55,11 @@ export function gcpRuntimeFrom(
     .flatMap((p) => p.split(","))
     .map((p) => p.trim())
     .filter(Boolean);
-  return ({ recorder, replay }) =>
+  return ({ recorder, replay, allowedOperations }) =>
     new GcpRuntime({
       recorder,
       replay,
+      allowedOperations,
       organization: flags.organization?.replace(/^organizations\//, ""),
       folders: flags.folder?.map((f) => f.replace(/^folders\//, "")),
       projects: projects.length > 0 ? projects : undefined,

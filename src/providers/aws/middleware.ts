@@ -1,20 +1,32 @@
 /**
  * The middleware every AWS client of a run carries:
- * - read-only guard (initialize, first): refuses non-read operations before anything is built or sent;
+ * - read-only guard (initialize, first): refuses any operation not on the run's allow-list (the operations
+ *   the selected queries declare, read-only.ts) before anything is built or sent;
  * - concurrency limit (initialize): bounds calls in flight over the run, per account and per API;
  * - recorder (initialize): records each logical call — input, final output or error, request id, attempts;
  * - attempt counter (deserialize, first): runs once per attempt inside the SDK's retry loop, so it counts
  *   every attempt and every throttling error, including throttles the retry strategy then recovered from;
  * - replay (deserialize): in replay mode answers from the recording instead of the network. It sits below
  *   the SDK's retry middleware (finalizeRequest), so a recorded or injected throttling error goes through
- *   the real retry strategy.
+ *   the real retry strategy;
+ * - wire capture (deserialize, innermost): for an error status, reads the raw body so a failed call's reason
+ *   can say what came back (an HTML page, an empty 503) instead of the SDK's `Unknown`.
+ * A failed call's error is explained (errors.ts explainAwsError: operation, status, body) and scrubbed of
+ * secrets (recording/scrub.ts) before it is recorded or reaches a report.
  */
 import type { MetadataBearer, MiddlewareStack, Pluggable } from "@smithy/types";
 import type { RecordedCall } from "../../recording/format.js";
 import type { Recorder } from "../../recording/recorder.js";
+import { scrubSecrets } from "../../recording/scrub.js";
 import type { CallKey } from "../../recording/store.js";
-import { fromRecordedError, isThrottling, toRecordedError } from "./errors.js";
-import { isAllowedOperation, ReadOnlyViolation } from "./read-only.js";
+import {
+  explainAwsError,
+  fromRecordedError,
+  isThrottling,
+  toRecordedError,
+  type WireAnswer,
+} from "./errors.js";
+import { isDeclarableOperation, type OperationAllowList, ReadOnlyViolation } from "./read-only.js";
 
 export interface CallIdentity {
   service: string;
@@ -31,6 +43,11 @@ export function callIdentity(context: { clientName?: string; commandName?: strin
 /** Answers calls in replay mode: a recording (ReplayIndex), or synthetic answers (the benchmark). */
 export interface ReplaySource {
   take(key: CallKey): RecordedCall;
+  /**
+   * True when this call goes to the network instead (the fault matrix: one operation is served by a local
+   * server speaking the AWS wire protocol, everything else by the recording).
+   */
+  passThrough?(key: CallKey): boolean;
 }
 
 export interface SessionInfo {
@@ -62,6 +79,8 @@ export type CallLimiter = <T>(fn: () => Promise<T>, call: CallIdentity & { regio
 
 export interface AwsMiddlewareOptions {
   session: SessionInfo;
+  /** The exact operations this client may send; without one, any declarable read (read-only.ts). */
+  allow?: OperationAllowList;
   region: string;
   recorder: Recorder;
   replay?: ReplaySource;
@@ -78,20 +97,32 @@ export interface AwsMiddlewareOptions {
 // biome-ignore lint/suspicious/noExplicitAny: middleware signatures are generic over every command
 type AnyStack = MiddlewareStack<any, any>;
 
-/** The read-only rule, shared by every AWS client: refuses a non-read operation before anything is sent. */
-function assertReadOnly(context: { clientName?: string; commandName?: string }): CallIdentity {
+/** The read-only rule, shared by every AWS client: refuses an operation not allowed before anything is sent. */
+function assertAllowed(
+  context: { clientName?: string; commandName?: string },
+  allow: OperationAllowList | undefined,
+): CallIdentity {
   const id = callIdentity(context);
-  if (!isAllowedOperation(id.service, id.operation)) throw new ReadOnlyViolation(id.service, id.operation);
+  if (allow) allow.check(id.service, id.operation);
+  else if (!isDeclarableOperation(id.service, id.operation))
+    throw new ReadOnlyViolation(id.service, id.operation, "it is not a read operation");
   return id;
 }
 
-/** Only the read-only guard: for clients outside a run's recording (the evidence upload). */
-export function readOnlyGuard(): Pluggable<object, MetadataBearer> {
+/**
+ * Only the allow-list guard: for clients outside a run's recording (the signing and upload clients).
+ * `check` sees each allowed call's input, e.g. to pin the upload to one bucket.
+ */
+export function readOnlyGuard(
+  allow: OperationAllowList,
+  check?: (id: CallIdentity, input: Record<string, unknown>) => void,
+): Pluggable<object, MetadataBearer> {
   return {
     applyToStack(stack: AnyStack) {
       stack.add(
         (next, context) => async (args) => {
-          assertReadOnly(context);
+          const id = assertAllowed(context, allow);
+          check?.(id, (args.input ?? {}) as Record<string, unknown>);
           return next(args);
         },
         { step: "initialize", name: "itgcReadOnly", priority: "high", override: true },
@@ -100,12 +131,55 @@ export function readOnlyGuard(): Pluggable<object, MetadataBearer> {
   };
 }
 
+const WIRE_KEY = "itgcWireAnswer";
+
+/** Reads an error answer's body (to name it in the reason), and hands the SDK the same bytes. */
+function wireCapture(): Pluggable<object, MetadataBearer> {
+  return {
+    applyToStack(stack: AnyStack) {
+      stack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          const response = result.response as {
+            statusCode?: number;
+            headers?: Record<string, string>;
+            body?: unknown;
+          };
+          if (response?.statusCode !== undefined && response.statusCode >= 300) {
+            const body = await readBody(response.body);
+            if (body) response.body = body;
+            const answer: WireAnswer = {
+              status: response.statusCode,
+              contentType: response.headers?.["content-type"] ?? response.headers?.["Content-Type"],
+              ...(body ? { preview: body.subarray(0, 200).toString("utf8"), length: body.length } : {}),
+            };
+            (context as Record<string, unknown>)[WIRE_KEY] = answer;
+          }
+          return result;
+        },
+        { step: "deserialize", name: "itgcWireCapture", priority: "low", override: true },
+      );
+    },
+  };
+}
+
+async function readBody(body: unknown): Promise<Buffer | undefined> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (typeof body === "string") return Buffer.from(body);
+  const stream = body as AsyncIterable<Uint8Array>;
+  if (typeof stream[Symbol.asyncIterator] !== "function") return undefined;
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
 export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, MetadataBearer> {
   return {
     applyToStack(stack: AnyStack) {
       stack.add(
         (next, context) => async (args) => {
-          const id = assertReadOnly(context);
+          const id = assertAllowed(context, opts.allow);
           const run = async () => {
             const end = opts.recorder.begin({
               provider: "aws",
@@ -126,6 +200,13 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
               opts.onOutcome?.({ ...id, account: opts.session.accountId, region: opts.region });
               return result;
             } catch (e) {
+              explainAwsError(
+                e,
+                id,
+                (context as Record<string, unknown>)[WIRE_KEY] as WireAnswer | undefined,
+              );
+              if (e && typeof e === "object" && typeof (e as Error).message === "string")
+                (e as Error).message = scrubSecrets((e as Error).message);
               const meta = (e as { $metadata?: { requestId?: string; attempts?: number } }).$metadata;
               end({ error: toRecordedError(e), requestId: meta?.requestId, attempts: meta?.attempts });
               opts.onOutcome?.({ ...id, account: opts.session.accountId, region: opts.region, error: e });
@@ -152,19 +233,22 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
           { step: "deserialize", name: "itgcAttempts", priority: "high", override: true },
         );
       }
+      stack.use(wireCapture());
       if (opts.replay) {
         const replay = opts.replay;
         stack.add(
-          (_next, context) => async (args) => {
+          (next, context) => async (args) => {
             const id = callIdentity(context);
-            if (opts.beforeReplayAttempt) await opts.beforeReplayAttempt(id);
-            const call = replay.take({
+            const key: CallKey = {
               provider: "aws",
               ...id,
               account: opts.session.accountId,
               region: opts.region,
               input: args.input,
-            });
+            };
+            if (replay.passThrough?.(key)) return next(args);
+            if (opts.beforeReplayAttempt) await opts.beforeReplayAttempt(id);
+            const call = replay.take(key);
             if (call.error) throw fromRecordedError(call.error, call.requestId);
             return {
               response: { statusCode: 200, headers: {}, body: undefined },

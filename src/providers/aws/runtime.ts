@@ -13,7 +13,11 @@
  * SCP) are scope gaps: the run goes on, and the affected controls are `error` for that scope.
  */
 import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import {
+  GetCallerIdentityCommand,
+  type GetCallerIdentityCommandOutput,
+  STSClient,
+} from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
 import { CallerIdentityError, errorMessage, InputError } from "../../core/errors.js";
@@ -25,7 +29,7 @@ import type { Recorder } from "../../recording/recorder.js";
 import { type LoadedRecording, ReplayIndex } from "../../recording/store.js";
 import type { AwsQueryContext } from "./context.js";
 import { accountOfArn, assumeRole, isRoleArn, sourceCredentials } from "./credentials.js";
-import { isScopeDenied } from "./errors.js";
+import { isCredentialError, isScopeDenied } from "./errors.js";
 import {
   type AttemptStats,
   type CallIdentity,
@@ -41,6 +45,8 @@ import {
   organizationsRegion,
   type Shard,
 } from "./organization.js";
+import { declaredAllowList, RUN_OPERATIONS } from "./read-only.js";
+import { partitionOfArn, partitionOfRegion } from "./regions.js";
 import { type AwsEnvironment, AwsSession } from "./session.js";
 
 export interface AwsRuntimeOptions {
@@ -76,6 +82,18 @@ export interface AwsRuntimeOptions {
   apiConcurrency?: number;
   maxAttempts?: number;
   retryMode?: "standard" | "adaptive";
+  /** Per attempt: connect and response timeout, ms (default 30 s). */
+  callTimeoutMs?: number;
+  /** Retry backoff bases, ms (tests). */
+  backoff?: AwsEnvironment["backoff"];
+  /** Send every call to this endpoint; live mode also honours AWS_ENDPOINT_URL (and per-service forms). */
+  endpoint?: string;
+  /**
+   * The operations the selected queries declare (`Service:Operation`): the run's read-only allow-list, to
+   * which the runtime adds only the calls it makes itself (caller identity, AssumeRole, ListAccounts,
+   * DescribeRegions) when it needs them. Without it, any declarable read is allowed (library use).
+   */
+  allowedOperations?: string[];
   beforeReplayAttempt?: (call: CallIdentity) => Promise<void>;
   /**
    * Replay mode with synthetic answers instead of the recording's calls (the benchmark's generators build
@@ -143,6 +161,10 @@ export class AwsRuntime implements ProviderRuntime {
       apiConcurrency: opts.apiConcurrency ?? AWS_DEFAULTS.apiConcurrency,
       maxAttempts: opts.maxAttempts ?? AWS_DEFAULTS.maxAttempts,
       retryMode: opts.retryMode ?? "adaptive",
+      ...(opts.allowedOperations ? { allow: runAllowList(opts) } : {}),
+      callTimeoutMs: opts.callTimeoutMs,
+      backoff: opts.backoff,
+      endpoint: opts.endpoint,
       beforeReplayAttempt: opts.beforeReplayAttempt,
       stats: this.attemptStats,
       onOutcome: (o) => this.noteOutcome(o),
@@ -180,19 +202,26 @@ export class AwsRuntime implements ProviderRuntime {
       }
     }
     this.base = new AwsSession(this.env, this.baseCredentials, undefined);
-    let id: { Account?: string; Arn?: string; UserId?: string };
+    let id: GetCallerIdentityCommandOutput;
     try {
       id = await this.base.client(STSClient, this.homeRegion).send(new GetCallerIdentityCommand({}));
     } catch (e) {
-      const hint = this.opts.replay
-        ? "the recording has no usable STS GetCallerIdentity answer"
-        : "check your AWS credentials (AWS_PROFILE, --profile, aws sso login) and network access";
-      throw new InputError(`cannot establish the AWS caller identity: ${errorMessage(e)} (${hint})`);
+      // Bad or missing credentials are the user's to fix (exit 2); a throttled or failing STS is not, and
+      // a scheduler should retry the run (exit 3).
+      if (this.opts.replay || isCredentialError(e)) {
+        const hint = this.opts.replay
+          ? "the recording has no usable STS GetCallerIdentity answer"
+          : "check your AWS credentials (AWS_PROFILE, --profile, aws sso login) and network access";
+        throw new InputError(`cannot establish the AWS caller identity: ${errorMessage(e)} (${hint})`);
+      }
+      throw new Error(`cannot establish the AWS caller identity: ${errorMessage(e)}`);
     }
+    // Never go on as account `undefined`: every resource id and every scope would be wrong (exit 3).
     const { account, arn, partition } = checkedCallerIdentity(id);
     this.base.accountId = account;
     this.caller = { provider: "aws", principal: arn, account, userId: id.UserId };
     this.partition = partition;
+    this.checkRegionsInPartition();
     if (o.org || o.accounts?.length) await this.fanOut();
     else
       this.addTarget({
@@ -200,6 +229,15 @@ export class AwsRuntime implements ProviderRuntime {
         session: this.base,
         principal: this.caller?.principal,
       });
+  }
+
+  /** --regions must name regions of the caller's partition (a commercial caller cannot scan cn-*). */
+  private checkRegionsInPartition(): void {
+    const outside = (this.opts.regions ?? []).filter((r) => partitionOfRegion(r) !== this.partition);
+    if (outside.length > 0)
+      throw new InputError(
+        `--regions ${outside.join(",")}: not in the caller's partition ${this.partition} (from its ARN)`,
+      );
   }
 
   /** Organization / multi-account scope: list, filter, shard, and assume the member role in each. */
@@ -360,9 +398,11 @@ export class AwsRuntime implements ProviderRuntime {
     const out = await this.session(unit)
       .client(EC2Client, this.homeRegion)
       .send(new DescribeRegionsCommand({}));
+    // Only the caller's partition: DescribeRegions (or an emulator) may list regions these credentials
+    // cannot reach (cn-*, us-gov-*).
     const regions = (out.Regions ?? [])
       .map((r) => r.RegionName!)
-      .filter(Boolean)
+      .filter((r) => Boolean(r) && partitionOfRegion(r) === this.partition)
       .sort();
     // Every account has enabled regions (at least the default ones): an empty answer is a failed answer,
     // and treating it as "no region" would make every region-dependent control pass or not apply.
@@ -490,6 +530,15 @@ export function checkedCallerIdentity(id: { Account?: string; Arn?: string }): {
       `STS GetCallerIdentity answered without a usable caller identity (${problem}); nothing was evaluated`,
     );
   return { account: account!, arn: arn!, partition: parts[1]! };
+}
+
+/** The run's allow-list: the declared operations plus the runtime's own calls, each only when needed. */
+function runAllowList(o: AwsRuntimeOptions) {
+  const run: string[] = [RUN_OPERATIONS.callerIdentity];
+  if (o.roleArn || o.org || o.accounts?.length) run.push(RUN_OPERATIONS.assumeRole);
+  if (o.org) run.push(RUN_OPERATIONS.listAccounts);
+  if (!o.regions?.length) run.push(RUN_OPERATIONS.describeRegions);
+  return declaredAllowList(o.allowedOperations ?? [], run);
 }
 
 function describe(e: unknown): string {

@@ -5,6 +5,8 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Recorder } from "../../recording/recorder.js";
+import { registerSecret } from "../../recording/scrub.js";
+import { endpointOverride, pinEndpoint } from "./endpoints.js";
 import {
   type AttemptStats,
   type CallIdentity,
@@ -14,6 +16,8 @@ import {
   type ReplaySource,
   type SessionInfo,
 } from "./middleware.js";
+import type { OperationAllowList } from "./read-only.js";
+import { RunRetryStrategy } from "./retry.js";
 
 export interface AwsEnvironment {
   recorder: Recorder;
@@ -26,6 +30,14 @@ export interface AwsEnvironment {
   apiConcurrency?: number;
   maxAttempts: number;
   retryMode: "standard" | "adaptive";
+  /** The exact operations the run may send (read-only.ts); without one, any declarable read. */
+  allow?: OperationAllowList;
+  /** Per attempt: connect and response (socket idle) timeout, ms. */
+  callTimeoutMs?: number;
+  /** Retry backoff bases (ms), for tests that must not wait the SDK's defaults. */
+  backoff?: { baseDelayMs?: number; throttlingDelayMs?: number; maxDelayMs?: number };
+  /** Send every call to this endpoint (http://127.0.0.1:PORT); live mode also honours AWS_ENDPOINT_URL. */
+  endpoint?: string;
   beforeReplayAttempt?: (call: CallIdentity) => Promise<void>;
   /** Per-attempt counters (throttles seen inside the retry loop). */
   stats?: AttemptStats;
@@ -81,12 +93,27 @@ export class AwsSession implements SessionInfo {
     const key = `${Ctor.name}|${region}`;
     let client = this.clients.get(key) as T | undefined;
     if (!client) {
+      const service = Ctor.name.replace(/Client$/, "");
+      const endpoint = this.env.endpoint ?? (this.env.replay ? undefined : endpointOverride(service));
       client = new Ctor({
         region,
         maxAttempts: this.env.maxAttempts,
-        retryMode: this.env.retryMode,
-        // One HTTP handler (connection pool) for every client of the run, instead of one per client.
-        ...(this.env.shared?.requestHandler ? { requestHandler: this.env.shared.requestHandler } : {}),
+        retryStrategy: new RunRetryStrategy({
+          maxAttempts: this.env.maxAttempts,
+          adaptive: this.env.retryMode === "adaptive",
+          ...this.env.backoff,
+        }),
+        // One HTTP handler (connection pool) for every client of the run, instead of one per client; it
+        // bounds every attempt (connect, and silence while waiting for the answer), so a hung call ends.
+        requestHandler: this.env.shared?.requestHandler ?? {
+          connectionTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+          requestTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+          // Without it the SDK only logs a warning and goes on waiting.
+          throwOnRequestTimeout: true,
+        },
+        // An endpoint override (a private endpoint, a local emulator) must reach every client unchanged:
+        // no account-id or other host prefix in front of it, path-style S3 buckets.
+        ...(endpoint ? { endpoint, disableHostPrefix: true, forcePathStyle: true } : {}),
         ...(this.env.replay
           ? // Replay never reads the user's AWS config files or environment for endpoint settings (it would
             // only cost time per client, and a replay must not depend on the machine it runs on).
@@ -97,16 +124,18 @@ export class AwsSession implements SessionInfo {
               authSchemePreference: [],
             }
           : this.credentials
-            ? { credentials: this.credentials }
+            ? { credentials: registering(this.credentials) }
             : {}),
       });
       if (this.env.shared && !this.env.shared.requestHandler)
         this.env.shared.requestHandler = (
           client as unknown as { config: { requestHandler: unknown } }
         ).config.requestHandler;
+      if (endpoint) pinEndpoint(client, service, endpoint);
       client.middlewareStack.use(
         itgcMiddleware({
           session: this,
+          allow: this.env.allow,
           region,
           recorder: this.env.recorder,
           replay: this.env.replay,
@@ -120,4 +149,17 @@ export class AwsSession implements SessionInfo {
     }
     return client;
   }
+}
+
+/** Per-attempt timeout unless --call-timeout says otherwise. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/** Credentials whose secret parts the scrubber knows, so they cannot reach any output. */
+function registering(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  return async (props) => {
+    const c = await provider(props);
+    registerSecret(c.secretAccessKey);
+    registerSecret(c.sessionToken);
+    return c;
+  };
 }

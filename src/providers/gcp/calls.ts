@@ -1,6 +1,6 @@
 /**
  * The one wrapper every Google API call of a run goes through (the GCP counterpart of the AWS middleware):
- * - read-only guard: refuses any method that is not a read, before anything is sent;
+ * - read-only guard: refuses any method not on the run's allow-list (read-only.ts), before anything is sent;
  * - concurrency limit over the whole run;
  * - recorder: one recorded call per request — per page for paged methods — in the same format as AWS
  *   (provider "gcp", service = client name, operation = method, account = the project / folder /
@@ -11,10 +11,11 @@
  * recorded output is the API's own List…Response (items plus nextPageToken).
  */
 import type { Recorder } from "../../recording/recorder.js";
+import { scrubSecrets } from "../../recording/scrub.js";
 import type { ReplayIndex } from "../../recording/store.js";
 import { paginate } from "../../util/paginate.js";
 import { fromRecordedError, toRecordedError } from "./errors.js";
-import { GcpReadOnlyViolation, isAllowedGcpOperation } from "./read-only.js";
+import { type GcpAllowList, GcpReadOnlyViolation, isAllowedGcpOperation } from "./read-only.js";
 
 export const GLOBAL_REGION = "global";
 
@@ -39,6 +40,8 @@ export interface GcpCallsOptions {
   replay?: ReplayIndex;
   transport?: GcpTransport;
   limit?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The exact methods this run may call; without one, any Google read method. */
+  allow?: GcpAllowList;
 }
 
 export class GcpCalls {
@@ -113,7 +116,9 @@ export class GcpCalls {
     input: unknown,
     live: (t: GcpTransport) => Promise<unknown>,
   ): Promise<unknown> {
-    if (!isAllowedGcpOperation(service, operation)) throw new GcpReadOnlyViolation(service, operation);
+    if (this.opts.allow) this.opts.allow.check(service, operation);
+    else if (!isAllowedGcpOperation(service, operation))
+      throw new GcpReadOnlyViolation(service, operation, "it is not a read method");
     const run = async () => {
       const end = this.opts.recorder.begin({
         provider: "gcp",
@@ -143,6 +148,14 @@ export class GcpCalls {
         end({ output, attempts: 1 });
         return output;
       } catch (e) {
+        // The reason names the call and is free of secrets (recording/scrub.ts), like the AWS middleware's.
+        if (e instanceof Error) {
+          const label = `${service}.${operation}`;
+          e.message = scrubSecrets(e.message.includes(label) ? e.message : `${label}: ${e.message}`);
+          const withDetails = e as unknown as { details?: unknown };
+          if (typeof withDetails.details === "string")
+            withDetails.details = scrubSecrets(withDetails.details);
+        }
         end({ error: toRecordedError(e) });
         throw e;
       }

@@ -59,7 +59,12 @@ export interface GcpConnectionOptions {
   impersonate?: string;
   /** An auth client to use instead of ADC (tests, embedding). */
   authClient?: AuthClient;
+  /** Deadline of one call (gRPC deadline, REST abort), ms; default 30 s. */
+  callTimeoutMs?: number;
 }
+
+/** A call to Google that does not answer within this is DEADLINE_EXCEEDED (an error for its scope). */
+export const DEFAULT_GCP_CALL_TIMEOUT_MS = 30_000;
 
 // biome-ignore lint/suspicious/noExplicitAny: Google client constructors differ per package
 type AnyCtor = new (opts: any) => any;
@@ -184,7 +189,11 @@ export class GcpConnection implements GcpTransport {
     const client = (await this.client(service)) as Record<string, unknown>;
     const fn = client[operation];
     if (typeof fn !== "function") throw new Error(`${service} has no method ${operation}`);
-    return (fn as (r: unknown, o?: unknown) => Promise<unknown>).call(client, request, options);
+    const timeout = this.opts.callTimeoutMs ?? DEFAULT_GCP_CALL_TIMEOUT_MS;
+    return (fn as (r: unknown, o?: unknown) => Promise<unknown>).call(client, request, {
+      timeout,
+      ...options,
+    });
   }
 
   async rest(
@@ -205,16 +214,37 @@ export class GcpConnection implements GcpTransport {
           : Object.entries(h as unknown as Record<string, string>);
       for (const [k, v] of entries) headers[k] = v;
     }
-    const res = await fetch(target, { headers });
-    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    const timeout = this.opts.callTimeoutMs ?? DEFAULT_GCP_CALL_TIMEOUT_MS;
+    let res: Response;
+    try {
+      res = await fetch(target, { headers, signal: AbortSignal.timeout(timeout) });
+    } catch (e) {
+      if ((e as Error).name === "TimeoutError")
+        throw new GcpApiError(4, `${service}: no answer within ${timeout / 1000} s`);
+      throw e;
+    }
+    const contentType = res.headers.get("content-type") ?? "no content type";
+    const text = await res.text();
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = undefined;
+    }
     if (!res.ok) {
-      const err = (body.error ?? {}) as { status?: string; message?: string };
+      const err = (body?.error ?? {}) as { status?: string; message?: string };
       const code = GRPC_STATUS.indexOf(err.status ?? "");
       throw new GcpApiError(
         code > 0 ? code : httpToGrpc(res.status),
-        err.message ?? `${service}: HTTP ${res.status}`,
+        err.message ??
+          `${service}: HTTP ${res.status} with ${body ? "a JSON body" : text.trim() === "" ? "an empty body" : /html/i.test(contentType) ? "an HTML page" : "a non-JSON body"} (${contentType})`,
       );
     }
+    if (!body)
+      throw new GcpApiError(
+        13,
+        `${service}: HTTP ${res.status} with a body that is not JSON (${contentType}${/html/i.test(contentType) ? ", an HTML page" : ""})`,
+      );
     return body;
   }
 }

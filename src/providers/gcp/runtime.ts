@@ -16,6 +16,7 @@ import { GcpCalls, GLOBAL_REGION } from "./calls.js";
 import { GcpConnection, type GcpConnectionOptions } from "./connection.js";
 import type { GcpQueryContext } from "./context.js";
 import { GcpHierarchy, type HierarchyRequest, type NodeType } from "./hierarchy.js";
+import { GcpAllowList, HIERARCHY_OPERATIONS } from "./read-only.js";
 
 export interface GcpRuntimeOptions extends HierarchyRequest, GcpConnectionOptions {
   recorder: Recorder;
@@ -23,6 +24,11 @@ export interface GcpRuntimeOptions extends HierarchyRequest, GcpConnectionOption
   replay?: LoadedRecording;
   /** API calls in flight at once over the run. */
   concurrency?: number;
+  /**
+   * The `Client:method` operations the run's queries declare: the read-only allow-list (with the
+   * hierarchy discovery calls added). Without it, any Google read method is allowed.
+   */
+  allowedOperations?: string[];
 }
 
 const KIND_TO_TYPE: Partial<Record<ScopeKind, NodeType>> = {
@@ -48,6 +54,9 @@ export class GcpRuntime implements ProviderRuntime {
         : undefined,
       transport: this.connection,
       limit: pLimit(opts.concurrency ?? 16),
+      ...(opts.allowedOperations
+        ? { allow: new GcpAllowList([...opts.allowedOperations, ...HIERARCHY_OPERATIONS]) }
+        : {}),
     });
     this.hierarchy = new GcpHierarchy(this.calls);
   }

@@ -145,6 +145,7 @@ export const sinkDestinations = defineGcpQuery({
   title: "Organization log sinks with their destination's retention (bucket retention policy / lock)",
   permissions: ["logging.sinks.list", "logging.buckets.get", "storage.buckets.get"],
   calls: ["ConfigServiceV2Client:listSinks", "ConfigServiceV2Client:getBucket", "StorageJson:getBucket"],
+  uses: ["gcp.logging.organizationSinks"],
   fields: {
     ...SINK_FIELDS,
     retention_days: "double?: the destination's retention in days, or null when it has none",

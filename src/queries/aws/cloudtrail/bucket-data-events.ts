@@ -15,6 +15,7 @@ export const trailBucketDataEvents = defineAwsQuery({
   title: "CloudTrail log buckets and the logging trails recording S3 data events on them",
   permissions: [],
   calls: [],
+  uses: ["aws.cloudtrail.trails"],
   fields: {
     bucket: "string: bucket name",
     bucket_arn: "string: arn:aws:s3:::<bucket>",

@@ -34,6 +34,7 @@ export const changeAlarms = defineAwsQuery({
   title: "CloudTrail events that raise a CloudWatch alarm with an action, through a matching metric filter",
   permissions: [],
   calls: [],
+  uses: ["aws.cloudtrail.trails", "aws.logs.metricFilters", "aws.cloudwatch.alarms"],
   paramsSchema: {
     type: "object",
     required: ["event_source", "event_names"],

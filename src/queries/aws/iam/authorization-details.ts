@@ -295,6 +295,7 @@ export const authorizationDetails = defineAwsQuery({
   title: "IAM users, groups, roles and managed policies (GetAccountAuthorizationDetails, every page)",
   permissions: ["iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary"],
   calls: ["IAM:GetAccountAuthorizationDetails", "IAM:GetAccountSummary"],
+  uses: ["aws.iam.accountSummary"],
   fields: {
     kind: "string: user | group | role | policy",
     arn: "string: ARN of the entity",

@@ -143,6 +143,7 @@ export const credentialReport = defineAwsQuery({
   title: "IAM credential report: one row per IAM user and the root user",
   permissions: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:GetAccountSummary"],
   calls: ["IAM:GenerateCredentialReport", "IAM:GetCredentialReport", "IAM:GetAccountSummary"],
+  uses: ["aws.iam.accountSummary"],
   fields: {
     user: "string: user name; `<root_account>` for the root user",
     arn: "string: user ARN",

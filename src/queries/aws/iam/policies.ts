@@ -100,6 +100,7 @@ export const policies = defineAwsQuery({
   title: "IAM managed policies (default version) and inline policies, with attachments and admin verdicts",
   permissions: ["iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary"],
   calls: ["IAM:GetAccountAuthorizationDetails", "IAM:GetAccountSummary"],
+  uses: ["aws.iam.authorizationDetails", "aws.iam.accountSummary"],
   fields: {
     id: "string: managed policy ARN, or `<owner ARN>#inline-policy/<name>`",
     arn: "string?: managed policy ARN; null for inline policies",

@@ -221,6 +221,7 @@ export const principals = defineAwsQuery({
   title: "IAM users and roles with the policies they hold, by path, and administrator / IAM-write verdicts",
   permissions: ["iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary"],
   calls: ["IAM:GetAccountAuthorizationDetails", "IAM:GetAccountSummary"],
+  uses: ["aws.iam.authorizationDetails", "aws.iam.accountSummary"],
   fields: {
     arn: "string: user or role ARN",
     name: "string: user or role name",

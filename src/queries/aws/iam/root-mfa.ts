@@ -12,6 +12,7 @@ export const rootMfa = defineAwsQuery({
   title: "Root user MFA: enabled, and whether the device is virtual or hardware",
   permissions: ["iam:GetAccountSummary", "iam:ListVirtualMFADevices"],
   calls: ["IAM:GetAccountSummary", "IAM:ListVirtualMFADevices"],
+  uses: ["aws.iam.accountSummary", "aws.iam.virtualMfaDevices"],
   fields: {
     account_arn: "string: arn:<partition>:iam::<account>:root",
     mfa_enabled: "bool: AccountMFAEnabled",

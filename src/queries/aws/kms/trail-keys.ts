@@ -18,6 +18,7 @@ export const trailKeys = defineAwsQuery({
   title: "CloudTrail trails with the KMS key encrypting their log files and its rotation",
   permissions: ["kms:DescribeKey", "kms:GetKeyRotationStatus"],
   calls: ["KMS:DescribeKey", "KMS:GetKeyRotationStatus"],
+  uses: ["aws.cloudtrail.trails"],
   fields: {
     trail_arn: "string: trail ARN",
     trail_name: "string: trail name",

@@ -34,6 +34,7 @@ export const trailLogGroups = defineAwsQuery({
   title: "CloudWatch Logs log groups that CloudTrail trails deliver to, with retention",
   permissions: [],
   calls: [],
+  uses: ["aws.cloudtrail.trails", "aws.logs.logGroups"],
   fields: {
     log_group_arn: "string: arn:aws:logs:<region>:<account>:log-group:<name>",
     log_group_name: "string: log group name",

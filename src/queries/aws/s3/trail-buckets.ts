@@ -34,6 +34,7 @@ export const trailBuckets = defineAwsQuery({
   title: "S3 buckets receiving CloudTrail log files: Block Public Access and server access logging",
   permissions: ["s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketLogging"],
   calls: ["S3:GetBucketLocation", "S3:GetPublicAccessBlock", "S3:GetBucketLogging"],
+  uses: ["aws.cloudtrail.trails"],
   fields: {
     bucket: "string: bucket name",
     bucket_arn: "string: arn:aws:s3:::<bucket>",

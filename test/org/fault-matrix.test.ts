@@ -1,0 +1,337 @@
+/**
+ * The fault matrix: every AWS operation the catalogue calls × every fault a real account, proxy or
+ * emulator can produce. For each cell the engine runs in-process over the demo recording, except the
+ * faulted operation, which goes over the real wire — the real SDK client (serializer, signer, HTTP handler
+ * with its timeouts, our retry strategy, deserializer) — to a local server on 127.0.0.1 that answers it with
+ * the fault in that service's own protocol. Every cell asserts: the run finishes (no crash), the faulted
+ * operation was really sent, no control that depends on it is `pass`, the run's exit code is 3, and no
+ * reason is the SDK's bare `Unknown`.
+ *
+ * Paging faults (truncated, cycle) apply to the operations the SDK knows as paginated.
+ */
+
+import * as accessanalyzer from "@aws-sdk/client-accessanalyzer";
+import * as cloudtrail from "@aws-sdk/client-cloudtrail";
+import * as cloudwatch from "@aws-sdk/client-cloudwatch";
+import * as logs from "@aws-sdk/client-cloudwatch-logs";
+import * as codepipeline from "@aws-sdk/client-codepipeline";
+import * as config from "@aws-sdk/client-config-service";
+import * as ec2 from "@aws-sdk/client-ec2";
+import * as eks from "@aws-sdk/client-eks";
+import * as guardduty from "@aws-sdk/client-guardduty";
+import * as iam from "@aws-sdk/client-iam";
+import * as identitystore from "@aws-sdk/client-identitystore";
+import * as kms from "@aws-sdk/client-kms";
+import * as organizations from "@aws-sdk/client-organizations";
+import * as s3 from "@aws-sdk/client-s3";
+import * as s3control from "@aws-sdk/client-s3-control";
+import * as securityhub from "@aws-sdk/client-securityhub";
+import * as ssoadmin from "@aws-sdk/client-sso-admin";
+import * as sts from "@aws-sdk/client-sts";
+import { describe, expect, it } from "vitest";
+import { loadControls } from "../../src/controls/loader.js";
+import { InputError } from "../../src/core/errors.js";
+import type { Control } from "../../src/core/types.js";
+import { executeRun } from "../../src/engine/execute-run.js";
+import { runControls } from "../../src/engine/run-controls.js";
+import type { ReplaySource } from "../../src/providers/aws/middleware.js";
+import { AwsRuntime } from "../../src/providers/aws/runtime.js";
+import { allQueries, declaredOperations } from "../../src/queries/registry.js";
+import { Recorder } from "../../src/recording/recorder.js";
+import { loadRecording, ReplayIndex } from "../../src/recording/store.js";
+import { exitCodeFor } from "../../src/report/results-document.js";
+import { awsError, ok, startWireServer, type WireAnswer, type WireRequest } from "../support/aws-wire.js";
+import { ROOT } from "../support/cli.js";
+
+const SDK: Record<string, Record<string, unknown>> = {
+  AccessAnalyzer: accessanalyzer,
+  CloudTrail: cloudtrail,
+  CloudWatch: cloudwatch,
+  CloudWatchLogs: logs,
+  CodePipeline: codepipeline,
+  ConfigService: config,
+  EC2: ec2,
+  EKS: eks,
+  GuardDuty: guardduty,
+  IAM: iam,
+  IdentityStore: identitystore,
+  KMS: kms,
+  Organizations: organizations,
+  S3: s3,
+  S3Control: s3control,
+  SecurityHub: securityhub,
+  SSOAdmin: ssoadmin,
+  STS: sts,
+};
+
+const demo = loadRecording(`${ROOT}fixtures/aws/demo`);
+const controls: Control[] = loadControls().controls.filter((c) => c.provider === "aws");
+const operations = [
+  ...new Set(
+    allQueries()
+      .filter((q) => q.provider === "aws")
+      .flatMap((q) => q.calls),
+  ),
+].sort();
+
+/**
+ * Controls that call an operation through their query but whose population does not depend on its answer
+ * (docs/architecture.md, failure units). GetAccountSummary is the independent count the credential report's
+ * IAM-user population is reconciled with; the root controls read the report's own root row, so a failed
+ * summary is an error for the user controls only.
+ */
+const INDEPENDENT: Record<string, string[]> = {
+  "IAM:GetAccountSummary": ["access.aws-root-mfa", "access.aws-root-no-access-keys"],
+};
+
+const dependents = (op: string) =>
+  controls
+    .filter((c) => declaredOperations("aws", [c.query]).includes(op) && !INDEPENDENT[op]?.includes(c.id))
+    .map((c) => c.id);
+
+const isPaged = (op: string) => {
+  const [service, operation] = op.split(":") as [string, string];
+  return typeof SDK[service]?.[`paginate${operation}`] === "function";
+};
+
+type Fault =
+  | "access-denied"
+  | "throttling"
+  | "html-500"
+  | "empty-503"
+  | "truncated-paging"
+  | "paging-cycle"
+  | "malformed-body"
+  | "hang";
+
+const FAULTS: Fault[] = [
+  "access-denied",
+  "throttling",
+  "html-500",
+  "empty-503",
+  "truncated-paging",
+  "paging-cycle",
+  "malformed-body",
+  "hang",
+];
+
+/** Attempts while throttled; other retryable faults stop at the SDK standard 3. */
+const MAX_ATTEMPTS = 5;
+
+function tokenOf(req: WireRequest): string | undefined {
+  const p = req.params as Record<string, string | undefined>;
+  return p.NextToken ?? p.nextToken ?? p.Marker ?? p.NextMarker;
+}
+
+/** A page that says more follow (token `next`), with no items, in the request's protocol. */
+function pageWithToken(req: WireRequest, next: string | undefined, truncatedFlag = true): WireAnswer {
+  if (req.protocol === "json" || req.protocol === "restJson")
+    return ok(req, next ? { NextToken: next, nextToken: next, Marker: next, NextMarker: next } : {});
+  if (req.protocol === "ec2") return ok(req, next ? `<nextToken>${next}</nextToken>` : "");
+  const marker = next
+    ? `<Marker>${next}</Marker><NextToken>${next}</NextToken><NextMarker>${next}</NextMarker>`
+    : "";
+  return ok(req, `<IsTruncated>${truncatedFlag}</IsTruncated>${marker}`);
+}
+
+function answer(fault: Fault, req: WireRequest): WireAnswer {
+  const p = req.protocol;
+  switch (fault) {
+    case "access-denied":
+      return p === "ec2"
+        ? awsError(req, 403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
+        : awsError(
+            req,
+            403,
+            p === "json" || p === "restJson" ? "AccessDeniedException" : "AccessDenied",
+            "denied by the fault matrix",
+          );
+    case "throttling":
+      if (p === "ec2") return awsError(req, 503, "RequestLimitExceeded", "Request limit exceeded.");
+      if (p === "restXml") return awsError(req, 503, "SlowDown", "Please reduce your request rate.");
+      if (p === "restJson") return awsError(req, 429, "ThrottlingException", "Rate exceeded");
+      return awsError(req, 400, p === "json" ? "ThrottlingException" : "Throttling", "Rate exceeded");
+    case "html-500":
+      return {
+        status: 500,
+        headers: { "content-type": "text/html" },
+        body: "<!DOCTYPE html><html><body><h1>500 Internal Server Error</h1><p>upstream proxy</p></body></html>",
+      };
+    case "empty-503":
+      return { status: 503, body: "" };
+    case "malformed-body": {
+      const json = p === "json" || p === "restJson";
+      return {
+        status: 200,
+        headers: { "content-type": json ? "application/x-amz-json-1.1" : "text/xml" },
+        body: json
+          ? '{"items": [{"truncated'
+          : `<${req.operation}Response><${req.operation}Result><Unclosed>`,
+      };
+    }
+    case "hang":
+      return "hang";
+    case "truncated-paging": {
+      // IAM says "more" with IsTruncated and no Marker; token APIs hand a token, then refuse the next page.
+      if (p === "query") return pageWithToken(req, undefined, true);
+      return tokenOf(req)
+        ? awsError(
+            req,
+            400,
+            p === "ec2" ? "InvalidNextToken.Malformed" : "InvalidNextTokenException",
+            "The token has expired.",
+          )
+        : pageWithToken(req, "page-2");
+    }
+    case "paging-cycle": {
+      const t = tokenOf(req);
+      return pageWithToken(req, t === undefined ? "A" : t === "A" ? "B" : "A");
+    }
+  }
+}
+
+interface Cell {
+  op: string;
+  fault: Fault;
+}
+
+const cells: Cell[] = operations.flatMap((op) =>
+  FAULTS.filter((f) => (f === "truncated-paging" || f === "paging-cycle" ? isPaged(op) : true)).map(
+    (fault) => ({
+      op,
+      fault,
+    }),
+  ),
+);
+
+const NOW = new Date(String(demo.meta.evaluatedAt ?? demo.meta.startedAt));
+
+/**
+ * One cell: the engine (runControls, the part of executeRun after loading controls, which is loaded once
+ * here) over an AwsRuntime whose replay source sends the faulted operation to the local server.
+ */
+async function runCell({ op, fault }: Cell, callTimeoutMs: number) {
+  const [service, operation] = op.split(":") as [string, string];
+  const server = await startWireServer((req) => answer(fault, req));
+  const index = new ReplayIndex(demo.calls.filter((c) => c.provider === "aws"));
+  const replaySource: ReplaySource = {
+    take: (k) => index.take(k),
+    passThrough: (k) => k.service === service && k.operation === operation,
+  };
+  const selected = controls.filter((c) => dependents(op).includes(c.id));
+  const recorder = new Recorder();
+  try {
+    const runtime = new AwsRuntime({
+      recorder,
+      replay: demo,
+      replaySource,
+      endpoint: server.endpoint,
+      maxAttempts: MAX_ATTEMPTS,
+      retryMode: "standard",
+      callTimeoutMs,
+      backoff: { baseDelayMs: 1, throttlingDelayMs: 1, maxDelayMs: 5 },
+      allowedOperations: declaredOperations(
+        "aws",
+        selected.map((c) => c.query),
+      ),
+    });
+    await runtime.init();
+    const { results } = await runControls({ controls: selected, runtimes: [runtime], now: NOW });
+    return { results, calls: recorder.all(), seen: server.seen };
+  } finally {
+    await server.close();
+  }
+}
+
+describe("fault matrix: every AWS operation the catalogue calls × every fault", () => {
+  it("declares only real SDK operations, and every one is in the demo world (so every cell is exercised)", () => {
+    expect(operations.length).toBeGreaterThan(25);
+    for (const op of operations) {
+      const [service, operation] = op.split(":") as [string, string];
+      expect(SDK[service], `${op}: no SDK client package mapped`).toBeDefined();
+      expect(typeof SDK[service]![`${operation}Command`], `${op} is no SDK command`).toBe("function");
+      expect(dependents(op).length, `${op}: no control depends on it`).toBeGreaterThan(0);
+    }
+  });
+
+  it(`${cells.length} cells: no dependent control passes, no crash, exit 3, reasons name what came back`, async () => {
+    const failures: string[] = [];
+    const check = async (cell: Cell, callTimeoutMs: number) => {
+      const where = `${cell.op} × ${cell.fault}`;
+      try {
+        const { results, calls: all, seen } = await runCell(cell, callTimeoutMs);
+        if (!seen.includes(cell.op)) failures.push(`${where}: the faulted operation was never sent`);
+        for (const r of results) if (r.status === "pass") failures.push(`${where}: ${r.id} is pass`);
+        if (exitCodeFor(results) !== 3) failures.push(`${where}: exit ${exitCodeFor(results)}`);
+        for (const r of results) {
+          const reasons = [
+            r.reason ?? "",
+            ...r.errors.map((e) => e.message),
+            ...r.findings.map((f) => f.message ?? ""),
+          ];
+          const unknown = reasons.find((m) => /\bUnknown(Error)?\b/.test(m));
+          if (unknown) failures.push(`${where}: ${r.id} reason says Unknown: ${unknown}`);
+        }
+        const calls = all.filter((c) => `${c.service}:${c.operation}` === cell.op);
+        const maxTries = Math.max(...calls.map((c) => c.attempts ?? 1));
+        if (cell.fault === "throttling" && maxTries !== MAX_ATTEMPTS)
+          failures.push(`${where}: throttled calls made ${maxTries} attempts, expected ${MAX_ATTEMPTS}`);
+        if (["html-500", "empty-503", "hang"].includes(cell.fault) && maxTries > 3)
+          failures.push(`${where}: ${maxTries} attempts for a non-throttling error (at most 3)`);
+        if (cell.fault === "html-500") {
+          const errors = results.flatMap((r) => [r.reason ?? "", ...r.errors.map((e) => e.message)]);
+          const label = `${cell.op.replace(":", ".")} answered HTTP 500 with an HTML page`;
+          if (!errors.some((e) => e.includes(label)))
+            failures.push(`${where}: no reason names the HTML 500: ${errors[0]}`);
+        }
+      } catch (e) {
+        failures.push(`${where}: crashed: ${(e as Error).stack ?? e}`);
+      }
+    };
+    // Answered faults first, a few cells at a time, with a timeout no CPU stall on a busy machine reaches
+    // (a spurious timeout would hide the fault under test); then every hang cell at once — only the hung
+    // call goes to the network there, so a short timeout is safe.
+    const answered = cells.filter((c) => c.fault !== "hang");
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < answered.length) await check(answered[next++]!, 10_000);
+      }),
+    );
+    await Promise.all(cells.filter((c) => c.fault === "hang").map((c) => check(c, 300)));
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it("identity without account: the run stops with an error (exit 3), never as account `undefined`", async () => {
+    const server = await startWireServer((req) =>
+      req.operation === "GetCallerIdentity"
+        ? ok(req, "<UserId>AIDAEXAMPLE</UserId>")
+        : awsError(req, 400, "InvalidAction", "unexpected"),
+    );
+    const index = new ReplayIndex(demo.calls.filter((c) => c.provider === "aws"));
+    try {
+      const run = executeRun({
+        recording: demo,
+        filter: { control: ["access.aws-iam-console-mfa"] },
+        aws: {
+          replaySource: {
+            take: (k) => index.take(k),
+            passThrough: (k) => k.operation === "GetCallerIdentity",
+          },
+          endpoint: server.endpoint,
+          maxAttempts: 1,
+        },
+      });
+      const err = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(InputError); // the CLI's exit 3, not 2
+      expect((err as Error).message).toMatch(/GetCallerIdentity answered without a usable caller identity \(Account is missing\)/);
+      expect(server.seen).toEqual(["STS:GetCallerIdentity"]);
+    } finally {
+      await server.close();
+    }
+  });
+});
