@@ -7,10 +7,17 @@ import { compileExpression, ExpressionSyntaxError } from "../cel/expression.js";
 import { referencesOf } from "../cel/references.js";
 import type { InputProblem } from "../core/errors.js";
 import type { Control } from "../core/types.js";
-import { allQueries, getQuery } from "../queries/registry.js";
+import { declaredQueries, declaredQuery } from "../queries/declarations.js";
 import type { YamlSource } from "./yaml-source.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+/** One compiled validator per query params schema, however many controls use the query. */
+const compiled = new WeakMap<object, ReturnType<typeof ajv.compile>>();
+const validatorFor = (schema: Record<string, unknown>) => {
+  let v = compiled.get(schema);
+  if (!v) compiled.set(schema, (v = ajv.compile(schema)));
+  return v;
+};
 
 export function semanticProblems(control: Control, source?: YamlSource): InputProblem[] {
   const problems: InputProblem[] = [];
@@ -18,9 +25,9 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
     const pos = source?.locate(path);
     problems.push({ file: control.source.file, line: pos?.line, column: pos?.column, field, message });
   };
-  const query = getQuery(control.query);
+  const query = declaredQuery(control.query);
   if (!query) {
-    const near = allQueries()
+    const near = declaredQueries()
       .filter((q) => q.provider === control.provider)
       .map((q) => q.id)
       .filter((id) => id.split(".")[1] === control.query.split(".")[1]);
@@ -38,7 +45,7 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
       );
     }
     if (query.paramsSchema) {
-      const validate = ajv.compile(query.paramsSchema);
+      const validate = validatorFor(query.paramsSchema);
       if (!validate(control.query_params)) {
         for (const e of validate.errors ?? []) {
           at(
@@ -78,7 +85,7 @@ const ASSERT_BINDINGS = ["items", "all", "params", "now", "account"];
  * into an `error` verdict at run time.
  */
 export function referenceProblems(control: Control, source?: YamlSource): InputProblem[] {
-  const query = getQuery(control.query);
+  const query = declaredQuery(control.query);
   if (!query) return [];
   const problems: InputProblem[] = [];
   const fields = new Set([...Object.keys(query.fields), ...ITEM_BINDINGS]);

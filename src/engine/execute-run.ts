@@ -3,15 +3,12 @@
  * or replay), evaluate, and assemble the results document. `run`, `demo` and `reperform` all go through here.
  */
 import { randomUUID } from "node:crypto";
-import { type ControlFilter, filterControls } from "../controls/catalogue.js";
-import { loadControls } from "../controls/loader.js";
-import { semanticProblems } from "../controls/validate.js";
+import type { ControlFilter } from "../controls/catalogue.js";
 import { InputError } from "../core/errors.js";
 import type { ProviderRuntime } from "../core/provider.js";
 import type { Control, ControlResult, Provider } from "../core/types.js";
 import "../queries/index.js";
 import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js";
-import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { Recorder } from "../recording/recorder.js";
 import { type LoadedRecording, loadRecordings } from "../recording/store.js";
@@ -19,6 +16,7 @@ import { type ResultsDocument, type RunInfo, toDocument } from "../report/result
 import { TOOL_NAME, TOOL_VERSION } from "../util/version.js";
 import { loadParamsFile, type ParamOverrides } from "./params.js";
 import { type RunObserver, runControls } from "./run-controls.js";
+import { selectControls } from "./select-controls.js";
 
 export interface ExecuteRunOptions {
   /** Control files or directories; defaults to the bundled catalogue. */
@@ -40,7 +38,10 @@ export interface ExecuteRunOptions {
   command?: string[];
 }
 
-export type RuntimeFactory = (ctx: { recorder: Recorder; replay?: LoadedRecording }) => ProviderRuntime;
+export type RuntimeFactory = (ctx: {
+  recorder: Recorder;
+  replay?: LoadedRecording;
+}) => ProviderRuntime | Promise<ProviderRuntime>;
 
 export interface RunOutcome {
   document: ResultsDocument;
@@ -55,21 +56,6 @@ const runtimeFactories: Partial<Record<Provider, RuntimeFactory>> = {};
 /** Lets a provider package (e.g. GCP) plug its runtime in without the engine importing its SDK. */
 export function registerRuntimeFactory(provider: Provider, factory: RuntimeFactory): void {
   runtimeFactories[provider] = factory;
-}
-
-/** Loads, filters and checks controls; throws InputError listing every problem. */
-export function selectControls(
-  paths: string[] | undefined,
-  filter: ControlFilter,
-): { selected: Control[]; all: Control[] } {
-  const loaded = loadControls(paths);
-  const problems = [...loaded.problems];
-  for (const c of loaded.controls) problems.push(...semanticProblems(c, loaded.sources.get(c.id)));
-  if (problems.length > 0) throw new InputError(problems);
-  const selected = filterControls(loaded.controls, filter);
-  if (selected.length === 0)
-    throw new InputError("no control matches the given filters (see `itgc-validate controls list`)");
-  return { selected, all: loaded.controls };
 }
 
 export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
@@ -91,7 +77,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     } else {
       const factory = opts.runtimeFactories?.[provider] ?? runtimeFactories[provider];
       if (!factory) throw new InputError(`provider ${provider} is not available in this build`);
-      runtimes.push(factory({ recorder, replay }));
+      runtimes.push(await factory({ recorder, replay }));
     }
   }
   for (const rt of runtimes) await rt.init();
@@ -137,11 +123,6 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     },
   };
   return { document: toDocument(run, results), results, controls: selected, calls, overrides };
-}
-
-/** Queries used by a set of controls (for `permissions`). */
-export function queriesOf(controls: Control[]) {
-  return [...new Set(controls.map((c) => c.query))].map((id) => getQuery(id)).filter((q) => q !== undefined);
 }
 
 /** The instant a recording's run evaluated at: replay re-evaluates at the same instant. */

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { Command } from "commander";
 import { FIXTURES_DIR } from "../../util/paths.js";
-import { addRunOptions, type RunFlags, runAndReport } from "./run.js";
+import { addRunOptions, type RunFlags } from "./run.js";
 
 export const DEMO_RECORDING = join(FIXTURES_DIR, "aws", "demo");
 export const GCP_DEMO_RECORDING = join(FIXTURES_DIR, "gcp", "demo");
@@ -14,6 +14,7 @@ export function demoCommand(): Command {
   );
   addRunOptions(cmd);
   return cmd.action(async (flags: RunFlags) => {
+    const { runAndReport } = await import("../run-and-report.js");
     process.exitCode = await runAndReport(
       { ...flags, replay: flags.replay ?? [DEMO_RECORDING, GCP_DEMO_RECORDING], throwawayKey: true },
       process.argv.slice(2),

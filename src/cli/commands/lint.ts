@@ -1,9 +1,6 @@
 /** `itgc-validate lint [PATH...]` — validate control files; exit 2 on any problem. */
 import { Command } from "commander";
-import { loadControls } from "../../controls/loader.js";
-import { semanticProblems } from "../../controls/validate.js";
 import { formatProblem } from "../../core/errors.js";
-import "../../queries/index.js";
 import { BUNDLED_CONTROLS_DIR } from "../../util/paths.js";
 
 export function lintCommand(): Command {
@@ -13,7 +10,10 @@ export function lintCommand(): Command {
         "id equals path, duplicate ids. Exits 2 on any problem. Default: the bundled catalogue.",
     )
     .argument("[paths...]", "control files or directories")
-    .action((paths: string[]) => {
+    .action(async (paths: string[]) => {
+      // Query declarations, not the query modules: lint needs no cloud SDK.
+      const { loadControls } = await import("../../controls/loader.js");
+      const { semanticProblems } = await import("../../controls/validate.js");
       const targets = paths.length ? paths : [BUNDLED_CONTROLS_DIR];
       const loaded = loadControls(targets);
       const problems = [...loaded.problems];

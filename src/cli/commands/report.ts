@@ -2,12 +2,6 @@
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { InputError } from "../../core/errors.js";
-import { readBundle, UnusableBundle } from "../../evidence/files.js";
-import { readModel } from "../../evidence/read-model.js";
-import { exceptionsCsv, summaryCsv } from "../../report/csv.js";
-import { renderHtml } from "../../report/html.js";
-import { renderJunit } from "../../report/junit.js";
-import { renderOscal } from "../../report/oscal.js";
 
 const FORMATS = ["html", "csv", "exceptions-csv", "junit", "oscal", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -18,7 +12,9 @@ export function reportCommand(): Command {
     .argument("<bundle>", "bundle directory or .tar.gz")
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).makeOptionMandatory())
     .option("--output <file>", "write to this file instead of stdout")
-    .action((bundle: string, flags: { format: Format; output?: string }) => {
+    .action(async (bundle: string, flags: { format: Format; output?: string }) => {
+      const { readBundle, UnusableBundle } = await import("../../evidence/files.js");
+      const { readModel } = await import("../../evidence/read-model.js");
       let text: string;
       try {
         const files = readBundle(bundle);
@@ -27,20 +23,21 @@ export function reportCommand(): Command {
           flags.format === "oscal" ? "oscal" : flags.format === "html" ? "html" : undefined,
         );
         switch (flags.format) {
+          // Each renderer is loaded only for its own format.
           case "html":
-            text = renderHtml(model);
+            text = (await import("../../report/html.js")).renderHtml(model);
             break;
           case "csv":
-            text = summaryCsv(model.results);
+            text = (await import("../../report/csv.js")).summaryCsv(model.results);
             break;
           case "exceptions-csv":
-            text = exceptionsCsv(model.results);
+            text = (await import("../../report/csv.js")).exceptionsCsv(model.results);
             break;
           case "junit":
-            text = renderJunit(model);
+            text = (await import("../../report/junit.js")).renderJunit(model);
             break;
           case "oscal":
-            text = renderOscal(model);
+            text = (await import("../../report/oscal.js")).renderOscal(model);
             break;
           case "json":
             text = `${JSON.stringify(model.document, null, 2)}\n`;

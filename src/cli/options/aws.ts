@@ -3,9 +3,14 @@
  * --accounts, --shard), regions, retries and concurrency, and where the finished evidence goes (--upload).
  */
 import { type Command, InvalidArgumentError } from "commander";
-import { DEFAULT_ROLE_SESSION_NAME } from "../../providers/aws/credentials.js";
-import { DEFAULT_MEMBER_ROLE, parseShard, type Shard } from "../../providers/aws/organization.js";
-import { AWS_DEFAULTS, type AwsRuntimeOptions } from "../../providers/aws/runtime.js";
+import {
+  AWS_DEFAULTS,
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_ROLE_SESSION_NAME,
+  parseShard,
+  type Shard,
+} from "../../providers/aws/defaults.js";
+import type { AwsRuntimeOptions } from "../../providers/aws/runtime.js";
 import { collectList, parsePositiveInt } from "../io.js";
 
 function accountList(value: string, previous: string[] = []): string[] {
