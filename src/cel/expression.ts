@@ -70,7 +70,22 @@ export interface CompiledExpression {
 }
 
 /** Parses and plans an expression once. Throws ExpressionSyntaxError for a syntax error. */
+/**
+ * Compiled expressions by source text. Planning is the costly part and its result holds no state, so lint's
+ * syntax check and the evaluation of the same control share one plan.
+ */
+const compiledBySource = new Map<string, CompiledExpression>();
+
 export function compileExpression(source: string): CompiledExpression {
+  let compiled = compiledBySource.get(source);
+  if (!compiled) {
+    compiled = compileUncached(source);
+    compiledBySource.set(source, compiled);
+  }
+  return compiled;
+}
+
+function compileUncached(source: string): CompiledExpression {
   let run: (ctx: Record<string, unknown>) => unknown;
   try {
     run = plan(ENV, parse(source)) as unknown as (ctx: Record<string, unknown>) => unknown;

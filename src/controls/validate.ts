@@ -15,7 +15,10 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 const compiled = new WeakMap<object, ReturnType<typeof ajv.compile>>();
 const validatorFor = (schema: Record<string, unknown>) => {
   let v = compiled.get(schema);
-  if (!v) compiled.set(schema, (v = ajv.compile(schema)));
+  if (!v) {
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
   return v;
 };
 
