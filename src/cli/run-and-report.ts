@@ -1,35 +1,90 @@
 /**
- * What `run` and `demo` do once their flags are parsed: resolve the signer, run, print, write and upload the
- * evidence. Loaded by the commands' actions only (it brings the engine, the providers and every renderer),
- * so `--help`, `lint` and `controls list` start without them.
+ * What `run` and `demo` do once their flags are parsed: choose the providers, resolve the signer, run, print,
+ * write and upload the evidence. Loaded by the commands' actions only (it brings the engine, the providers
+ * and every renderer), so `--help`, `lint` and `controls list` start without them.
  */
 import { InputError } from "../core/errors.js";
+import type { Provider } from "../core/types.js";
 import { executeRun } from "../engine/execute-run.js";
+import { detectProviders } from "../providers/configured.js";
+import { parseEndpoint } from "../providers/gcp/endpoint.js";
 import { renderConsole } from "../report/console.js";
 import { exitCodeFor } from "../report/results-document.js";
 import { uploadAfterRun } from "../upload/cli.js";
 import type { RunFlags } from "./commands/run.js";
 import { useColor } from "./io.js";
+import { type LogMode, notice, setLogMode } from "./log.js";
 import { awsOptionsFrom } from "./options/aws.js";
 import { prepareEvidence, writeEvidence } from "./options/evidence.js";
 import { filterFrom } from "./options/filters.js";
 import { gcpRuntimeFrom } from "./options/gcp.js";
 import { createProgress } from "./progress.js";
+import { loadReplaySources } from "./replay-sources.js";
+
+/** Every provider a run can cover (a new provider adds itself here and in providers/configured.ts). */
+const PROVIDERS: Provider[] = ["aws", "gcp"];
+
+/**
+ * A live run without --provider covers the providers whose credentials are found, and says which it skipped
+ * and why. --provider always wins (a provider asked for and not configured fails in its own init); replay
+ * covers what the recordings hold, as before.
+ */
+async function chooseProviders(flags: RunFlags): Promise<Provider[] | undefined> {
+  if (flags.provider?.length || flags.replay?.length) return flags.provider;
+  const endpoint = flags.gcpEndpoint ?? (process.env.ITGC_GCP_ENDPOINT || undefined);
+  const found = await detectProviders(PROVIDERS, {
+    profile: flags.profile,
+    gcpLoopbackEndpoint: endpoint ? parseEndpoint(endpoint).loopback : false,
+  });
+  const configured = found.filter((d) => d.configured).map((d) => d.provider);
+  if (configured.length === 0)
+    throw new InputError(
+      `no provider is configured: ${found.map((d) => `${d.provider}: ${d.reason}`).join("; ")}. ` +
+        "Set up credentials, or use --replay for a recording (itgc-validate demo shows one).",
+    );
+  for (const d of found)
+    if (!d.configured)
+      notice(`skipping ${d.provider}: ${d.reason}; use --provider ${d.provider} to require it`, {
+        skipped: d.provider,
+      });
+  return configured;
+}
+
+/**
+ * `--region R` works as in the AWS CLI: the run covers that region (and uses it as the home region for
+ * global services). `--regions` still names several; with both, --regions decides the coverage.
+ */
+function noteRegionNarrowing(flags: RunFlags): void {
+  if (flags.region && !flags.regions?.length)
+    notice(
+      `--region ${flags.region}: covering AWS region ${flags.region} only (as the AWS CLI does); ` +
+        "use --regions a,b for several, or neither for every enabled region",
+      { region: flags.region },
+    );
+}
+
+function logModeOf(mode: ReturnType<typeof createProgress>["mode"]): LogMode {
+  return mode === "json" ? "json" : mode === "none" ? "quiet" : "text";
+}
 
 /** Runs and prints; returns the exit code. */
 export async function runAndReport(flags: RunFlags, argv: string[]): Promise<number> {
+  const progress = createProgress(flags);
+  setLogMode(logModeOf(progress.mode));
   if (flags.upload && !flags.retainDays)
     throw new InputError(
       "--upload needs --retain-days (the Object Lock retention cannot be shortened later)",
     );
+  const provider = await chooseProviders(flags);
+  noteRegionNarrowing(flags);
   const evidence = await prepareEvidence(flags);
-  const progress = createProgress(flags);
+  const recording = flags.replay ? loadReplaySources(flags.replay) : undefined;
   const outcome = await executeRun({
     observer: progress,
     controlPaths: flags.controlsDir,
-    filter: filterFrom(flags),
+    filter: { ...filterFrom(flags), provider },
     paramsFile: flags.params,
-    replayDir: flags.replay,
+    ...(recording ? { recording } : { replayDir: flags.replay }),
     now: flags.now,
     aws: awsOptionsFrom(flags),
     runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
@@ -39,11 +94,11 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
   const written = await writeEvidence(flags, outcome, evidence);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
+    if (written) notice(`output written to ${written}`, { output: written });
   } else {
     process.stdout.write(renderConsole(outcome.document, { color: useColor(process.stdout) }));
     if (written) process.stdout.write(`\nOutput written to ${written}\n`);
   }
-  if (written && flags.json) process.stderr.write(`Output written to ${written}\n`);
   if (flags.upload && written) {
     const uploaded = await uploadAfterRun(flags, written);
     if (!uploaded) return 3;

@@ -69,7 +69,8 @@ export function addAwsOptions(cmd: Command): Command {
     )
     .option(
       "--region <region>",
-      "home region for global services and STS (default: AWS_REGION, else us-east-1)",
+      "as in the AWS CLI: cover this region only, and use it for global services and STS " +
+        "(default: AWS_REGION, else us-east-1, with every enabled region covered); --regions names several",
     )
     .option(
       "--regions <list>",
@@ -144,7 +145,8 @@ export function awsOptionsFrom(flags: AwsFlags): Omit<AwsRuntimeOptions, "record
     excludeAccounts: flags.excludeAccounts,
     shard: flags.shard,
     homeRegion: flags.region,
-    regions: flags.regions,
+    // --region alone narrows the coverage to it, as the AWS CLI does; --regions names several.
+    regions: flags.regions ?? (flags.region ? [flags.region] : undefined),
     maxAttempts: flags.maxAttempts,
     concurrency: flags.concurrency,
     accountConcurrency: flags.accountConcurrency,

@@ -38,12 +38,14 @@ export interface PreparedEvidence {
 /** Resolves the signer before the run (fail fast on an unusable key). */
 export async function prepareEvidence(flags: EvidenceFlags): Promise<PreparedEvidence> {
   const { resolveSigner } = await import("../../signing/resolve.js");
+  const { notice } = await import("../log.js");
   return {
     signer: await resolveSigner({
       signKey: flags.signKey,
       sign: flags.sign,
       throwaway: flags.throwawayKey,
       profile: flags.profile,
+      notice,
     }),
   };
 }
