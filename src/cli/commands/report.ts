@@ -1,4 +1,7 @@
-/** `itgc-validate report BUNDLE --format …` — re-export a bundle's results with the same writers the bundle used. */
+/**
+ * `itgc-validate report BUNDLE --format …` — re-export a bundle's results with the same writers the bundle
+ * used. A results document (`run --json` output, or `merge` of a sharded run) renders the same way.
+ */
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { InputError } from "../../core/errors.js";
@@ -6,10 +9,19 @@ import { InputError } from "../../core/errors.js";
 const FORMATS = ["html", "csv", "exceptions-csv", "junit", "oscal", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
+async function documentModel(file: string) {
+  const { loadResults } = await import("./merge.js");
+  const { modelFromDocument } = await import("../../report/document-model.js");
+  return modelFromDocument(loadResults(file), file);
+}
+
 export function reportCommand(): Command {
   return new Command("report")
-    .description("Re-export the results of an evidence bundle (directory or .tar.gz) in another format.")
-    .argument("<bundle>", "bundle directory or .tar.gz")
+    .description(
+      "Re-export the results of an evidence bundle (directory or .tar.gz), or of a results document\n" +
+        "(run --json, merge), in another format.",
+    )
+    .argument("<bundle>", "bundle directory or .tar.gz, or a results .json")
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).makeOptionMandatory())
     .option("--output <file>", "write to this file instead of stdout")
     .action(async (bundle: string, flags: { format: Format; output?: string }) => {
@@ -17,11 +29,12 @@ export function reportCommand(): Command {
       const { readModel } = await import("../../evidence/read-model.js");
       let text: string;
       try {
-        const files = readBundle(bundle);
-        const model = readModel(
-          files,
-          flags.format === "oscal" ? "oscal" : flags.format === "html" ? "html" : undefined,
-        );
+        const model = bundle.endsWith(".json")
+          ? await documentModel(bundle)
+          : readModel(
+              readBundle(bundle),
+              flags.format === "oscal" ? "oscal" : flags.format === "html" ? "html" : undefined,
+            );
         switch (flags.format) {
           // Each renderer is loaded only for its own format.
           case "html":
