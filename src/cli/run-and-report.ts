@@ -5,12 +5,9 @@
  */
 import { InputError } from "../core/errors.js";
 import type { Provider } from "../core/types.js";
-import { executeRun } from "../engine/execute-run.js";
 import { detectProviders } from "../providers/configured.js";
 import { parseEndpoint } from "../providers/gcp/endpoint.js";
-import { renderConsole } from "../report/console.js";
 import { exitCodeFor } from "../report/results-document.js";
-import { uploadAfterRun } from "../upload/cli.js";
 import type { RunFlags } from "./commands/run.js";
 import { useColor } from "./io.js";
 import { type LogMode, notice, setLogMode } from "./log.js";
@@ -78,6 +75,9 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
   const provider = await chooseProviders(flags);
   noteRegionNarrowing(flags);
   const evidence = await prepareEvidence(flags);
+  // The engine (and with it every SDK) loads once the flags and the signer are known to be usable, so a bad
+  // key or flag fails in a fraction of a second.
+  const { executeRun } = await import("../engine/execute-run.js");
   const recording = flags.replay ? loadReplaySources(flags.replay) : undefined;
   const outcome = await executeRun({
     observer: progress,
@@ -96,10 +96,12 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
     if (written) notice(`output written to ${written}`, { output: written });
   } else {
+    const { renderConsole } = await import("../report/console.js");
     process.stdout.write(renderConsole(outcome.document, { color: useColor(process.stdout) }));
     if (written) process.stdout.write(`\nOutput written to ${written}\n`);
   }
   if (flags.upload && written) {
+    const { uploadAfterRun } = await import("../upload/cli.js");
     const uploaded = await uploadAfterRun(flags, written);
     if (!uploaded) return 3;
   }
