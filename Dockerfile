@@ -9,8 +9,12 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-slim
+# ITGC_REQUIRE_SIGN_KEY: a container never mints a signing key of its own (it would die with the container,
+# and no bundle could be checked against a recorded fingerprint). Give the key of record as ITGC_SIGN_KEY
+# (awskms:<key arn> / gcpkms:<cryptoKeyVersion>, or a mounted PEM) or --sign-key; --no-sign is explicit.
 ENV NODE_ENV=production \
     CI=true \
+    ITGC_REQUIRE_SIGN_KEY=1 \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

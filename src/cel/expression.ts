@@ -116,14 +116,16 @@ export interface CompiledExpression {
   test(bindings: Record<string, unknown>): boolean;
 }
 
-/** Parses and plans an expression once. Throws ExpressionSyntaxError for a syntax error. */
-export function compileExpression(source: string): CompiledExpression {
-  if (source.length > MAX_EXPRESSION_LENGTH) {
-    throw new ExpressionSyntaxError(
-      source,
-      `expression is ${source.length} characters; the limit is ${MAX_EXPRESSION_LENGTH}`,
-    );
-  }
+/**
+ * Plans by source text. Planning is the costly part and a plan holds no state, so lint's check and the
+ * evaluation of the same control share one plan; the cost budget is not part of the plan but of each
+ * compiled expression (compileExpression), so one run's spending never counts against another's.
+ */
+const plannedBySource = new Map<string, (ctx: Record<string, unknown>) => unknown>();
+
+function planned(source: string): (ctx: Record<string, unknown>) => unknown {
+  const cached = plannedBySource.get(source);
+  if (cached) return cached;
   let run: (ctx: Record<string, unknown>) => unknown;
   try {
     const parsed = parse(source);
@@ -133,6 +135,19 @@ export function compileExpression(source: string): CompiledExpression {
     const message = e instanceof RangeError ? "expression is nested too deeply to parse" : errorText(e);
     throw new ExpressionSyntaxError(source, message);
   }
+  plannedBySource.set(source, run);
+  return run;
+}
+
+/** Parses and plans an expression (once per source text). Throws ExpressionSyntaxError for a syntax error. */
+export function compileExpression(source: string): CompiledExpression {
+  if (source.length > MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionSyntaxError(
+      source,
+      `expression is ${source.length} characters; the limit is ${MAX_EXPRESSION_LENGTH}`,
+    );
+  }
+  const run = planned(source);
   let spent = 0;
   let exhausted: string | undefined;
   const evaluate = (bindings: Record<string, unknown>): unknown => {

@@ -1,7 +1,11 @@
 /**
- * The command-line entry point. Every command lives in its own module under cli/commands/.
- * Errors: InputError and commander usage errors → message on stderr, exit 2. Anything unexpected → exit 3
- * (the run could not complete, so the evidence is incomplete), with the stack under ITGC_DEBUG=1.
+ * The command-line entry point. Every command lives in its own module under cli/commands/; a command's
+ * module only defines its options, and its action loads what it needs (engine, SDKs, renderers) on use,
+ * so `--help`, `--version` and the listing commands start fast.
+ *
+ * Errors: InputError and every commander usage error (in any command or subcommand) → message on stderr,
+ * exit 2. Anything unexpected → exit 3 (the run could not complete, so the evidence is incomplete), with the
+ * stack under ITGC_DEBUG=1. A closed stdout (`… | head`) ends the command quietly with exit 0.
  */
 import { Command, CommanderError } from "commander";
 import { InputError } from "../core/errors.js";
@@ -20,6 +24,8 @@ import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { sqlCommand } from "./commands/sql.js";
 import { verifyCommand } from "./commands/verify.js";
+import { useWrappingHelp } from "./help.js";
+import { errorLine } from "./log.js";
 
 export function buildProgram(): Command {
   const program = new Command("itgc-validate")
@@ -27,9 +33,7 @@ export function buildProgram(): Command {
       "Validate cloud IT General Controls (access, change management, logging) against AWS and GCP,\n" +
         "and write evidence an auditor can verify and re-perform.",
     )
-    .version(TOOL_VERSION)
-    .showHelpAfterError()
-    .exitOverride();
+    .version(TOOL_VERSION);
   for (const cmd of [
     runCommand(),
     demoCommand(),
@@ -45,8 +49,10 @@ export function buildProgram(): Command {
     diffCommand(),
     sqlCommand(),
   ]) {
-    program.addCommand(cmd.exitOverride());
+    program.addCommand(cmd);
   }
+  forEachCommand(program, (c) => c.exitOverride().showHelpAfterError("(add --help for usage)"));
+  useWrappingHelp(program);
   return program;
 }
 
@@ -63,7 +69,22 @@ export function scrubConsole(): void {
   }
 }
 
+/** Every command and subcommand: settings commander does not inherit into commands added later. */
+function forEachCommand(cmd: Command, f: (c: Command) => void): void {
+  f(cmd);
+  for (const sub of cmd.commands) forEachCommand(sub, f);
+}
+
+/** `itgc-validate controls list | head -2`: the reader has gone; stop quietly, as `git log | head` does. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe(process.stdout);
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -79,10 +100,10 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof InputError) {
-      process.stderr.write(`itgc-validate: ${e.message}\n`);
+      errorLine(e.message);
       return 2;
     }
-    process.stderr.write(`itgc-validate: ${e instanceof Error ? e.message : String(e)}\n`);
+    errorLine(e instanceof Error ? e.message : String(e));
     if (process.env.ITGC_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     return 3;
   }

@@ -12,9 +12,9 @@ import { acceptsBool, type CheckEnv, checkExpression, literalIterationProduct } 
 import { ITERATION_BUDGET } from "../cel/expression.js";
 import { type CelT, formatType, nonNull, parseFieldDoc, T, typeOfValue } from "../cel/types.js";
 import type { InputProblem } from "../core/errors.js";
-import type { QueryDef } from "../core/query.js";
+import type { QueryDeclaration as QueryDef } from "../core/query.js";
 import type { Control } from "../core/types.js";
-import { allQueries, getQuery } from "../queries/registry.js";
+import { declaredQueries, declaredQuery } from "../queries/declarations.js";
 import { closest } from "../util/suggest.js";
 import { paramValueProblem } from "./param-rules.js";
 import type { YamlSource } from "./yaml-source.js";
@@ -39,9 +39,9 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
     const pos = offset !== undefined ? source?.locateIn(path, offset) : source?.locate(path);
     problems.push({ file: control.source.file, line: pos?.line, column: pos?.column, field, message });
   };
-  const query = getQuery(control.query);
+  const query = declaredQuery(control.query);
   if (!query) {
-    const near = allQueries()
+    const near = declaredQueries()
       .filter((q) => q.provider === control.provider)
       .map((q) => q.id);
     const suggestion = closest(control.query, near, 3);

@@ -51,6 +51,13 @@ export interface QueryContext {
   regions(): Promise<string[]>;
 }
 
+/**
+ * What a query declares about itself, without its code: enough for `lint`, `controls list`, `queries` and
+ * `permissions`, which read these from the generated src/queries/declarations.generated.ts instead of
+ * loading the query modules (and with them every cloud SDK).
+ */
+export type QueryDeclaration = Omit<QueryDef, "fetch">;
+
 export interface QueryDef<C extends QueryContext = QueryContext> {
   id: string;
   provider: Provider;

@@ -3,16 +3,14 @@
  * or replay), evaluate, and assemble the results document. `run`, `demo` and `reperform` all go through here.
  */
 import { randomUUID } from "node:crypto";
-import { type ControlFilter, filterControls } from "../controls/catalogue.js";
-import { loadControls } from "../controls/loader.js";
-import { semanticProblems } from "../controls/validate.js";
+import type { ControlFilter } from "../controls/catalogue.js";
 import { InputError } from "../core/errors.js";
 import type { ProviderRuntime } from "../core/provider.js";
 import type { Control, ControlResult, Provider } from "../core/types.js";
 import "../queries/index.js";
 import { sha256Hex } from "../evidence/bagit.js";
 import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js";
-import { declaredOperations, getQuery } from "../queries/registry.js";
+import { declaredOperations } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { Recorder } from "../recording/recorder.js";
 import { type LoadedRecording, loadRecordings } from "../recording/store.js";
@@ -22,6 +20,7 @@ import { applyWaivers } from "../waivers/apply.js";
 import type { WaiverSet } from "../waivers/load.js";
 import { loadParamsFile, type ParamOverrides } from "./params.js";
 import { type RunObserver, runControls } from "./run-controls.js";
+import { selectControls } from "./select-controls.js";
 
 export interface ExecuteRunOptions {
   /** Control files or directories; defaults to the bundled catalogue. */
@@ -50,7 +49,7 @@ export type RuntimeFactory = (ctx: {
   replay?: LoadedRecording;
   /** The operations the selected controls' queries declare: the provider's read-only allow-list. */
   allowedOperations: string[];
-}) => ProviderRuntime;
+}) => ProviderRuntime | Promise<ProviderRuntime>;
 
 export interface RunOutcome {
   document: ResultsDocument;
@@ -66,21 +65,6 @@ const runtimeFactories: Partial<Record<Provider, RuntimeFactory>> = {};
 /** Lets a provider package (e.g. GCP) plug its runtime in without the engine importing its SDK. */
 export function registerRuntimeFactory(provider: Provider, factory: RuntimeFactory): void {
   runtimeFactories[provider] = factory;
-}
-
-/** Loads, filters and checks controls; throws InputError listing every problem. */
-export function selectControls(
-  paths: string[] | undefined,
-  filter: ControlFilter,
-): { selected: Control[]; all: Control[] } {
-  const loaded = loadControls(paths);
-  const problems = [...loaded.problems];
-  for (const c of loaded.controls) problems.push(...semanticProblems(c, loaded.sources.get(c.id)));
-  if (problems.length > 0) throw new InputError(problems);
-  const selected = filterControls(loaded.controls, filter);
-  if (selected.length === 0)
-    throw new InputError("no control matches the given filters (see `itgc-validate controls list`)");
-  return { selected, all: loaded.controls };
 }
 
 export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
@@ -107,7 +91,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     } else {
       const factory = opts.runtimeFactories?.[provider] ?? runtimeFactories[provider];
       if (!factory) throw new InputError(`provider ${provider} is not available in this build`);
-      runtimes.push(factory({ recorder, replay, allowedOperations }));
+      runtimes.push(await factory({ recorder, replay, allowedOperations }));
     }
   }
   for (const rt of runtimes) await rt.init();
@@ -166,11 +150,6 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     overrides,
     ...(opts.waivers ? { waivers: opts.waivers } : {}),
   };
-}
-
-/** Queries used by a set of controls (for `permissions`). */
-export function queriesOf(controls: Control[]) {
-  return [...new Set(controls.map((c) => c.query))].map((id) => getQuery(id)).filter((q) => q !== undefined);
 }
 
 /** The instant a recording's run evaluated at: replay re-evaluates at the same instant. */

@@ -49,7 +49,6 @@ import {
   BUNDLE_FORMAT,
   type BundleModel,
   type ControlText,
-  controlText,
   type EvidenceFile,
   type ResultRecord,
   type RunJson,
@@ -211,7 +210,16 @@ export async function buildBundle(
   for (const c of outcome.controls) {
     const file = `data/controls/${safeName(c.id)}.yaml`;
     put(file, c.source.text);
-    controls.push(controlText(c.id, c.source.text, file));
+    // The control's own fields are what its YAML says (the loader read them from it), trimmed as the
+    // reader's controlText trims them, so the report re-rendered from the bundle is byte-identical.
+    controls.push({
+      id: c.id,
+      title: c.title.trim(),
+      objective: c.objective.trim(),
+      procedure: c.procedure.trim(),
+      remediation: c.remediation.trim(),
+      file,
+    });
   }
   // The waivers applied, byte for byte, so `reperform` re-applies exactly them and the signature covers them.
   if (outcome.waivers) put("data/waivers.yaml", outcome.waivers.text);

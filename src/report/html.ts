@@ -1,6 +1,13 @@
 /**
  * The workpaper report: one self-contained HTML file (inline CSS, no scripts, fonts or network), readable
  * on screen and when printed to PDF. Every value is escaped; links point at files inside the bundle.
+ *
+ * Printed (auditors attach the PDF to workpapers), it must not lose a character: every cell and value wraps
+ * anywhere when it has to (long ARNs, JSON lists), grids and tables shrink to the page. The first page reads
+ * alone: scope, caller, period, evaluation time, bundle and key, signed or not, counts by domain and status.
+ * Every page carries a running header (bundle, signature state) and "page N of M". The tested items of
+ * passing controls are collapsed on screen, listed in print (up to PRINTED_ITEMS per control), and always in
+ * the control's population CSV.
  */
 import type { BundleModel, ResultRecord } from "../evidence/model.js";
 
@@ -12,6 +19,16 @@ const LABEL: Record<string, string> = {
   waived: "WAIVED",
 };
 const STATUSES = ["pass", "fail", "error", "not_applicable"] as const;
+/** Passing items listed per control in the report; the population CSV holds all of them. */
+export const PRINTED_ITEMS = 500;
+
+/** A CSS string literal (for the running header's `content`). */
+function cssString(v: string): string {
+  return `"${v
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    .replace(/[\n\r]/g, " ")
+    .replace(/</g, "\\3c ")}"`;
+}
 
 export function esc(v: unknown): string {
   return String(v ?? "")
@@ -33,6 +50,8 @@ table{border-collapse:collapse;width:100%;margin:8px 0 12px}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}
 td.num,th.num{text-align:right}
+td,dd,li,p,h3,.muted,.banner{overflow-wrap:anywhere}
+th,td.num,td.nowrap,.badge{overflow-wrap:normal;white-space:nowrap}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px;letter-spacing:.03em}
 .pass{background:var(--pass)}.fail{background:var(--fail)}.error{background:var(--error)}.not_applicable{background:var(--na)}.waived{background:#bf8700}
@@ -41,18 +60,35 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .banner.throwaway{border-color:#9a6700;background:#fff8c5}
 .banner.unsigned{border-color:var(--fail);background:#ffebe9}
 .control{border:1px solid var(--line);border-radius:6px;padding:12px 16px;margin:12px 0;break-inside:avoid-page}
-.control dl{display:grid;grid-template-columns:160px 1fr;gap:2px 12px;margin:8px 0}
-.control dt{color:var(--muted)}.control dd{margin:0}
+.control dl{display:grid;grid-template-columns:minmax(0,160px) minmax(0,1fr);gap:2px 12px;margin:8px 0}
+.control dt{color:var(--muted)}.control dd{margin:0;min-width:0}
+.cover dl{display:grid;grid-template-columns:minmax(0,190px) minmax(0,1fr);gap:3px 12px;margin:8px 0 12px}
+.cover dt{color:var(--muted)}.cover dd{margin:0;min-width:0}
+details.items summary{cursor:pointer;color:var(--muted)}
+.print-only{display:none}
 .deviation{background:#fff8c5}
 @media print{
   body{padding:0;max-width:none;font-size:11px}
+  .cover{break-after:page}
+  .screen-only{display:none}
+  .print-only{display:block}
+  .control{break-inside:auto}
   a{color:inherit;text-decoration:none}
   .badge,.banner,th,.deviation{-webkit-print-color-adjust:exact;print-color-adjust:exact}
   h2{break-after:avoid-page}
   tr{break-inside:avoid}
-  @page{margin:14mm}
 }
 `;
+
+/** Print only: the running header and page numbers, in the page margins. */
+function pageCss(model: BundleModel): string {
+  const s = model.signing;
+  const state = !s.signed ? "UNSIGNED" : s.kind === "ephemeral" ? "throw-away demo key" : "signed";
+  return `@page{size:A4;margin:18mm 14mm 16mm;
+@top-left{content:${cssString(`ITGC evidence ${model.name}`)};font:9px system-ui,sans-serif;color:#5b6470}
+@top-right{content:${cssString(state)};font:9px system-ui,sans-serif;color:#5b6470}
+@bottom-right{content:"page " counter(page) " of " counter(pages);font:9px system-ui,sans-serif;color:#5b6470}}`;
+}
 
 function badge(status: string): string {
   return `<span class="badge ${esc(status)}">${esc(LABEL[status] ?? status)}</span>`;
@@ -72,7 +108,7 @@ function banner(model: BundleModel): string {
   return `<div class="banner ${cls}" id="signature"><strong>${title}.</strong> ${esc(s.statement)}${detail}</div>`;
 }
 
-function summary(model: BundleModel): string {
+function domainTable(model: BundleModel): string {
   const domains = [...new Set(model.results.map((r) => r.domain))].sort();
   const rows = domains.map((d) => {
     const rs = model.results.filter((r) => r.domain === d);
@@ -82,14 +118,17 @@ function summary(model: BundleModel): string {
   rows.push(
     `<tr><th>all domains</th>${STATUSES.map((st) => `<td class="num"><strong>${s[st]}</strong></td>`).join("")}<td class="num"><strong>${s.total}</strong></td></tr>`,
   );
+  return `<table><thead><tr><th>domain</th>${STATUSES.map((s) => `<th class="num">${LABEL[s]}</th>`).join("")}<th class="num">total</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
+}
+
+function summary(model: BundleModel): string {
   const list = model.results
     .map(
       (r) =>
-        `<tr><td>${badge(r.status)}</td><td><a href="#${esc(r.id)}"><code>${esc(r.id)}</code></a></td><td>${esc(r.title)}</td><td>${esc(r.severity)}</td><td class="num">${r.population}</td><td class="num">${r.exceptions}</td></tr>`,
+        `<tr><td>${badge(r.status)}</td><td><a href="#${esc(r.id)}"><code>${esc(r.id)}</code></a></td><td>${esc(r.title)}</td><td class="nowrap">${esc(r.severity)}</td><td class="num">${r.population}</td><td class="num">${r.exceptions}</td></tr>`,
     )
     .join("\n");
-  return `<h2 id="summary">Summary by domain and status</h2>
-<table><thead><tr><th>domain</th>${STATUSES.map((s) => `<th class="num">${LABEL[s]}</th>`).join("")}<th class="num">total</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>
+  return `<h2 id="summary">Controls at a glance</h2>
 <table><thead><tr><th>status</th><th>control</th><th>title</th><th>severity</th><th class="num">population</th><th class="num">exceptions</th></tr></thead><tbody>
 ${list}
 </tbody></table>`;
@@ -143,6 +182,8 @@ function controlSection(model: BundleModel, r: ResultRecord): string {
         )
         .join("")}</tbody></table>`
     : "";
+  const passed = r.findings.filter((f) => f.status === "pass");
+  const tested = passed.length ? testedItems(r, passed) : "";
   const errors = r.errors.length
     ? `<p><strong>Could not evaluate:</strong></p><ul>${r.errors.map((e) => `<li>${esc(e.account)} / ${esc(e.region)}: ${esc(e.message)}</li>`).join("")}</ul>`
     : "";
@@ -152,7 +193,87 @@ function controlSection(model: BundleModel, r: ResultRecord): string {
   return `<section class="control" id="${esc(r.id)}">
 <h3>${badge(r.status)} ${esc(r.title)} <span class="muted"><code>${esc(r.id)}</code></span></h3>
 <dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>
-${dev}${errors}${exTable}
+${dev}${errors}${exTable}${tested}
+</section>`;
+}
+
+/** The items that met the control: collapsed on screen, listed in print; the CSV has them all. */
+function testedItems(r: ResultRecord, passed: ResultRecord["findings"]): string {
+  const shown = passed.slice(0, PRINTED_ITEMS);
+  const csv = `data/results/population/${esc(r.id)}.csv`;
+  const more =
+    passed.length > shown.length
+      ? `<p class="muted">… and ${passed.length - shown.length} more: see <code>${csv}</code>.</p>`
+      : "";
+  const table = `<table><thead><tr><th>resource</th><th>account / region</th></tr></thead><tbody>${shown
+    .map(
+      (f) => `<tr><td><code>${esc(f.resource)}</code></td><td>${esc(f.account)} / ${esc(f.region)}</td></tr>`,
+    )
+    .join("")}</tbody></table>${more}`;
+  const label = `Tested items that met the control (${passed.length}; all in <code>${csv}</code>)`;
+  return `<details class="items screen-only"><summary>${label}</summary>${table}</details>
+<div class="items print-only"><p><strong>${label}:</strong></p>${table}</div>`;
+}
+
+/** The first page: what a reviewer needs to read the result without the rest of the report. */
+function cover(model: BundleModel): string {
+  const run = model.run;
+  const s = model.signing;
+  const period = (run as { period?: { from?: string; to?: string } }).period;
+  const rows: [string, string][] = [
+    [
+      "Scope",
+      run.scope.covered
+        .map(
+          (u) =>
+            `${esc(u.provider)} ${esc(u.unit)}${u.name ? ` (${esc(u.name)})` : ""}${u.regions.length ? `: ${esc(u.regions.join(", "))}` : ""}`,
+        )
+        .join("<br>") || "—",
+    ],
+    ...(run.scope.skipped.length
+      ? ([["Not covered", `${run.scope.skipped.length} scope gap(s), listed under Run metadata`]] as [
+          string,
+          string,
+        ][])
+      : []),
+    [
+      "Caller",
+      run.callers
+        .map(
+          (c) =>
+            `${esc(c.provider)}: <code>${esc(c.principal)}</code>${c.account ? ` (${esc(c.account)})` : ""}`,
+        )
+        .join("<br>") || "unknown",
+    ],
+    ...(period
+      ? ([["Period tested", `${esc(period.from)} to ${esc(period.to)}`]] as [string, string][])
+      : []),
+    ["Evaluated at", esc(run.evaluatedAt)],
+    ["Mode", esc(run.mode)],
+    ["Bundle", `<code>${esc(model.name)}</code> (run id <code>${esc(run.id)}</code>)`],
+    [
+      "Signature",
+      !s.signed
+        ? "<strong>UNSIGNED</strong>: nothing vouches for who produced this bundle"
+        : `${s.kind === "ephemeral" ? "signed with a throw-away demo key" : "signed"}, key <code>${esc(s.keyRef)}</code>`,
+    ],
+    ...(s.signed
+      ? ([
+          [
+            "Key fingerprint",
+            `<code>SHA256:${esc(s.fingerprint)}</code> (compare with the fingerprint recorded outside the bundle)`,
+          ],
+        ] as [string, string][])
+      : []),
+  ];
+  return `<section class="cover">
+<header>
+<h1>IT General Controls — test results</h1>
+</header>
+${banner(model)}
+<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>
+<h2 id="by-domain">Summary by domain and status</h2>
+${domainTable(model)}
 </section>`;
 }
 
@@ -232,14 +353,11 @@ export function renderHtml(model: BundleModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>ITGC evidence ${esc(model.name)}</title>
-<style>${CSS}</style>
+<style>${CSS}${pageCss(model)}</style>
 </head>
 <body>
-<header>
-<h1>IT General Controls — test results</h1>
+${cover(model)}
 <div class="muted">${esc(model.name)} · evaluated at ${esc(model.run.evaluatedAt)} · ${s.total} controls: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.not_applicable} not applicable</div>
-</header>
-${banner(model)}
 ${summary(model)}
 <h2 id="controls">Controls</h2>
 ${model.results.map((r) => controlSection(model, r)).join("\n")}

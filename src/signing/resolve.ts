@@ -1,4 +1,10 @@
-/** Turns `--sign-key` / `--no-sign` / the demo's throw-away key into a Signer (or none). */
+/**
+ * Turns `--sign-key` / `--no-sign` / the demo's throw-away key into a Signer (or none).
+ *
+ * ITGC_SIGN_KEY is the default for --sign-key (a scheduled job's key of record, e.g. awskms:<arn>).
+ * ITGC_REQUIRE_SIGN_KEY=1 (set by the container image) refuses to create the per-user key: a key minted in a
+ * container dies with it, so nobody could later check a bundle against a fingerprint of record.
+ */
 import { InputError } from "../core/errors.js";
 import { configSigner, ephemeralSigner, fileSigner } from "./local-key.js";
 import type { Signer } from "./signer.js";
@@ -16,13 +22,14 @@ export interface SignerChoice {
 }
 
 export async function resolveSigner(c: SignerChoice): Promise<Signer | null> {
-  const notice = c.notice ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const notice = c.notice ?? ((l: string) => process.stderr.write(`itgc-validate: ${l}\n`));
   if (c.sign === false) {
     if (c.signKey) throw new InputError("--sign-key and --no-sign contradict each other");
-    notice("itgc-validate: --no-sign: the evidence bundle will NOT be signed, and says so in every report.");
+    notice("--no-sign: the evidence bundle will NOT be signed, and says so in every report.");
     return null;
   }
-  const ref = c.signKey;
+  const env = c.env ?? process.env;
+  const ref = c.signKey ?? (env.ITGC_SIGN_KEY?.trim() || undefined);
   if (ref?.startsWith("awskms:")) {
     const { awsKmsSigner } = await import("./aws-kms.js");
     return awsKmsSigner(ref.slice("awskms:".length), { profile: c.profile });
@@ -34,15 +41,25 @@ export async function resolveSigner(c: SignerChoice): Promise<Signer | null> {
   if (ref) return fileSigner(ref);
   if (c.throwaway) {
     notice(
-      "itgc-validate: demo: signing with a throw-away key generated for this run (it proves the bundle is intact, not who made it; use --sign-key for a key of record).",
+      "demo: signing with a throw-away key generated for this run (it proves the bundle is intact, not who made it; use --sign-key for a key of record).",
     );
     return ephemeralSigner();
   }
+  if (isSet(env.ITGC_REQUIRE_SIGN_KEY))
+    throw new InputError(
+      "no signing key of record: give --sign-key (awskms:<key arn>, gcpkms:<cryptoKeyVersion name> or a " +
+        "mounted PEM file) or ITGC_SIGN_KEY, or --no-sign for an unsigned bundle. ITGC_REQUIRE_SIGN_KEY is " +
+        "set (the container image sets it) because a key created here would be lost with the container.",
+    );
   return configSigner((file, fp) => {
-    notice(`itgc-validate: created a signing key at ${file} (mode 0600).`);
-    notice(`itgc-validate: its public key fingerprint is SHA256:${fp}`);
+    notice(`created a signing key at ${file} (mode 0600).`);
+    notice(`its public key fingerprint is SHA256:${fp}`);
     notice(
-      "itgc-validate: record this fingerprint outside the bundle (e.g. in the workpaper) to verify bundles against it.",
+      "record this fingerprint outside the bundle (e.g. in the workpaper) to verify bundles against it.",
     );
   }, c.env);
+}
+
+function isSet(v: string | undefined): boolean {
+  return v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
 }

@@ -1,4 +1,6 @@
 /** `run --upload`: after the output is written, store it in S3 with Object Lock retention (src/upload/s3.ts). */
+
+import { errorLine, notice } from "../cli/log.js";
 import type { AwsFlags } from "../cli/options/aws.js";
 import { errorMessage } from "../core/errors.js";
 import { uploadEvidence } from "./s3.js";
@@ -13,12 +15,12 @@ export async function uploadAfterRun(flags: AwsFlags, dir: string): Promise<bool
       profile: flags.profile,
       region: flags.region,
     });
-    process.stderr.write(
-      `Uploaded ${r.keys.length} object(s) to s3://${r.bucket}/${r.keys[0]?.split("/").slice(0, -1).join("/") ?? ""} (Object Lock COMPLIANCE until ${r.retainUntil.toISOString()})\n`,
+    notice(
+      `uploaded ${r.keys.length} object(s) to s3://${r.bucket}/${r.keys[0]?.split("/").slice(0, -1).join("/") ?? ""} (Object Lock COMPLIANCE until ${r.retainUntil.toISOString()})`,
     );
     return true;
   } catch (e) {
-    process.stderr.write(`itgc-validate: upload to ${flags.upload} failed: ${errorMessage(e)}\n`);
+    errorLine(`upload to ${flags.upload} failed: ${errorMessage(e)}`);
     return false;
   }
 }

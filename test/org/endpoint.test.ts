@@ -108,6 +108,7 @@ function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr:
     AWS_SECRET_ACCESS_KEY: "fake-secret-for-a-local-test-double",
     AWS_REGION: "us-east-1",
     AWS_EC2_METADATA_DISABLED: "true",
+    METADATA_SERVER_DETECTION: "none",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
   return new Promise((resolve) => {
@@ -155,6 +156,39 @@ describe("run against AWS_ENDPOINT_URL (live mode, real wire format)", () => {
         "signed:GetAccountSummary",
       ]),
     );
+  });
+
+  it("without --provider runs the configured provider (AWS) and says why GCP was skipped; --region narrows", async () => {
+    const r = await runCli([
+      "run",
+      "--region",
+      "eu-west-1",
+      "--control",
+      "access.aws-iam-console-mfa,access.aws-access-analyzer-all-regions,access.gcp-no-basic-roles-for-users",
+      "--json",
+      "--no-sign",
+    ]);
+    expect(r.stderr).toMatch(/skipping gcp: no Application Default Credentials found .*use --provider gcp/);
+    expect(r.stderr).toMatch(/--region eu-west-1: covering AWS region eu-west-1 only/);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.run.providers.map((p: { provider: string }) => p.provider)).toEqual(["aws"]);
+    expect(doc.controls.map((c: { id: string }) => c.id)).toEqual([
+      "access.aws-access-analyzer-all-regions",
+      "access.aws-iam-console-mfa",
+    ]);
+    expect(doc.run.regions[ACCOUNT]).toEqual(["eu-west-1"]);
+    // the only region-scoped call went to eu-west-1 (the double denies ListAnalyzers: an error, not a pass)
+    const analyzer = doc.controls[0];
+    expect(analyzer.status).toBe("error");
+    // The denied region, and the account's region completeness check (eu-west-1 was not evaluated).
+    expect(analyzer.errors.map((e: { region: string }) => e.region)).toEqual(["eu-west-1", "global"]);
+    expect(r.code).toBe(3);
+  });
+
+  it("an explicit --provider wins: gcp without credentials is an error, not a skip", async () => {
+    const r = await runCli(["run", "--provider", "gcp", "--json", "--no-sign"]);
+    expect(r.stderr).not.toMatch(/skipping/);
+    expect(r.code).toBe(2);
   });
 
   it("an error from the endpoint makes the control error (exit 3), never pass", async () => {

@@ -1,6 +1,5 @@
 /** `itgc-validate controls list` — the control catalogue, as a table or JSON. */
 import { Command } from "commander";
-import { selectControls } from "../../engine/execute-run.js";
 import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
 
 export function controlsCommand(): Command {
@@ -10,7 +9,8 @@ export function controlsCommand(): Command {
   );
   addFilterOptions(list)
     .option("--json", "print JSON")
-    .action((flags: FilterFlags & { json?: boolean }) => {
+    .action(async (flags: FilterFlags & { json?: boolean }) => {
+      const { selectControls } = await import("../../engine/select-controls.js");
       const { selected } = selectControls(flags.controlsDir, filterFrom(flags));
       if (flags.json) {
         const out = selected.map((c) => ({

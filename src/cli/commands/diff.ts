@@ -2,8 +2,6 @@
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { InputError } from "../../core/errors.js";
-import { diffBundles, diffExitCode, renderDiffHtml, renderDiffText } from "../../workbench/diff.js";
-import { openBundle, unverifiedStamp } from "../../workbench/open-bundle.js";
 
 const FORMATS = ["table", "json", "html"] as const;
 
@@ -21,11 +19,15 @@ export function diffCommand(): Command {
     .option("--output <file>", "write to this file instead of stdout")
     .option("--unverified", "use bundles that do not verify (every output is stamped UNVERIFIED)")
     .action(
-      (
+      async (
         oldPath: string,
         newPath: string,
         flags: { format: (typeof FORMATS)[number]; output?: string; unverified?: boolean },
       ) => {
+        const { diffBundles, diffExitCode, renderDiffHtml, renderDiffText } = await import(
+          "../../workbench/diff.js"
+        );
+        const { openBundle, unverifiedStamp } = await import("../../workbench/open-bundle.js");
         const a = openBundle(oldPath, { allowUnverified: flags.unverified });
         const b = openBundle(newPath, { allowUnverified: flags.unverified });
         const shared = a.model.results.filter((r) => b.model.results.some((n) => n.id === r.id));

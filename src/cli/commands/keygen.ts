@@ -1,6 +1,5 @@
 /** `itgc-validate keygen` — a new ECDSA P-256 signing key (PEM PKCS#8, mode 0600); prints its fingerprint. */
 import { Command } from "commander";
-import { writeNewKey } from "../../signing/local-key.js";
 
 export function keygenCommand(): Command {
   return new Command("keygen")
@@ -9,7 +8,8 @@ export function keygenCommand(): Command {
         "Record the printed fingerprint outside the bundles (e.g. in the audit file) to verify them against it.",
     )
     .option("--out <file>", "where to write the private key", "itgc-signing-key.pem")
-    .action((flags: { out: string }) => {
+    .action(async (flags: { out: string }) => {
+      const { writeNewKey } = await import("../../signing/local-key.js");
       const { fingerprint } = writeNewKey(flags.out);
       process.stdout.write(
         `Private key written to ${flags.out} (mode 0600). Keep it secret.\n` +

@@ -1,6 +1,5 @@
 /** `itgc-validate lint [PATH...]` — validate control files (and a params file); exit 2 on any problem. */
 import { Command } from "commander";
-import { lintPaths } from "../../controls/lint.js";
 import { formatProblem } from "../../core/errors.js";
 import { BUNDLED_CONTROLS_DIR } from "../../util/paths.js";
 
@@ -15,7 +14,9 @@ export function lintCommand(): Command {
     )
     .argument("[paths...]", "control files or directories")
     .option("--params <file>", "also check this params file (as `run --params` would read it)")
-    .action((paths: string[], flags: { params?: string }) => {
+    .action(async (paths: string[], flags: { params?: string }) => {
+      // Query declarations, not the query modules: lint needs no cloud SDK.
+      const { lintPaths } = await import("../../controls/lint.js");
       const targets = paths.length ? paths : [BUNDLED_CONTROLS_DIR];
       const { controls, problems } = lintPaths(targets, { paramsFile: flags.params });
       for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);

@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import type { Control, Provider } from "../../core/types.js";
-import { queriesOf, selectControls } from "../../engine/execute-run.js";
+import { queriesUsedBy } from "../../queries/declarations.js";
 import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
 
 /** Actions every AWS run needs besides its queries'. */
@@ -26,7 +26,7 @@ export interface IamPolicy {
 }
 
 export function permissionsFor(controls: Control[], provider: Provider): string[] {
-  const perms = queriesOf(controls)
+  const perms = queriesUsedBy(controls)
     .filter((q) => q.provider === provider)
     .flatMap((q) => q.permissions);
   return [...new Set(perms)].sort();
@@ -67,7 +67,8 @@ export function permissionsCommand(): Command {
       "leave out the organization fan-out actions (organizations:ListAccounts, sts:AssumeRole)",
     )
     .option("--json", "GCP: print the permission list as a JSON array");
-  return cmd.action((flags: PermissionsFlags) => {
+  return cmd.action(async (flags: PermissionsFlags) => {
+    const { selectControls } = await import("../../engine/select-controls.js");
     const { selected } = selectControls(flags.controlsDir, filterFrom(flags));
     const providers: Provider[] = flags.provider?.length
       ? [...new Set(flags.provider)].sort()

@@ -1,17 +1,16 @@
 /** `itgc-validate queries` — the registered queries: scope, API calls, permissions and row fields. */
 import { Command } from "commander";
-import "../../queries/index.js";
-import { allQueries } from "../../queries/registry.js";
 
 export function queriesCommand(): Command {
   return new Command("queries")
     .description("List the queries controls can use, with their scope, API calls, permissions and fields")
     .option("--provider <name>", "only aws or gcp")
     .option("--json", "print JSON")
-    .action((flags: { provider?: string; json?: boolean }) => {
-      const list = allQueries().filter((q) => !flags.provider || q.provider === flags.provider);
+    .action(async (flags: { provider?: string; json?: boolean }) => {
+      const { declaredQueries } = await import("../../queries/declarations.js");
+      const list = declaredQueries().filter((q) => !flags.provider || q.provider === flags.provider);
       if (flags.json) {
-        const out = list.map(({ fetch: _fetch, ...rest }) => rest);
+        const out = list;
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }

@@ -1,9 +1,8 @@
 /** `itgc-validate reperform BUNDLE` — exit 0 every verdict reproduced, 1 differences, 2 unusable input. */
 import { Command } from "commander";
 import { InputError } from "../../core/errors.js";
-import { readBundle, UnusableBundle } from "../../evidence/files.js";
 import type { RunJson } from "../../evidence/model.js";
-import { type ReperformOptions, renderReperformReport, reperformBundle } from "../../evidence/reperform.js";
+import type { ReperformOptions } from "../../evidence/reperform.js";
 import { awsOptionsFrom } from "../options/aws.js";
 import { gcpRuntimeFrom } from "../options/gcp.js";
 import { addRunOptions, type RunFlags } from "./run.js";
@@ -43,6 +42,8 @@ export function reperformCommand(): Command {
     .argument("<bundle>", "bundle directory or .tar.gz")
     .option("--json", "print the comparison as JSON")
     .action(async (bundle: string, flags: { json?: boolean }) => {
+      const { readBundle, UnusableBundle } = await import("../../evidence/files.js");
+      const { renderReperformReport, reperformBundle } = await import("../../evidence/reperform.js");
       let report: Awaited<ReturnType<typeof reperformBundle>>;
       try {
         const files = readBundle(bundle);

@@ -1,24 +1,11 @@
 /** `itgc-validate run` — evaluate controls live or from a recording, print results, optionally write output. */
 import { Command } from "commander";
-import { InputError } from "../../core/errors.js";
-import { executeRun } from "../../engine/execute-run.js";
-import { ensureOutputDir } from "../../evidence/output-dir.js";
-import { renderConsole } from "../../report/console.js";
-import { exitCodeFor } from "../../report/results-document.js";
-import { uploadAfterRun } from "../../upload/cli.js";
-import { loadWaiversFile } from "../../waivers/load.js";
-import { parseTimestamp, useColor } from "../io.js";
-import { type AwsFlags, addAwsOptions, awsOptionsFrom } from "../options/aws.js";
-import {
-  addEvidenceOptions,
-  DEFAULT_OUT,
-  type EvidenceFlags,
-  prepareEvidence,
-  writeEvidence,
-} from "../options/evidence.js";
-import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
-import { addGcpOptions, type GcpFlags, gcpRuntimeFrom } from "../options/gcp.js";
-import { addProgressOptions, createProgress, type ProgressFlags } from "../progress.js";
+import { parseTimestamp } from "../io.js";
+import { type AwsFlags, addAwsOptions } from "../options/aws.js";
+import { addEvidenceOptions, type EvidenceFlags } from "../options/evidence.js";
+import { addFilterOptions, type FilterFlags } from "../options/filters.js";
+import { addGcpOptions, type GcpFlags } from "../options/gcp.js";
+import { addProgressOptions, type ProgressFlags } from "../progress.js";
 
 export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags {
   replay?: string[];
@@ -56,46 +43,6 @@ export function addRunOptions(cmd: Command): Command {
   return cmd;
 }
 
-/** Runs and prints; returns the exit code. */
-export async function runAndReport(flags: RunFlags, argv: string[]): Promise<number> {
-  if (flags.upload && !flags.retainDays)
-    throw new InputError(
-      "--upload needs --retain-days (the Object Lock retention cannot be shortened later)",
-    );
-  // Read before anything else, so a bad waivers file is exit 2 before any API call.
-  const waivers = flags.waivers ? loadWaiversFile(flags.waivers) : undefined;
-  // Everything that can make the output unwritable fails here, before the first API call.
-  ensureOutputDir(flags.out ?? DEFAULT_OUT);
-  const evidence = await prepareEvidence(flags);
-  const progress = createProgress(flags);
-  const outcome = await executeRun({
-    observer: progress,
-    controlPaths: flags.controlsDir,
-    filter: filterFrom(flags),
-    paramsFile: flags.params,
-    replayDir: flags.replay,
-    now: flags.now,
-    aws: awsOptionsFrom(flags),
-    runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
-    command: argv,
-    waivers,
-  }).finally(() => progress.finish());
-  progress.finish(outcome.document);
-  const written = await writeEvidence(flags, outcome, evidence);
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
-  } else {
-    process.stdout.write(renderConsole(outcome.document, { color: useColor(process.stdout) }));
-    if (written) process.stdout.write(`\nOutput written to ${written}\n`);
-  }
-  if (written && flags.json) process.stderr.write(`Output written to ${written}\n`);
-  if (flags.upload && written) {
-    const uploaded = await uploadAfterRun(flags, written);
-    if (!uploaded) return 3;
-  }
-  return exitCodeFor(outcome.results);
-}
-
 export function runCommand(): Command {
   const cmd = new Command("run").description(
     "Evaluate controls against live AWS accounts (the SDK's credential chain; --org for a whole Organization)\n" +
@@ -105,6 +52,7 @@ export function runCommand(): Command {
   );
   addRunOptions(cmd);
   return cmd.action(async (flags: RunFlags) => {
+    const { runAndReport } = await import("../run-and-report.js");
     process.exitCode = await runAndReport(flags, process.argv.slice(2));
   });
 }

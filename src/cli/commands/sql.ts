@@ -4,8 +4,6 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { InputError } from "../../core/errors.js";
 import { PACKAGE_ROOT } from "../../util/paths.js";
-import { renderCsv, renderTable, toObjects } from "../../workbench/sql/format.js";
-import { VIEW_NAMES } from "../../workbench/sql/schema.js";
 
 export const SAVED_QUERIES_DIR = join(PACKAGE_ROOT, "queries");
 
@@ -49,6 +47,7 @@ export function sqlCommand(): Command {
     .option("--timeout <seconds>", "stop a statement after this many seconds", "300")
     .option("--list", "list the views and the saved queries, and exit")
     .action(async (bundles: string[], flags: SqlFlags) => {
+      const { VIEW_NAMES } = await import("../../workbench/sql/schema.js");
       if (flags.list) {
         process.stdout.write(
           `Views: ${VIEW_NAMES.join(", ")}\n\nSaved queries (--saved NAME):\n${savedQueries()
@@ -64,6 +63,7 @@ export function sqlCommand(): Command {
         throw new InputError({ field: "--timeout", message: "expected a positive number of seconds" });
       const sql = flags.execute ?? readSql(flags.file, flags.saved);
       const { openSqlSession } = await import("../../workbench/sql/run-sql.js");
+      const { renderCsv, renderTable, toObjects } = await import("../../workbench/sql/format.js");
       const session = await openSqlSession(bundles, {
         allowUnverified: flags.unverified,
         timeoutMs: timeout * 1000,

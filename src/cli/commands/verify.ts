@@ -2,9 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { InputError } from "../../core/errors.js";
-import { readBundle, UnusableBundle } from "../../evidence/files.js";
-import { renderVerifyReport, verifyBundle } from "../../evidence/verify.js";
-import { normaliseFingerprint, parsePublicKey } from "../../signing/signer.js";
+import type { parsePublicKey as ParsePublicKey } from "../../signing/signer.js";
 
 export function verifyCommand(): Command {
   return new Command("verify")
@@ -17,9 +15,12 @@ export function verifyCommand(): Command {
     .option("--key <pub.pem>", "the signer's public key as recorded outside the bundle")
     .option("--fingerprint <sha256>", "the signer's public key fingerprint as recorded outside the bundle")
     .option("--json", "print the verification report as JSON")
-    .action((bundle: string, flags: { key?: string; fingerprint?: string; json?: boolean }) => {
+    .action(async (bundle: string, flags: { key?: string; fingerprint?: string; json?: boolean }) => {
+      const { readBundle, UnusableBundle } = await import("../../evidence/files.js");
+      const { renderVerifyReport, verifyBundle } = await import("../../evidence/verify.js");
+      const { normaliseFingerprint, parsePublicKey } = await import("../../signing/signer.js");
       if (flags.key && flags.fingerprint) throw new InputError("give --key or --fingerprint, not both");
-      let key: ReturnType<typeof parsePublicKey> | undefined;
+      let key: ReturnType<typeof ParsePublicKey> | undefined;
       if (flags.key) {
         try {
           key = parsePublicKey(readFileSync(flags.key, "utf8"));

@@ -3,11 +3,16 @@
  * --accounts, --shard), regions, retries and concurrency, and where the finished evidence goes (--upload).
  */
 import { type Command, InvalidArgumentError } from "commander";
-import { DEFAULT_ROLE_SESSION_NAME } from "../../providers/aws/credentials.js";
-import { DEFAULT_MEMBER_ROLE, parseShard, type Shard } from "../../providers/aws/organization.js";
+import {
+  AWS_DEFAULTS,
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_ROLE_SESSION_NAME,
+  parseShard,
+  type Shard,
+} from "../../providers/aws/defaults.js";
 import { partitionOfRegion } from "../../providers/aws/regions.js";
 import { OTHER_ERROR_MAX_ATTEMPTS } from "../../providers/aws/retry.js";
-import { AWS_DEFAULTS, type AwsRuntimeOptions } from "../../providers/aws/runtime.js";
+import type { AwsRuntimeOptions } from "../../providers/aws/runtime.js";
 import { DEFAULT_CALL_TIMEOUT_MS } from "../../providers/aws/session.js";
 import { collectList, parsePositiveInt } from "../io.js";
 
@@ -88,7 +93,8 @@ export function addAwsOptions(cmd: Command): Command {
     )
     .option(
       "--region <region>",
-      "home region for global services and STS (default: AWS_REGION, else us-east-1)",
+      "as in the AWS CLI: cover this region only, and use it for global services and STS " +
+        "(default: AWS_REGION, else us-east-1, with every enabled region covered); --regions names several",
     )
     .option(
       "--regions <list>",
@@ -170,7 +176,8 @@ export function awsOptionsFrom(flags: AwsFlags): Omit<AwsRuntimeOptions, "record
     excludeAccounts: flags.excludeAccounts,
     shard: flags.shard,
     homeRegion: flags.region,
-    regions: flags.regions,
+    // --region alone narrows the coverage to it, as the AWS CLI does; --regions names several.
+    regions: flags.regions ?? (flags.region ? [flags.region] : undefined),
     maxAttempts: flags.maxAttempts,
     callTimeoutMs: flags.callTimeout,
     concurrency: flags.concurrency,

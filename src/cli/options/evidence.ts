@@ -5,8 +5,6 @@
  */
 import type { Command } from "commander";
 import type { RunOutcome } from "../../engine/execute-run.js";
-import { writeBundle } from "../../evidence/write-bundle.js";
-import { resolveSigner } from "../../signing/resolve.js";
 import type { Signer } from "../../signing/signer.js";
 
 export const DEFAULT_OUT = "evidence";
@@ -39,12 +37,15 @@ export interface PreparedEvidence {
 
 /** Resolves the signer before the run (fail fast on an unusable key). */
 export async function prepareEvidence(flags: EvidenceFlags): Promise<PreparedEvidence> {
+  const { resolveSigner } = await import("../../signing/resolve.js");
+  const { notice } = await import("../log.js");
   return {
     signer: await resolveSigner({
       signKey: flags.signKey,
       sign: flags.sign,
       throwaway: flags.throwawayKey,
       profile: flags.profile,
+      notice,
     }),
   };
 }
@@ -56,6 +57,8 @@ export async function writeEvidence(
   prepared?: PreparedEvidence,
 ): Promise<string | undefined> {
   const { signer } = prepared ?? (await prepareEvidence(flags));
+  // The bundle writer brings every report renderer: loaded only once there is a run to write.
+  const { writeBundle } = await import("../../evidence/write-bundle.js");
   const written = await writeBundle(outcome, {
     outDir: flags.out ?? DEFAULT_OUT,
     signer,

@@ -1,8 +1,7 @@
 /** GCP flags of `run` (scope, credentials, endpoint). The GCP provider registers its runtime from here. */
 import type { Command } from "commander";
 import type { RuntimeFactory } from "../../engine/execute-run.js";
-import { parseEndpoint } from "../../providers/gcp/connection.js";
-import { GcpRuntime } from "../../providers/gcp/runtime.js";
+import { parseEndpoint } from "../../providers/gcp/endpoint.js";
 import { collectList } from "../io.js";
 
 export function addGcpOptions(cmd: Command): Command {
@@ -42,7 +41,10 @@ export interface GcpFlags {
   gcpRestEndpoint?: string;
 }
 
-/** The GCP runtime factory for these flags (used only when GCP controls are selected). */
+/**
+ * The GCP runtime factory for these flags (used only when GCP controls are selected). The flags are checked
+ * now; gRPC and the Google clients are loaded only when a run really needs GCP.
+ */
 export function gcpRuntimeFrom(
   flags: GcpFlags,
   env: NodeJS.ProcessEnv = process.env,
@@ -55,8 +57,9 @@ export function gcpRuntimeFrom(
     .flatMap((p) => p.split(","))
     .map((p) => p.trim())
     .filter(Boolean);
-  return ({ recorder, replay, allowedOperations }) =>
-    new GcpRuntime({
+  return async ({ recorder, replay, allowedOperations }) => {
+    const { GcpRuntime } = await import("../../providers/gcp/runtime.js");
+    return new GcpRuntime({
       recorder,
       replay,
       allowedOperations,
@@ -67,4 +70,5 @@ export function gcpRuntimeFrom(
       endpoint,
       restEndpoint,
     });
+  };
 }

@@ -10,10 +10,11 @@
 import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+/** The RoleSessionName used unless --role-session-name is given (stable, so a replay matches the call). */
+import { DEFAULT_ROLE_SESSION_NAME } from "./defaults.js";
 import type { AwsSession } from "./session.js";
 
-/** The RoleSessionName used unless --role-session-name is given (stable, so a replay matches the call). */
-export const DEFAULT_ROLE_SESSION_NAME = "itgc-validate";
+export { DEFAULT_ROLE_SESSION_NAME };
 /** Session length asked for each assumed role; the SDK refreshes credentials before they expire. */
 export const ASSUMED_ROLE_SECONDS = 3600;
 const REFRESH_BEFORE_MS = 5 * 60_000;

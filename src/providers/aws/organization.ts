@@ -6,10 +6,10 @@
 import { createHash } from "node:crypto";
 import { ListAccountsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { paginate } from "../../util/paginate.js";
+import type { Shard } from "./defaults.js";
 import type { AwsSession } from "./session.js";
 
-/** The role assumed in every member account unless --member-role names another (deploy/cloudformation). */
-export const DEFAULT_MEMBER_ROLE = "ITGCAuditReadOnly";
+export { DEFAULT_MEMBER_ROLE, parseShard, type Shard } from "./defaults.js";
 
 export interface OrgAccount {
   id: string;
@@ -42,21 +42,6 @@ export async function listOrganizationAccounts(session: AwsSession, region: stri
     }
   }
   return out.sort((a, b) => a.id.localeCompare(b.id));
-}
-
-export interface Shard {
-  /** 0-based (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX). */
-  index: number;
-  count: number;
-}
-
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) throw new Error(`"${text}" is not I/N (e.g. 0/4)`);
-  const index = Number(m[1]);
-  const count = Number(m[2]);
-  if (count < 1 || index >= count) throw new Error(`"${text}": need 0 <= I < N`);
-  return { index, count };
 }
 
 /** The shard an account belongs to: a stable hash of its id (SHA-256), the same on every machine and run. */

@@ -29,6 +29,7 @@ import type { Recorder } from "../../recording/recorder.js";
 import { type LoadedRecording, ReplayIndex } from "../../recording/store.js";
 import type { AwsQueryContext } from "./context.js";
 import { accountOfArn, assumeRole, isRoleArn, sourceCredentials } from "./credentials.js";
+import { AWS_DEFAULTS } from "./defaults.js";
 import { isCredentialError, isScopeDenied } from "./errors.js";
 import {
   type AttemptStats,
@@ -102,14 +103,7 @@ export interface AwsRuntimeOptions {
   replaySource?: ReplaySource;
 }
 
-export const AWS_DEFAULTS = {
-  concurrency: 64,
-  accountConcurrency: 16,
-  apiConcurrency: 8,
-  maxAttempts: 8,
-  /** AssumeRole calls in flight while fanning out over an organization. */
-  assumeConcurrency: 16,
-} as const;
+export { AWS_DEFAULTS };
 
 /** Services whose calls say nothing about a region being open (global endpoints). */
 const GLOBAL_SERVICES = new Set(["IAM", "STS", "Organizations", "Account", "S3Control"]);

@@ -1,0 +1,116 @@
+/**
+ * What `run` and `demo` do once their flags are parsed: choose the providers, resolve the signer, run, print,
+ * write and upload the evidence. Loaded by the commands' actions only (it brings the engine, the providers
+ * and every renderer), so `--help`, `lint` and `controls list` start without them.
+ */
+import { InputError } from "../core/errors.js";
+import type { Provider } from "../core/types.js";
+import { ensureOutputDir } from "../evidence/output-dir.js";
+import { detectProviders } from "../providers/configured.js";
+import { parseEndpoint } from "../providers/gcp/endpoint.js";
+import { exitCodeFor } from "../report/results-document.js";
+import { loadWaiversFile } from "../waivers/load.js";
+import type { RunFlags } from "./commands/run.js";
+import { useColor } from "./io.js";
+import { type LogMode, notice, setLogMode } from "./log.js";
+import { awsOptionsFrom } from "./options/aws.js";
+import { DEFAULT_OUT, prepareEvidence, writeEvidence } from "./options/evidence.js";
+import { filterFrom } from "./options/filters.js";
+import { gcpRuntimeFrom } from "./options/gcp.js";
+import { createProgress } from "./progress.js";
+import { loadReplaySources } from "./replay-sources.js";
+
+/** Every provider a run can cover (a new provider adds itself here and in providers/configured.ts). */
+const PROVIDERS: Provider[] = ["aws", "gcp"];
+
+/**
+ * A live run without --provider covers the providers whose credentials are found, and says which it skipped
+ * and why. --provider always wins (a provider asked for and not configured fails in its own init); replay
+ * covers what the recordings hold, as before.
+ */
+async function chooseProviders(flags: RunFlags): Promise<Provider[] | undefined> {
+  if (flags.provider?.length || flags.replay?.length) return flags.provider;
+  const endpoint = flags.gcpEndpoint ?? (process.env.ITGC_GCP_ENDPOINT || undefined);
+  const found = await detectProviders(PROVIDERS, {
+    profile: flags.profile,
+    gcpLoopbackEndpoint: endpoint ? parseEndpoint(endpoint).loopback : false,
+  });
+  const configured = found.filter((d) => d.configured).map((d) => d.provider);
+  if (configured.length === 0)
+    throw new InputError(
+      `no provider is configured: ${found.map((d) => `${d.provider}: ${d.reason}`).join("; ")}. ` +
+        "Set up credentials, or use --replay for a recording (itgc-validate demo shows one).",
+    );
+  for (const d of found)
+    if (!d.configured)
+      notice(`skipping ${d.provider}: ${d.reason}; use --provider ${d.provider} to require it`, {
+        skipped: d.provider,
+      });
+  return configured;
+}
+
+/**
+ * `--region R` works as in the AWS CLI: the run covers that region (and uses it as the home region for
+ * global services). `--regions` still names several; with both, --regions decides the coverage.
+ */
+function noteRegionNarrowing(flags: RunFlags): void {
+  if (flags.region && !flags.regions?.length)
+    notice(
+      `--region ${flags.region}: covering AWS region ${flags.region} only (as the AWS CLI does); ` +
+        "use --regions a,b for several, or neither for every enabled region",
+      { region: flags.region },
+    );
+}
+
+function logModeOf(mode: ReturnType<typeof createProgress>["mode"]): LogMode {
+  return mode === "json" ? "json" : mode === "none" ? "quiet" : "text";
+}
+
+/** Runs and prints; returns the exit code. */
+export async function runAndReport(flags: RunFlags, argv: string[]): Promise<number> {
+  const progress = createProgress(flags);
+  setLogMode(logModeOf(progress.mode));
+  if (flags.upload && !flags.retainDays)
+    throw new InputError(
+      "--upload needs --retain-days (the Object Lock retention cannot be shortened later)",
+    );
+  // Read before anything else, so a bad waivers file is exit 2 before any API call.
+  const waivers = flags.waivers ? loadWaiversFile(flags.waivers) : undefined;
+  // Everything that can make the output unwritable fails here, before the first API call.
+  ensureOutputDir(flags.out ?? DEFAULT_OUT);
+  const provider = await chooseProviders(flags);
+  noteRegionNarrowing(flags);
+  const evidence = await prepareEvidence(flags);
+  // The engine (and with it every SDK) loads once the flags and the signer are known to be usable, so a bad
+  // key or flag fails in a fraction of a second.
+  const { executeRun } = await import("../engine/execute-run.js");
+  const recording = flags.replay ? loadReplaySources(flags.replay) : undefined;
+  const outcome = await executeRun({
+    observer: progress,
+    controlPaths: flags.controlsDir,
+    filter: { ...filterFrom(flags), provider },
+    paramsFile: flags.params,
+    ...(recording ? { recording } : { replayDir: flags.replay }),
+    now: flags.now,
+    aws: awsOptionsFrom(flags),
+    runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
+    command: argv,
+    waivers,
+  }).finally(() => progress.finish());
+  progress.finish(outcome.document);
+  const written = await writeEvidence(flags, outcome, evidence);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
+    if (written) notice(`output written to ${written}`, { output: written });
+  } else {
+    const { renderConsole } = await import("../report/console.js");
+    process.stdout.write(renderConsole(outcome.document, { color: useColor(process.stdout) }));
+    if (written) process.stdout.write(`\nOutput written to ${written}\n`);
+  }
+  if (flags.upload && written) {
+    const { uploadAfterRun } = await import("../upload/cli.js");
+    const uploaded = await uploadAfterRun(flags, written);
+    if (!uploaded) return 3;
+  }
+  return exitCodeFor(outcome.results);
+}

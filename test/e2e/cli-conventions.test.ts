@@ -1,0 +1,203 @@
+/**
+ * CLI conventions through the real built CLI: exit 2 for every usage error in every command, a closed pipe
+ * ends quietly with exit 0, help fits the terminal, --quiet is quiet and --log-format json is only JSON, demo
+ * refuses live-only flags, run --replay takes a .tar.gz, merge output renders with report, and a container's
+ * key of record (ITGC_SIGN_KEY / ITGC_REQUIRE_SIGN_KEY). The live provider choice and --region are tested
+ * against a local AWS endpoint in test/org/endpoint.test.ts.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TEST_KEY, tempDir } from "../evidence/support.js";
+import { cli, ROOT } from "../support/cli.js";
+
+const BIN = join(ROOT, "bin/itgc-validate.js");
+const AWS_DEMO = join(ROOT, "fixtures/aws/demo");
+
+/** `CMD | head -2` in bash: the CLI's exit status and stderr, with the reader gone after two lines. */
+function intoHead(args: string[]) {
+  const quoted = args.map((a) => `'${a}'`).join(" ");
+  const err = join(tempDir(), "stderr");
+  const r = spawnSync(
+    "bash",
+    [
+      "-c",
+      `"${process.execPath}" "${BIN}" ${quoted} 2>"$ERR" | head -2 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+    ],
+    { encoding: "utf8", env: { ...process.env, ERR: err } },
+  );
+  return { code: Number(r.stdout.trim()), stderr: readFileSync(err, "utf8") };
+}
+
+let jsonRun: ReturnType<typeof cli>;
+let archive: string;
+let resultsFile: string;
+
+beforeAll(() => {
+  const out = tempDir();
+  jsonRun = cli([
+    "demo",
+    "--log-format",
+    "json",
+    "--json",
+    "--control",
+    "access.aws-root-*",
+    "--archive",
+    "--out",
+    out,
+  ]);
+  archive = join(out, readdirSync(out)[0]!);
+  resultsFile = join(tempDir(), "results.json");
+  spawnSync("sh", ["-c", 'printf "%s" "$DOC" > "$FILE"'], {
+    env: { DOC: jsonRun.stdout, FILE: resultsFile },
+  });
+});
+
+describe("usage errors exit 2 in every command", () => {
+  it.each([
+    [["controls", "list", "--domain", "acess"], /"acess" is not one of access/],
+    [["run", "--no-such-flag"], /unknown option/],
+    [["demo", "--severity", "urgent"], /"urgent" is not one of/],
+    [["lint", "--json"], /unknown option/],
+    [["queries", "--bogus"], /unknown option/],
+    [["verify"], /missing required argument/],
+    [["reperform"], /missing required argument/],
+    [["report", "x", "--format", "pdf"], /Allowed choices are/],
+    [["keygen", "--out"], /argument missing/],
+    [["permissions", "--provider", "azure"], /"azure" is not one of aws, gcp/],
+    [["merge"], /missing required argument/],
+    [["controls", "nope"], /unknown command/],
+    [["nope"], /unknown command/],
+  ])("%j", (args, message) => {
+    const r = cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe("a closed pipe (… | head -2) ends quietly with exit 0", () => {
+  it.each([[["controls", "list"]], [["queries"]], [["permissions", "--provider", "aws"]]])("%j", (args) => {
+    expect(intoHead(args)).toEqual({ code: 0, stderr: "" });
+  });
+
+  it("report and merge too (merge still exits with its verdict: 1, a control failed)", () => {
+    expect(intoHead(["report", archive, "--format", "html"])).toEqual({ code: 0, stderr: "" });
+    const merge = intoHead(["merge", resultsFile]);
+    expect(merge.code).toBe(1);
+    expect(merge.stderr).not.toMatch(/EPIPE|\n\s+at /);
+  });
+});
+
+describe("help fits the terminal", () => {
+  it.each([[60], [80], [120]])("every help line within COLUMNS=%i", (columns) => {
+    for (const args of [["--help"], ["run", "--help"], ["demo", "--help"], ["controls", "list", "--help"]]) {
+      const r = cli(args, { env: { COLUMNS: String(columns) } });
+      expect(r.code).toBe(0);
+      const long = r.stdout.split("\n").filter((l) => l.length > columns);
+      expect(long, args.join(" ")).toEqual([]);
+    }
+  });
+});
+
+describe("log output", () => {
+  it("--log-format json: stderr is only JSON lines (progress and notices), stdout only the document", () => {
+    expect(jsonRun.code).toBe(1);
+    const lines = jsonRun.stderr.trim().split("\n");
+    expect(lines.length).toBeGreaterThan(3);
+    const events = lines.map((l) => JSON.parse(l) as { event: string; message?: string });
+    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(["notice", "run_start", "run_end"]));
+    expect(events.find((e) => e.message?.startsWith("output written to"))).toBeTruthy();
+    expect(JSON.parse(jsonRun.stdout).summary.total).toBe(4);
+  });
+
+  it("--quiet: errors still reach stderr (the quiet success is the key-of-record run below)", () => {
+    const out = tempDir();
+    const bad = cli(["demo", "--quiet", "--control", "no.such-control", "--out", out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no control matches/);
+  });
+});
+
+describe("demo", () => {
+  it("refuses live-only flags (--upload would have called S3) and names them", () => {
+    const r = cli(["demo", "--upload", "s3://my-bucket/itgc", "--retain-days", "30", "--profile", "audit"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--profile, --upload, --retain-days are for `itgc-validate run`");
+  });
+});
+
+describe("replay, merge and report", () => {
+  it("run --replay takes a .tar.gz bundle, as verify does, and reproduces its verdicts", () => {
+    const r = cli([
+      "run",
+      "--replay",
+      archive,
+      "--provider",
+      "aws",
+      "--control",
+      "access.aws-root-*",
+      "--json",
+      "--no-sign",
+      "--quiet",
+      "--out",
+      tempDir(),
+    ]);
+    expect(r.code).toBe(1);
+    const v = (d: { controls: { id: string; status: string; exceptions: number }[] }) =>
+      d.controls.map((c) => `${c.id}:${c.status}:${c.exceptions}`);
+    const again = JSON.parse(r.stdout);
+    expect(v(again)).toEqual(v(JSON.parse(jsonRun.stdout)));
+    expect(again.run.replaySource).toBe(archive);
+  });
+
+  it("merge output renders with report (html, csv, junit)", () => {
+    const merged = join(tempDir(), "merged.json");
+    expect(cli(["merge", resultsFile, "--out", merged]).code).toBe(1);
+    const html = cli(["report", merged, "--format", "html"]);
+    expect(html.code).toBe(0);
+    expect(html.stdout).toContain("access.aws-root-not-used");
+    expect(html.stdout).toContain("not from a signed evidence bundle");
+    const csv = cli(["report", merged, "--format", "csv"]);
+    expect(csv.stdout).toMatch(/^run_id,evaluated_at,control_id,/);
+    expect(csv.stdout).toContain("access.aws-root-mfa");
+    expect(cli(["report", merged, "--format", "junit"]).stdout).toMatch(/<testsuites /);
+  });
+});
+
+describe("a container's key of record", () => {
+  const args = ["run", "--replay", AWS_DEMO, "--provider", "aws", "--control", "access.aws-root-mfa"];
+
+  it("ITGC_REQUIRE_SIGN_KEY refuses to mint a key; ITGC_SIGN_KEY names the key of record", () => {
+    const config = tempDir();
+    const out = tempDir();
+    const refused = cli([...args, "--out", out], {
+      env: { ITGC_REQUIRE_SIGN_KEY: "1", XDG_CONFIG_HOME: config },
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/no signing key of record/);
+    expect(readdirSync(config)).toEqual([]);
+    expect(readdirSync(out)).toEqual([]);
+
+    const signed = cli([...args, "--out", out, "--quiet"], {
+      env: { ITGC_REQUIRE_SIGN_KEY: "1", ITGC_SIGN_KEY: TEST_KEY, XDG_CONFIG_HOME: config },
+    });
+    expect(signed.code).toBe(0);
+    // --quiet: nothing on stderr, not even the notices
+    expect(signed.stderr).toBe("");
+    expect(signed.stdout).toMatch(/PASS\s+access\.aws-root-mfa/);
+    const [bundle] = readdirSync(out);
+    const fp = spawnSync(
+      "sh",
+      ["-c", `openssl pkey -in ${TEST_KEY} -pubout -outform DER | openssl dgst -sha256`],
+      {
+        encoding: "utf8",
+      },
+    )
+      .stdout.split("= ")[1]!
+      .trim();
+    expect(cli(["verify", join(out, bundle!), "--fingerprint", fp]).code).toBe(0);
+    expect(readFileSync(join(out, bundle!, "attestation/signer.json"), "utf8")).toContain(fp);
+  });
+});
