@@ -68,9 +68,10 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
 }
 
 /** Names every item expression may use besides the query's fields. */
-const ITEM_BINDINGS = ["item", "params", "now", "account", "region"];
+// `period` (the audit period: period.start / period.end, timestamps) is bound for every expression.
+const ITEM_BINDINGS = ["item", "params", "now", "period", "account", "region"];
 /** Names a population assertion may use. */
-const ASSERT_BINDINGS = ["items", "all", "params", "now", "account"];
+const ASSERT_BINDINGS = ["items", "all", "params", "now", "period", "account"];
 
 /**
  * Every identifier an expression reads must be a field the query documents (or a binding the engine

@@ -7,6 +7,7 @@
  */
 import { type CompiledExpression, compileExpression } from "../cel/expression.js";
 import { errorMessage } from "../core/errors.js";
+import { type Period, resolvePeriod } from "../core/period.js";
 import type {
   Control,
   ControlError,
@@ -48,14 +49,17 @@ export interface EvaluationInput {
   params: ParamReport;
   scopes: ScopeRows[];
   now: Date;
+  /** The audit period, bound in CEL as `period.start` / `period.end`; defaults to the 90 days before `now`. */
+  period?: Period;
 }
 
-export function evaluateControl({ compiled, params, scopes, now }: EvaluationInput): ControlResult {
+export function evaluateControl({ compiled, params, scopes, now, period }: EvaluationInput): ControlResult {
   const { control } = compiled;
   const errors: ControlError[] = [];
   const findings: Finding[] = [];
   const items: Row[] = [];
-  const base = { params: params.values, now };
+  const p = period ?? resolvePeriod(undefined, now);
+  const base = { params: params.values, now, period: { start: p.start, end: p.end } };
   const byUnit = new Map<string, { population: Row[]; all: Row[] }>();
 
   for (const scope of scopes) {

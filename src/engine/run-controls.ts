@@ -5,6 +5,7 @@
  */
 
 import { errorMessage } from "../core/errors.js";
+import { type Period, resolvePeriod } from "../core/period.js";
 import type { ProviderRunInfo, ProviderRuntime } from "../core/provider.js";
 import type { QueryContext } from "../core/query.js";
 import type { Control, ControlResult, Row, Scope, ScopeKind } from "../core/types.js";
@@ -26,6 +27,8 @@ export interface RunControlsOptions {
   runtimes: ProviderRuntime[];
   overrides?: ParamOverrides;
   now: Date;
+  /** The audit period event queries fetch and CEL sees as `period`; defaults to the 90 days before `now`. */
+  period?: Period;
   observer?: RunObserver;
   cache?: QueryCache;
 }
@@ -35,6 +38,7 @@ export class QueryExecutor {
     private readonly runtimes: Map<string, ProviderRuntime>,
     private readonly cache: QueryCache,
     private readonly now: Date,
+    private readonly period: Period,
     private readonly observer?: RunObserver,
   ) {}
 
@@ -66,6 +70,7 @@ export class QueryExecutor {
     const base: QueryContext = {
       scope,
       now: this.now,
+      period: this.period,
       query: (id, params = {}, at) => {
         const dep = getQuery(id);
         if (!dep) return Promise.reject(new Error(`unknown query ${id}`));
@@ -83,10 +88,11 @@ export async function runControls(
 ): Promise<{ results: ControlResult[]; cache: QueryCache }> {
   const cache = opts.cache ?? new QueryCache();
   const runtimes = new Map(opts.runtimes.map((r) => [r.provider, r]));
-  const executor = new QueryExecutor(runtimes, cache, opts.now, opts.observer);
+  const period = opts.period ?? resolvePeriod(undefined, opts.now);
+  const executor = new QueryExecutor(runtimes, cache, opts.now, period, opts.observer);
   const results = await Promise.all(
     opts.controls.map(async (control) => {
-      const result = await runOne(control, executor, runtimes, opts);
+      const result = await runOne(control, executor, runtimes, { ...opts, period });
       opts.observer?.onControlDone?.(result);
       return result;
     }),
@@ -98,7 +104,7 @@ async function runOne(
   control: Control,
   executor: QueryExecutor,
   runtimes: Map<string, ProviderRuntime>,
-  opts: RunControlsOptions,
+  opts: RunControlsOptions & { period: Period },
 ): Promise<ControlResult> {
   const params = effectiveParams(control, opts.overrides ?? {});
   const compiled = compileControl(control);
@@ -134,7 +140,7 @@ async function runOne(
   }
   // Scopes finish in any order; sort so results are deterministic (re-performance compares them).
   scopes.sort((a, b) => `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`));
-  return evaluateControl({ compiled, params, scopes, now: opts.now });
+  return evaluateControl({ compiled, params, scopes, now: opts.now, period: opts.period });
 }
 
 function describeError(e: unknown): string {

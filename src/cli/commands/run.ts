@@ -15,9 +15,10 @@ import {
 } from "../options/evidence.js";
 import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
 import { addGcpOptions, type GcpFlags, gcpRuntimeFrom } from "../options/gcp.js";
+import { addPeriodOption, type PeriodFlags } from "../options/period.js";
 import { addProgressOptions, createProgress, type ProgressFlags } from "../progress.js";
 
-export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags {
+export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags, PeriodFlags {
   replay?: string[];
   json?: boolean;
   params?: string;
@@ -40,6 +41,7 @@ export function addRunOptions(cmd: Command): Command {
       "evaluate time-based expectations at this instant (default: now; in replay, the recording's time)",
       parseTimestamp,
     );
+  addPeriodOption(cmd);
   addEvidenceOptions(cmd);
   addAwsOptions(cmd);
   addGcpOptions(cmd);
@@ -62,6 +64,7 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     paramsFile: flags.params,
     replayDir: flags.replay,
     now: flags.now,
+    period: flags.period,
     aws: awsOptionsFrom(flags),
     runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
     command: argv,
