@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
 import type { InputProblem } from "../core/errors.js";
-import type { Control, ExpectClause, Status } from "../core/types.js";
+import type { Control, ControlFrequency, ExpectClause, Status } from "../core/types.js";
 import { BUNDLED_CONTROLS_DIR } from "../util/paths.js";
 import { schemaProblems } from "./schema.js";
 import { parseYaml, type YamlSource } from "./yaml-source.js";
@@ -142,6 +142,8 @@ function toControl(raw: Record<string, unknown>, file: string, text: string): Co
     assert: (raw.assert as ExpectClause[]) ?? [],
     when_empty: (raw.when_empty as Status) ?? "pass",
     params: (raw.params as Record<string, unknown>) ?? {},
+    // How often the control operates (operating-effectiveness tests): sizes the default sample.
+    ...(raw.frequency ? { frequency: raw.frequency as ControlFrequency } : {}),
     source: { file, text },
   };
 }

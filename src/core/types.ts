@@ -47,6 +47,17 @@ export interface ExpectClause {
   message: string;
 }
 
+/** How often a control operates (sizes the default sample of an operating-effectiveness test). */
+export type ControlFrequency = "annual" | "quarterly" | "monthly" | "weekly" | "daily" | "recurring";
+export const CONTROL_FREQUENCIES: readonly ControlFrequency[] = [
+  "annual",
+  "quarterly",
+  "monthly",
+  "weekly",
+  "daily",
+  "recurring",
+];
+
 export interface Control {
   id: string;
   title: string;
@@ -67,6 +78,8 @@ export interface Control {
   assert: ExpectClause[];
   when_empty: Status;
   params: Record<string, unknown>;
+  /** How often the control operates; `recurring` = many times a day (e.g. every change, every sign-in). */
+  frequency?: ControlFrequency;
   /** Where the definition came from, and its exact bytes (for the evidence). */
   source: { file: string; text: string };
 }

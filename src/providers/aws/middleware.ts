@@ -3,7 +3,9 @@
  * - read-only guard (initialize, first): refuses non-read operations before anything is built or sent;
  * - concurrency limit (initialize): bounds calls in flight over the run, per account and per API;
  * - recorder (initialize): records each logical call — input, final output or error, request id, attempts;
- * - attempt counter (deserialize, first): runs once per attempt inside the SDK's retry loop, so it counts
+ * - rate limit (deserialize, first): spaces the attempts of an operation with a documented request rate
+ *   (CloudTrail LookupEvents: 2/s per account and region) instead of provoking throttling;
+ * - attempt counter (deserialize): runs once per attempt inside the SDK's retry loop, so it counts
  *   every attempt and every throttling error, including throttles the retry strategy then recovered from;
  * - replay (deserialize): in replay mode answers from the recording instead of the network. It sits below
  *   the SDK's retry middleware (finalizeRequest), so a recorded or injected throttling error goes through
@@ -67,6 +69,11 @@ export interface AwsMiddlewareOptions {
   replay?: ReplaySource;
   /** Wraps each call for concurrency limiting (STS calls bypass it: credentials are fetched under it). */
   limit?: CallLimiter;
+  /**
+   * Waits for a request slot under a documented rate limit, before every attempt (retries count against
+   * AWS's quota too); returns undefined when the operation has none.
+   */
+  rateLimit?: (call: CallIdentity) => Promise<void> | undefined;
   /** Called in replay mode before answering each attempt: injected latency and throttling (benchmark). */
   beforeReplayAttempt?: (call: CallIdentity) => Promise<void>;
   /** Per-attempt counters, shared by the run's clients. */
@@ -137,6 +144,17 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
         },
         { step: "initialize", name: "itgcRecorder", priority: "high", override: true },
       );
+      if (opts.rateLimit) {
+        const rateLimit = opts.rateLimit;
+        stack.add(
+          (next, context) => async (args) => {
+            await rateLimit(callIdentity(context));
+            return next(args);
+          },
+          // Added first at this step, so it runs outermost: once per attempt, before it is counted or sent.
+          { step: "deserialize", name: "itgcRateLimit", priority: "high", override: true },
+        );
+      }
       if (opts.stats) {
         const stats = opts.stats;
         stack.add(

@@ -40,6 +40,7 @@ import {
   organizationsRegion,
   type Shard,
 } from "./organization.js";
+import { DOCUMENTED_RATE_LIMITS } from "./rate-limit.js";
 import { type AwsEnvironment, AwsSession } from "./session.js";
 
 export interface AwsRuntimeOptions {
@@ -81,6 +82,11 @@ export interface AwsRuntimeOptions {
    * a recording this way, by running the real queries against them).
    */
   replaySource?: ReplaySource;
+  /**
+   * Documented request rates to respect (`Service:Operation` → requests per second per account and region).
+   * Default: DOCUMENTED_RATE_LIMITS in live runs, none in replay (nothing is sent); the benchmark sets them.
+   */
+  rateLimits?: Readonly<Record<string, number>>;
 }
 
 export const AWS_DEFAULTS = {
@@ -144,6 +150,7 @@ export class AwsRuntime implements ProviderRuntime {
       stats: this.attemptStats,
       onOutcome: (o) => this.noteOutcome(o),
       shared: {},
+      rateLimits: opts.rateLimits ?? (opts.replay || opts.replaySource ? undefined : DOCUMENTED_RATE_LIMITS),
     };
   }
 

@@ -1,0 +1,5 @@
+/** Registers the event queries (operating effectiveness over the audit period). */
+import { registerQuery } from "../../registry.js";
+import { events, lookupEvents } from "./cloudtrail-events.js";
+
+for (const q of [lookupEvents, events]) registerQuery(q);
