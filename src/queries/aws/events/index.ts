@@ -1,5 +1,6 @@
 /** Registers the event queries (operating effectiveness over the audit period). */
 import { registerQuery } from "../../registry.js";
 import { events, lookupEvents } from "./cloudtrail-events.js";
+import { pipelineExecutions } from "./pipeline-executions.js";
 
-for (const q of [lookupEvents, events]) registerQuery(q);
+for (const q of [lookupEvents, events, pipelineExecutions]) registerQuery(q);
