@@ -16,6 +16,7 @@ import { queriesCommand } from "./commands/queries.js";
 import { reperformCommand } from "./commands/reperform.js";
 import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
+import { sampleCommand } from "./commands/sample.js";
 import { verifyCommand } from "./commands/verify.js";
 
 export function buildProgram(): Command {
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     keygenCommand(),
     permissionsCommand(),
     mergeCommand(),
+    sampleCommand(),
   ]) {
     program.addCommand(cmd.exitOverride());
   }
