@@ -3,8 +3,9 @@
  * - read-only guard (initialize, first): refuses non-read operations before anything is built or sent;
  * - concurrency limit (initialize): bounds calls in flight over the run, per account and per API;
  * - recorder (initialize): records each logical call — input, final output or error, request id, attempts;
- * - rate limit (deserialize, first): spaces the attempts of an operation with a documented request rate
- *   (CloudTrail LookupEvents: 2/s per account and region) instead of provoking throttling;
+ * - rate limit (initialize, before the concurrency limit; and deserialize, first, for retries): spaces the
+ *   attempts of an operation with a documented request rate (CloudTrail LookupEvents: 2/s per account and
+ *   region) instead of provoking throttling;
  * - attempt counter (deserialize): runs once per attempt inside the SDK's retry loop, so it counts
  *   every attempt and every throttling error, including throttles the retry strategy then recovered from;
  * - replay (deserialize): in replay mode answers from the recording instead of the network. It sits below
@@ -82,6 +83,9 @@ export interface AwsMiddlewareOptions {
   onOutcome?: (o: CallOutcome) => void;
 }
 
+/** Attempts of one call already given a rate-limit slot (the first at initialize, retries at deserialize). */
+type RateLimitedContext = { itgcRateLimitedAttempts?: number };
+
 // biome-ignore lint/suspicious/noExplicitAny: middleware signatures are generic over every command
 type AnyStack = MiddlewareStack<any, any>;
 
@@ -139,6 +143,12 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
               throw e;
             }
           };
+          // The first attempt waits for its rate-limit slot before taking a concurrency slot, so calls
+          // waiting on a documented rate (LookupEvents: 2/s per account-region) never hold up other calls.
+          if (opts.rateLimit) {
+            await opts.rateLimit(id);
+            (context as RateLimitedContext).itgcRateLimitedAttempts = 1;
+          }
           // STS is exempt: member-account credentials are (re)fetched with STS while a call holds a slot.
           return opts.limit && id.service !== "STS" ? opts.limit(run, { ...id, region: opts.region }) : run();
         },
@@ -148,7 +158,10 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
         const rateLimit = opts.rateLimit;
         stack.add(
           (next, context) => async (args) => {
-            await rateLimit(callIdentity(context));
+            // Retries count against AWS's quota too: every attempt after the first waits for a slot here.
+            const c = context as RateLimitedContext;
+            c.itgcRateLimitedAttempts = (c.itgcRateLimitedAttempts ?? 0) + 1;
+            if (c.itgcRateLimitedAttempts > 1) await rateLimit(callIdentity(context));
             return next(args);
           },
           // Added first at this step, so it runs outermost: once per attempt, before it is counted or sent.
