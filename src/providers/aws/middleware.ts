@@ -83,8 +83,8 @@ export interface AwsMiddlewareOptions {
   onOutcome?: (o: CallOutcome) => void;
 }
 
-/** Attempts of one call already given a rate-limit slot (the first at initialize, retries at deserialize). */
-type RateLimitedContext = { itgcRateLimitedAttempts?: number };
+/** Set at initialize when the first attempt already holds its rate-limit slot (retries wait at deserialize). */
+type RateLimitedContext = { itgcRateSlotHeld?: boolean };
 
 // biome-ignore lint/suspicious/noExplicitAny: middleware signatures are generic over every command
 type AnyStack = MiddlewareStack<any, any>;
@@ -147,7 +147,7 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
           // waiting on a documented rate (LookupEvents: 2/s per account-region) never hold up other calls.
           if (opts.rateLimit) {
             await opts.rateLimit(id);
-            (context as RateLimitedContext).itgcRateLimitedAttempts = 1;
+            (context as RateLimitedContext).itgcRateSlotHeld = true;
           }
           // STS is exempt: member-account credentials are (re)fetched with STS while a call holds a slot.
           return opts.limit && id.service !== "STS" ? opts.limit(run, { ...id, region: opts.region }) : run();
@@ -160,8 +160,8 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
           (next, context) => async (args) => {
             // Retries count against AWS's quota too: every attempt after the first waits for a slot here.
             const c = context as RateLimitedContext;
-            c.itgcRateLimitedAttempts = (c.itgcRateLimitedAttempts ?? 0) + 1;
-            if (c.itgcRateLimitedAttempts > 1) await rateLimit(callIdentity(context));
+            if (c.itgcRateSlotHeld) c.itgcRateSlotHeld = false;
+            else await rateLimit(callIdentity(context));
             return next(args);
           },
           // Added first at this step, so it runs outermost: once per attempt, before it is counted or sent.
