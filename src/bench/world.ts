@@ -808,6 +808,9 @@ Object.assign(GENERATORS, {
   },
   "CodePipeline:ListPipelineExecutions": () => ok({ pipelineExecutionSummaries: [] }),
   "CodePipeline:ListActionExecutions": () => ok({ actionExecutionDetails: [] }),
+  // No Identity Center instance in the synthetic accounts: the sign-in controls are not applicable there.
+  "SSOAdmin:ListInstances": () => ok({ Instances: [] }),
+  "Identitystore:ListUsers": () => ok({ Users: [] }),
 } satisfies Record<string, Generator>);
 
 export class MissingGeneratorError extends Error {
