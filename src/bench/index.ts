@@ -32,6 +32,7 @@ import { executeRun, type RunOutcome } from "../engine/execute-run.js";
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { canonicalJson } from "../util/canonical-json.js";
+import { EVENT_SCENARIOS, type EventResult, renderEventTable, runEventScenario } from "./events.js";
 import { benchSql, type SqlBenchResult, sqlBenchTable } from "./sql-bench.js";
 import { GENERATORS, makeWorld, SyntheticAnswers, type World } from "./world.js";
 
@@ -99,6 +100,8 @@ interface Args {
   throttle: number;
   seed: number;
   markdown: boolean;
+  /** LookupEvents requests per second per account-region in the event scenarios (documented: 2). */
+  eventRate: number;
 }
 
 function parseArgs(argv: string[]): Args & { child?: string; file?: string } {
@@ -107,13 +110,17 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string } {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   return {
-    scenarios: (get("--scenario") ?? ["startup", ...SCENARIOS.map((s) => s.name), "sql-200"].join(","))
+    scenarios: (
+      get("--scenario") ??
+      ["startup", ...[...SCENARIOS, ...EVENT_SCENARIOS].map((s) => s.name), "sql-200"].join(",")
+    )
       .split(",")
       .filter(Boolean),
     latency: Number(get("--latency") ?? 50),
     throttle: Number(get("--throttle") ?? 0.05),
     seed: Number(get("--seed") ?? 1),
     markdown: argv.includes("--markdown"),
+    eventRate: Number(get("--event-rate") ?? 2),
     child: get("--child"),
     file: get("--file"),
   };
@@ -310,9 +317,9 @@ async function childCalibrate(name: string, a: Args): Promise<void> {
   process.stdout.write(`${JSON.stringify({ chainCalls: chain })}\n`);
 }
 
-function spawnChild(args: string[]): string {
+function spawnChild(args: string[], nodeFlags: string[] = []): string {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [self, ...args], {
+  const r = spawnSync(process.execPath, [...nodeFlags, self, ...args], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
@@ -347,6 +354,28 @@ async function main(): Promise<void> {
   if (a.child === "run") return childRun(a.scenarios[0]!, a.file!, a);
   if (a.child === "calibrate") return childCalibrate(a.scenarios[0]!, a);
   if (a.child === "sql") return childSql(a.file!);
+  if (a.child === "events") {
+    const s = EVENT_SCENARIOS.find((x) => x.name === a.scenarios[0]);
+    if (!s) throw new Error(`unknown event scenario ${a.scenarios[0]}`);
+    process.stdout.write(`${JSON.stringify(await runEventScenario(s, a.eventRate))}\n`);
+    return;
+  }
+  const eventRows: EventResult[] = [];
+  for (const name of a.scenarios.filter((n) => EVENT_SCENARIOS.some((s) => s.name === n))) {
+    process.stderr.write(`bench: ${name}: LookupEvents at ${a.eventRate}/s per account-region…\n`);
+    eventRows.push(
+      JSON.parse(
+        // A million events and their recorded pages (the evidence) need more than the default heap.
+        spawnChild(
+          ["--child", "events", "--scenario", name, "--event-rate", String(a.eventRate)],
+          ["--max-old-space-size=12288"],
+        ),
+      ),
+    );
+  }
+  a.scenarios = a.scenarios.filter((n) => !EVENT_SCENARIOS.some((s) => s.name === n));
+  if (eventRows.length > 0) process.stdout.write(`\nEvent populations\n\n${renderEventTable(eventRows)}`);
+  if (a.scenarios.length === 0) return;
 
   const dir = mkdtempSync(join(tmpdir(), "itgc-bench-"));
   const rows: { s: Scenario; r: ScenarioResult }[] = [];

@@ -21,9 +21,17 @@ export interface World {
   /** IAM users per account. */
   users: number;
   recordedAt: string;
+  /** CloudTrail write events per account-region over the period (event scenarios; default 0). */
+  events?: number;
 }
 
-export function makeWorld(o: { accounts: number; users: number; org: boolean; regions?: number }): World {
+export function makeWorld(o: {
+  accounts: number;
+  users: number;
+  org: boolean;
+  regions?: number;
+  events?: number;
+}): World {
   const ids = Array.from({ length: o.accounts }, (_, i) =>
     String(100000000000 + i * 7919 + 11).padStart(12, "0"),
   );
@@ -35,6 +43,7 @@ export function makeWorld(o: { accounts: number; users: number; org: boolean; re
     homeRegion: "us-east-1",
     users: o.users,
     recordedAt: "2026-11-20T09:00:00.000Z",
+    ...(o.events ? { events: o.events } : {}),
   };
 }
 
@@ -715,6 +724,97 @@ export const GENERATORS: Record<string, Generator> = {
   "ConfigService:DescribeDeliveryChannels": ({ account }) =>
     ok({ DeliveryChannels: [{ name: "default", s3BucketName: `config-bucket-${account}` }] }),
 };
+
+// --- Event populations over the audit period (CloudTrail event history, CodePipeline executions) ---------
+// LookupEvents answers `w.events` write events per account-region to the ReadOnly=false lookup (50 a page,
+// newest first, spread evenly over the 90 days before recordedAt), in the LookupEvents shape with
+// CloudTrailEvent as a JSON string; every other lookup answers one empty page. One in 20 events is by an IAM
+// user (a click-ops exception), the rest by the deploy-pipeline role.
+const EVENT_PAGE = 50;
+
+function syntheticEvent(w: World, account: string, region: string, i: number): Record<string, unknown> {
+  const span = 90 * 86_400_000;
+  const time = new Date(
+    Date.parse(w.recordedAt) - Math.floor(((i + 0.5) * span) / (w.events ?? 1)),
+  ).toISOString();
+  const human = i % 20 === 7;
+  const id = `${hex(`${account}${region}${i}`, 8)}-0000-4000-8000-${String(i).padStart(12, "0")}`;
+  const identity = human
+    ? {
+        type: "IAMUser",
+        principalId: "AIDABENCHUSER",
+        arn: `arn:aws:iam::${account}:user/bench-admin`,
+        accountId: account,
+        userName: "bench-admin",
+      }
+    : {
+        type: "AssumedRole",
+        principalId: `AROABENCHROLE:run-${i}`,
+        arn: `arn:aws:sts::${account}:assumed-role/deploy-pipeline/run-${i}`,
+        accountId: account,
+        sessionContext: {
+          sessionIssuer: {
+            type: "Role",
+            principalId: "AROABENCHROLE",
+            arn: `arn:aws:iam::${account}:role/deploy-pipeline`,
+            accountId: account,
+            userName: "deploy-pipeline",
+          },
+          attributes: { creationDate: time, mfaAuthenticated: "false" },
+        },
+      };
+  const record = {
+    eventVersion: "1.09",
+    userIdentity: identity,
+    eventTime: time.replace(/\.\d{3}Z$/, "Z"),
+    eventSource: "ec2.amazonaws.com",
+    eventName: "AuthorizeSecurityGroupIngress",
+    awsRegion: region,
+    sourceIPAddress: human ? "203.0.113.9" : "codebuild.amazonaws.com",
+    userAgent: human ? "console.amazonaws.com" : "aws-sdk-js/3.600.0",
+    requestParameters: {
+      groupId: `sg-${hex(`${i}`, 17)}`,
+      ipPermissions: { items: [{ ipProtocol: "tcp", fromPort: 443, toPort: 443 }] },
+    },
+    responseElements: { _return: true },
+    requestID: `${hex(`r${i}`, 8)}-0000-4000-8000-000000000000`,
+    eventID: id,
+    readOnly: false,
+    eventType: "AwsApiCall",
+    managementEvent: true,
+    recipientAccountId: account,
+    eventCategory: "Management",
+  };
+  return {
+    EventId: id,
+    EventName: record.eventName,
+    ReadOnly: "false",
+    EventTime: time,
+    EventSource: record.eventSource,
+    Username: human ? "bench-admin" : `run-${i}`,
+    Resources: [{ ResourceType: "AWS::EC2::SecurityGroup", ResourceName: record.requestParameters.groupId }],
+    CloudTrailEvent: JSON.stringify(record),
+  };
+}
+
+Object.assign(GENERATORS, {
+  "CloudTrail:LookupEvents": ({ w, account, region, input }: Ask) => {
+    const attr = (
+      input.LookupAttributes as { AttributeKey: string; AttributeValue: string }[] | undefined
+    )?.[0];
+    const total = attr?.AttributeKey === "ReadOnly" && attr.AttributeValue === "false" ? (w.events ?? 0) : 0;
+    const start = typeof input.NextToken === "string" ? Number(input.NextToken.replace(/^p/, "")) : 0;
+    const end = Math.min(total, start + EVENT_PAGE);
+    const Events = [];
+    for (let i = start; i < end; i++) Events.push(syntheticEvent(w, account, region, i));
+    return ok({ Events, ...(end < total ? { NextToken: `p${end}` } : {}) });
+  },
+  "CodePipeline:ListPipelineExecutions": () => ok({ pipelineExecutionSummaries: [] }),
+  "CodePipeline:ListActionExecutions": () => ok({ actionExecutionDetails: [] }),
+  // No Identity Center instance in the synthetic accounts: the sign-in controls are not applicable there.
+  "SSOAdmin:ListInstances": () => ok({ Instances: [] }),
+  "Identitystore:ListUsers": () => ok({ Users: [] }),
+} satisfies Record<string, Generator>);
 
 export class MissingGeneratorError extends Error {
   constructor(op: string) {

@@ -255,13 +255,30 @@ export function toCelBindings(bindings: Record<string, unknown>): Record<string,
   return out;
 }
 
+/**
+ * Converted lists and objects by identity. Population rows are not mutated after their query returns, and
+ * each is bound several times (its fields, `item`, once per expression): converting it once keeps a
+ * 100,000-event population from being copied a few hundred thousand times (performance only; see
+ * docs/performance.md). Dates are converted each time (cheap, and a Date is mutable).
+ */
+const converted = new WeakMap<object, unknown>();
+
 function toCelValue(v: unknown): unknown {
   if (v instanceof Date) return timestampFromDate(v);
   if (v === undefined) return null;
-  if (Array.isArray(v)) return v.map(toCelValue);
+  if (Array.isArray(v)) {
+    const hit = converted.get(v);
+    if (hit !== undefined) return hit;
+    const out = v.map(toCelValue);
+    converted.set(v, out);
+    return out;
+  }
   if (v && typeof v === "object" && !(v instanceof Uint8Array) && !isMessage(v)) {
+    const hit = converted.get(v);
+    if (hit !== undefined) return hit;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) out[k] = toCelValue(x);
+    converted.set(v, out);
     return out;
   }
   return v;

@@ -22,6 +22,7 @@ import { queriesCommand } from "./commands/queries.js";
 import { reperformCommand } from "./commands/reperform.js";
 import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
+import { sampleCommand } from "./commands/sample.js";
 import { sqlCommand } from "./commands/sql.js";
 import { verifyCommand } from "./commands/verify.js";
 import { useWrappingHelp } from "./help.js";
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
     mergeCommand(),
     diffCommand(),
     sqlCommand(),
+    sampleCommand(),
   ]) {
     program.addCommand(cmd);
   }

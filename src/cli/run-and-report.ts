@@ -92,6 +92,7 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     paramsFile: flags.params,
     ...(recording ? { recording } : { replayDir: flags.replay }),
     now: flags.now,
+    period: flags.period,
     aws: awsOptionsFrom(flags),
     runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
     command: argv,

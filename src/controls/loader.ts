@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
 import type { InputProblem } from "../core/errors.js";
-import type { Control, ExpectClause, ParamRange, Status } from "../core/types.js";
+import type { Control, ControlFrequency, ExpectClause, ParamRange, Status } from "../core/types.js";
 import { BUNDLED_CONTROLS_DIR } from "../util/paths.js";
 import { schemaProblems } from "./schema.js";
 import { parseYaml, YAML_LIMITS, type YamlSource } from "./yaml-source.js";
@@ -174,6 +174,8 @@ function toControl(raw: Record<string, unknown>, file: string, text: string): Co
     when_empty: (raw.when_empty as Status) ?? "pass",
     params: (raw.params as Record<string, unknown>) ?? {},
     ...(raw.param_ranges ? { param_ranges: raw.param_ranges as Record<string, ParamRange> } : {}),
+    // How often the control operates (operating-effectiveness tests): sizes the default sample.
+    ...(raw.frequency ? { frequency: raw.frequency as ControlFrequency } : {}),
     source: { file, text },
   };
 }

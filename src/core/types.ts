@@ -132,6 +132,17 @@ export interface ExpectClause {
   message: string;
 }
 
+/** How often a control operates (sizes the default sample of an operating-effectiveness test). */
+export type ControlFrequency = "annual" | "quarterly" | "monthly" | "weekly" | "daily" | "recurring";
+export const CONTROL_FREQUENCIES: readonly ControlFrequency[] = [
+  "annual",
+  "quarterly",
+  "monthly",
+  "weekly",
+  "daily",
+  "recurring",
+];
+
 export interface Control {
   id: string;
   title: string;
@@ -154,6 +165,8 @@ export interface Control {
   params: Record<string, unknown>;
   /** Allowed ranges of numeric parameters (`param_ranges:`); every value, default or override, must lie in it. */
   param_ranges?: Record<string, ParamRange>;
+  /** How often the control operates; `recurring` = many times a day (e.g. every change, every sign-in). */
+  frequency?: ControlFrequency;
   /** Where the definition came from, and its exact bytes (for the evidence). */
   source: { file: string; text: string };
 }

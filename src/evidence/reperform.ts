@@ -10,9 +10,11 @@ import { dirname, join } from "node:path";
 import { type ExecuteRunOptions, executeRun, type RunOutcome } from "../engine/execute-run.js";
 import type { AwsRuntimeOptions } from "../providers/aws/runtime.js";
 import type { ResultsDocument } from "../report/results-document.js";
+import { drawSample, populationHash, populationOf } from "../sample/draw.js";
+import type { SampleDocument } from "../sample/from-bundle.js";
 import { parseWaivers } from "../waivers/load.js";
 import { type BundleFiles, UnusableBundle } from "./files.js";
-import type { ResultRecord, RunJson } from "./model.js";
+import { type ResultRecord, type RunJson, toResultRecord } from "./model.js";
 import { verifyBundle } from "./verify.js";
 
 export interface Difference {
@@ -38,6 +40,8 @@ export interface ReperformOptions {
   aws?: Omit<AwsRuntimeOptions, "recorder" | "replay">;
   /** Provider runtimes the original run used (GCP), built from its command line. */
   runtimeFactories?: ExecuteRunOptions["runtimeFactories"];
+  /** Samples drawn from this bundle (`sample … --json` files): each is re-drawn and compared. */
+  samples?: SampleDocument[];
 }
 
 /** Writes the bundle's files to a fresh temporary directory (so a .tar.gz and a directory re-perform alike). */
@@ -99,7 +103,7 @@ export async function reperformBundle(b: BundleFiles, opts: ReperformOptions = {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const differences = compare(recorded, outcome);
+  const differences = [...compare(recorded, outcome), ...compareSamples(opts.samples ?? [], outcome)];
   return {
     source: b.source,
     reproduced: differences.length === 0,
@@ -127,6 +131,12 @@ function compare(recorded: Map<string, ResultRecord>, outcome: RunOutcome): Diff
     d("status", r.status, n.status);
     d("population", r.population, n.population);
     d("exceptions", r.exceptions, n.exceptions);
+    // The population itself, item by item (what a sample is drawn from), not only its size.
+    d(
+      "population sha256",
+      populationHash(populationOf(r, "population")),
+      populationHash(populationOf(toResultRecord(n), "population")),
+    );
     const key = (f: { resource: string; account: string; region: string }) =>
       `${f.resource} [${f.account}/${f.region}]`;
     const tally = (fs: { resource: string; account: string; region: string; status: string }[]) => {
@@ -150,6 +160,37 @@ function compare(recorded: Map<string, ResultRecord>, outcome: RunOutcome): Diff
         recorded: "(not in bundle)",
         reperformed: again.get(id)!.status,
       });
+  return diffs;
+}
+
+/** Each sample re-drawn from the re-performed population with its seed and size: same hash, same items. */
+function compareSamples(samples: SampleDocument[], outcome: RunOutcome): Difference[] {
+  const diffs: Difference[] = [];
+  const again = new Map(outcome.results.map((r) => [r.id, r]));
+  for (const s of samples) {
+    const r = again.get(s.control.id);
+    if (!r) {
+      diffs.push({
+        control: s.control.id,
+        what: "sample",
+        recorded: `${s.size} items`,
+        reperformed: "(not evaluated)",
+      });
+      continue;
+    }
+    const entries = populationOf(toResultRecord(r), s.of);
+    const redrawn = drawSample(entries, s.size, s.seed);
+    if (redrawn.populationHash !== s.populationHash)
+      diffs.push({
+        control: s.control.id,
+        what: "sample population sha256",
+        recorded: s.populationHash,
+        reperformed: redrawn.populationHash,
+      });
+    const a = s.items.map((i) => `${i.position}:${i.resource}`).join(",");
+    const b = redrawn.entries.map((e, i) => `${redrawn.positions[i]}:${e.resource}`).join(",");
+    if (a !== b) diffs.push({ control: s.control.id, what: "sample items", recorded: a, reperformed: b });
+  }
   return diffs;
 }
 

@@ -9,6 +9,7 @@
  * passing controls are collapsed on screen, listed in print (up to PRINTED_ITEMS per control), and always in
  * the control's population CSV.
  */
+import { describePeriod } from "../core/period.js";
 import type { BundleModel, ResultRecord } from "../evidence/model.js";
 
 const LABEL: Record<string, string> = {
@@ -289,6 +290,7 @@ function runMeta(model: BundleModel): string {
     ["Mode", esc(run.mode) + (run.replaySource ? ` (from <code>${esc(run.replaySource)}</code>)` : "")],
     ["Started / ended", `${esc(run.startedAt)} / ${esc(run.endedAt)}`],
     ["Evaluated at", esc(run.evaluatedAt)],
+    ...(run.period ? [["Audit period", esc(describePeriod(run.period))] as [string, string]] : []),
     ["Command line", `<code>itgc-validate ${esc(run.commandLine)}</code>`],
     [
       "Caller",

@@ -15,6 +15,12 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     expect(r.stdout).toMatch(/ERROR\s+access\.aws-iam-password-policy/);
     expect(r.stdout).toContain("bob.dev can sign in to the console without MFA");
     expect(r.stdout).toMatch(/Summary: \d+ controls/);
+    // The audit period of the event controls, and some of them failing and passing over it.
+    expect(r.stdout).toContain(
+      "Audit period: 2026-08-22T09:00:00.000Z .. 2026-11-20T09:00:00.000Z (90 days; default: the last 90 days; set --period to choose)",
+    );
+    expect(r.stdout).toMatch(/FAIL\s+change-management\.aws-change-population-authorised/);
+    expect(r.stdout).toMatch(/PASS\s+change-management\.gcp-org-policy-changes-approved/);
   });
 
   it("--json prints only the documented results document", () => {
@@ -60,6 +66,14 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     const data = join(bundle, "data");
     const results = JSON.parse(readFileSync(join(data, "results.json"), "utf8"));
     expect(results.run.stats.apiCalls).toBeGreaterThan(10);
+    const runJson = JSON.parse(readFileSync(join(data, "run.json"), "utf8"));
+    expect(runJson.period).toEqual({
+      start: "2026-08-22T09:00:00.000Z",
+      end: "2026-11-20T09:00:00.000Z",
+      spec: "last-90d",
+      source: "default",
+    });
+    expect(readFileSync(join(data, "report.html"), "utf8")).toContain("Audit period");
     expect(readdirSync(join(data, "raw")).length).toBeGreaterThan(0);
     expect(cli(["verify", bundle]).code).toBe(0);
     const again = cli(["run", "--replay", bundle, "--json", "--out", tmpOut()]);

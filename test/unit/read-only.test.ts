@@ -71,6 +71,7 @@ async function runClient() {
     now: new Date(),
     query: async () => [],
     queryResult: async () => ({ rows: [], problems: [], completeness: [] }),
+    period: { start: new Date(0), end: new Date() },
     regions: async () => [],
   });
   return ctx.aws;

@@ -1,8 +1,10 @@
 /** `itgc-validate reperform BUNDLE` — exit 0 every verdict reproduced, 1 differences, 2 unusable input. */
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { InputError } from "../../core/errors.js";
 import type { RunJson } from "../../evidence/model.js";
 import type { ReperformOptions } from "../../evidence/reperform.js";
+import type { SampleDocument } from "../../sample/from-bundle.js";
 import { awsOptionsFrom } from "../options/aws.js";
 import { gcpRuntimeFrom } from "../options/gcp.js";
 import { addRunOptions, type RunFlags } from "./run.js";
@@ -32,6 +34,18 @@ export function originalRunOptions(command: string[]): ReperformOptions {
   };
 }
 
+function readSampleFile(file: string): SampleDocument {
+  let doc: SampleDocument;
+  try {
+    doc = JSON.parse(readFileSync(file, "utf8")) as SampleDocument;
+  } catch (e) {
+    throw new InputError({ file, message: `not a readable sample JSON: ${(e as Error).message}` });
+  }
+  if (doc?.format !== "itgc-validate/sample@1")
+    throw new InputError({ file, field: "format", message: "expected itgc-validate/sample@1" });
+  return doc;
+}
+
 export function reperformCommand(): Command {
   return new Command("reperform")
     .description(
@@ -41,7 +55,12 @@ export function reperformCommand(): Command {
     )
     .argument("<bundle>", "bundle directory or .tar.gz")
     .option("--json", "print the comparison as JSON")
-    .action(async (bundle: string, flags: { json?: boolean }) => {
+    .option(
+      "--sample <file>",
+      "a sample drawn from this bundle (`sample` wrote <control>.sample.json): re-draw it and compare (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .action(async (bundle: string, flags: { json?: boolean; sample?: string[] }) => {
       const { readBundle, UnusableBundle } = await import("../../evidence/files.js");
       const { renderReperformReport, reperformBundle } = await import("../../evidence/reperform.js");
       let report: Awaited<ReturnType<typeof reperformBundle>>;
@@ -54,7 +73,8 @@ export function reperformCommand(): Command {
         } catch {
           command = [];
         }
-        report = await reperformBundle(files, originalRunOptions(command));
+        const samples = (flags.sample ?? []).map((f) => readSampleFile(f));
+        report = await reperformBundle(files, { ...originalRunOptions(command), samples });
       } catch (e) {
         if (e instanceof UnusableBundle) throw new InputError(e.message);
         throw e;

@@ -5,9 +5,10 @@ import { type AwsFlags, addAwsOptions } from "../options/aws.js";
 import { addEvidenceOptions, type EvidenceFlags } from "../options/evidence.js";
 import { addFilterOptions, type FilterFlags } from "../options/filters.js";
 import { addGcpOptions, type GcpFlags } from "../options/gcp.js";
+import { addPeriodOption, type PeriodFlags } from "../options/period.js";
 import { addProgressOptions, type ProgressFlags } from "../progress.js";
 
-export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags {
+export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags, PeriodFlags {
   replay?: string[];
   json?: boolean;
   params?: string;
@@ -36,6 +37,7 @@ export function addRunOptions(cmd: Command): Command {
       "evaluate time-based expectations at this instant (default: now; in replay, the recording's time)",
       parseTimestamp,
     );
+  addPeriodOption(cmd);
   addEvidenceOptions(cmd);
   addAwsOptions(cmd);
   addGcpOptions(cmd);

@@ -4,7 +4,10 @@
  *   the selected queries declare, read-only.ts) before anything is built or sent;
  * - concurrency limit (initialize): bounds calls in flight over the run, per account and per API;
  * - recorder (initialize): records each logical call — input, final output or error, request id, attempts;
- * - attempt counter (deserialize, first): runs once per attempt inside the SDK's retry loop, so it counts
+ * - rate limit (initialize, before the concurrency limit; and deserialize, first, for retries): spaces the
+ *   attempts of an operation with a documented request rate (CloudTrail LookupEvents: 2/s per account and
+ *   region) instead of provoking throttling;
+ * - attempt counter (deserialize): runs once per attempt inside the SDK's retry loop, so it counts
  *   every attempt and every throttling error, including throttles the retry strategy then recovered from;
  * - replay (deserialize): in replay mode answers from the recording instead of the network. It sits below
  *   the SDK's retry middleware (finalizeRequest), so a recorded or injected throttling error goes through
@@ -86,6 +89,11 @@ export interface AwsMiddlewareOptions {
   replay?: ReplaySource;
   /** Wraps each call for concurrency limiting (STS calls bypass it: credentials are fetched under it). */
   limit?: CallLimiter;
+  /**
+   * Waits for a request slot under a documented rate limit, before every attempt (retries count against
+   * AWS's quota too); returns undefined when the operation has none.
+   */
+  rateLimit?: (call: CallIdentity) => Promise<void> | undefined;
   /** Called in replay mode before answering each attempt: injected latency and throttling (benchmark). */
   beforeReplayAttempt?: (call: CallIdentity) => Promise<void>;
   /** Per-attempt counters, shared by the run's clients. */
@@ -93,6 +101,9 @@ export interface AwsMiddlewareOptions {
   /** Told the final outcome of every call. */
   onOutcome?: (o: CallOutcome) => void;
 }
+
+/** Set at initialize when the first attempt already holds its rate-limit slot (retries wait at deserialize). */
+type RateLimitedContext = { itgcRateSlotHeld?: boolean };
 
 // biome-ignore lint/suspicious/noExplicitAny: middleware signatures are generic over every command
 type AnyStack = MiddlewareStack<any, any>;
@@ -213,11 +224,31 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
               throw e;
             }
           };
+          // The first attempt waits for its rate-limit slot before taking a concurrency slot, so calls
+          // waiting on a documented rate (LookupEvents: 2/s per account-region) never hold up other calls.
+          if (opts.rateLimit) {
+            await opts.rateLimit(id);
+            (context as RateLimitedContext).itgcRateSlotHeld = true;
+          }
           // STS is exempt: member-account credentials are (re)fetched with STS while a call holds a slot.
           return opts.limit && id.service !== "STS" ? opts.limit(run, { ...id, region: opts.region }) : run();
         },
         { step: "initialize", name: "itgcRecorder", priority: "high", override: true },
       );
+      if (opts.rateLimit) {
+        const rateLimit = opts.rateLimit;
+        stack.add(
+          (next, context) => async (args) => {
+            // Retries count against AWS's quota too: every attempt after the first waits for a slot here.
+            const c = context as RateLimitedContext;
+            if (c.itgcRateSlotHeld) c.itgcRateSlotHeld = false;
+            else await rateLimit(callIdentity(context));
+            return next(args);
+          },
+          // Added first at this step, so it runs outermost: once per attempt, before it is counted or sent.
+          { step: "deserialize", name: "itgcRateLimit", priority: "high", override: true },
+        );
+      }
       if (opts.stats) {
         const stats = opts.stats;
         stack.add(

@@ -46,6 +46,7 @@ import {
   organizationsRegion,
   type Shard,
 } from "./organization.js";
+import { DOCUMENTED_RATE_LIMITS } from "./rate-limit.js";
 import { declaredAllowList, RUN_OPERATIONS } from "./read-only.js";
 import { partitionOfArn, partitionOfRegion } from "./regions.js";
 import { type AwsEnvironment, AwsSession } from "./session.js";
@@ -101,6 +102,11 @@ export interface AwsRuntimeOptions {
    * a recording this way, by running the real queries against them).
    */
   replaySource?: ReplaySource;
+  /**
+   * Documented request rates to respect (`Service:Operation` → requests per second per account and region).
+   * Default: DOCUMENTED_RATE_LIMITS in live runs, none in replay (nothing is sent); the benchmark sets them.
+   */
+  rateLimits?: Readonly<Record<string, number>>;
 }
 
 export { AWS_DEFAULTS };
@@ -163,6 +169,7 @@ export class AwsRuntime implements ProviderRuntime {
       stats: this.attemptStats,
       onOutcome: (o) => this.noteOutcome(o),
       shared: {},
+      rateLimits: opts.rateLimits ?? (opts.replay || opts.replaySource ? undefined : DOCUMENTED_RATE_LIMITS),
     };
   }
 

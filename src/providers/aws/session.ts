@@ -16,6 +16,7 @@ import {
   type ReplaySource,
   type SessionInfo,
 } from "./middleware.js";
+import { RateLimits } from "./rate-limit.js";
 import type { OperationAllowList } from "./read-only.js";
 import { RunRetryStrategy } from "./retry.js";
 
@@ -42,6 +43,8 @@ export interface AwsEnvironment {
   /** Per-attempt counters (throttles seen inside the retry loop). */
   stats?: AttemptStats;
   onOutcome?: (o: CallOutcome) => void;
+  /** Requests per second per account and region, by `Service:Operation` (rate-limit.ts); none if absent. */
+  rateLimits?: Readonly<Record<string, number>>;
   /** State shared by the run's clients (filled by the first client). */
   shared?: { requestHandler?: unknown };
 }
@@ -60,12 +63,15 @@ export class AwsSession implements SessionInfo {
   private readonly accountLimit?: LimitFunction;
   private readonly apiLimits = new Map<string, LimitFunction>();
   private readonly limiter: CallLimiter | undefined;
+  /** Per account (this session) and region: documented request rates, applied to every attempt. */
+  private readonly rates: RateLimits | undefined;
 
   constructor(
     private readonly env: AwsEnvironment,
     private readonly credentials: AwsCredentialIdentityProvider | undefined,
     public accountId: string | undefined,
   ) {
+    if (env.rateLimits && Object.keys(env.rateLimits).length > 0) this.rates = new RateLimits(env.rateLimits);
     if (env.accountConcurrency) this.accountLimit = pLimit(env.accountConcurrency);
     if (env.limit || env.accountConcurrency || env.apiConcurrency) {
       // Always acquired in the same order (API → account → run), so limits cannot deadlock each other.
@@ -140,6 +146,9 @@ export class AwsSession implements SessionInfo {
           recorder: this.env.recorder,
           replay: this.env.replay,
           limit: this.limiter,
+          rateLimit: this.rates
+            ? (call: CallIdentity) => this.rates!.acquire(region, call.service, call.operation)
+            : undefined,
           beforeReplayAttempt: this.env.beforeReplayAttempt,
           stats: this.env.stats,
           onOutcome: this.env.onOutcome,

@@ -87,6 +87,34 @@ export class GcpCalls {
     return pages.flatMap((page) => (page[itemsField] as T[] | undefined) ?? []);
   }
 
+  /**
+   * Like `paged`, but hands each page to `onPage` as it arrives and keeps none (listings too large to hold
+   * twice, e.g. a quarter of audit log entries; the recorder keeps each page once, as evidence).
+   */
+  async eachPage(
+    service: string,
+    operation: string,
+    account: string,
+    request: Record<string, unknown>,
+    onPage: (page: Record<string, unknown>, pageNumber: number) => void,
+  ): Promise<number> {
+    let pageToken = "";
+    const seen = new Set<string>();
+    for (let n = 1; ; n++) {
+      const req = pageToken ? { ...request, pageToken } : { ...request };
+      const page = (await this.record(service, operation, account, req, async (t) => {
+        const answer = (await t.invoke(service, operation, req, { autoPaginate: false })) as unknown[];
+        return answer[2] ?? { nextPageToken: "" };
+      })) as Record<string, unknown>;
+      onPage(page, n);
+      const next = typeof page.nextPageToken === "string" ? page.nextPageToken : "";
+      if (!next) return n;
+      if (seen.has(next)) throw new Error(`${service}.${operation}: the API repeated page token ${next}`);
+      seen.add(next);
+      pageToken = next;
+    }
+  }
+
   /** A REST GET recorded like any other call; `request` is what identifies it (recorded as the input). */
   rest<T = Record<string, unknown>>(
     service: string,

@@ -44,6 +44,7 @@ const CLIENTS: Record<string, () => Promise<AnyCtor>> = {
   ProjectsClient: async () => (await import("@google-cloud/resource-manager")).ProjectsClient,
   OrgPolicyClient: async () => (await import("@google-cloud/org-policy")).OrgPolicyClient,
   ConfigServiceV2Client: async () => (await import("@google-cloud/logging-api")).ConfigServiceV2Client,
+  LoggingServiceV2Client: async () => (await import("@google-cloud/logging-api")).LoggingServiceV2Client,
 };
 
 /** Public REST bases of the REST-only APIs. */

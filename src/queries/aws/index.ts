@@ -54,3 +54,6 @@ for (const q of [
   accountPublicAccessBlock,
 ])
   registerQuery(q);
+
+// Event queries over the audit period (operating effectiveness)
+import "./events/index.js";

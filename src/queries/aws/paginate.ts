@@ -43,3 +43,37 @@ export function paginateAws<Page>(
 ): Promise<Page[]> {
   return paginate(sendPage, nextToken, operation, maxPages);
 }
+
+/**
+ * Like paginateAws, but hands each page to `onPage` as it arrives and keeps none: for listings too large to
+ * hold twice (CloudTrail LookupEvents over a quarter). The recorder already keeps each raw page once, as
+ * evidence; the caller keeps only what it derives. Same guards: a repeated token or more than `maxPages`
+ * pages throws. `onPage` gets the page and its 1-based number; its errors propagate (the listing stops).
+ *
+ * @returns the number of pages read.
+ */
+export async function forEachAwsPage<Page>(
+  sendPage: (token: string | undefined) => Promise<Page>,
+  nextToken: (page: Page) => string | undefined,
+  onPage: (page: Page, pageNumber: number) => void,
+  operation = "paginated AWS call",
+  maxPages: number = DEFAULT_MAX_PAGES,
+): Promise<number> {
+  if (!Number.isInteger(maxPages) || maxPages < 1) {
+    throw new RangeError(`${operation}: maxPages must be a positive integer, got ${maxPages}`);
+  }
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (let n = 1; ; n++) {
+    const page = await sendPage(token);
+    onPage(page, n);
+    const next = nextToken(page);
+    if (!next) return n;
+    if (seen.has(next)) throw new Error(`${operation}: the API repeated page token ${next}`);
+    seen.add(next);
+    if (n >= maxPages) {
+      throw new Error(`${operation}: more than ${maxPages} pages; refusing to read an unbounded listing`);
+    }
+    token = next;
+  }
+}

@@ -26,3 +26,8 @@ for (const q of [
   effectiveOrgPolicies,
 ])
   registerQuery(q);
+
+// Admin Activity audit log entries over the audit period (operating effectiveness)
+import { adminActivity, orgAdminActivity } from "./admin-activity.js";
+
+for (const q of [adminActivity, orgAdminActivity]) registerQuery(q);
