@@ -10,6 +10,7 @@
  * by this renderer.
  */
 import type { BundleModel, ResultRecord } from "../evidence/model.js";
+import { type SampleDocument, TESTER_COLUMNS } from "../sample/from-bundle.js";
 import { frameworkRefs } from "./csv.js";
 
 type ExcelJs = typeof import("exceljs");
@@ -245,8 +246,41 @@ function controlSheet(wb: import("exceljs").Workbook, m: BundleModel, r: ResultR
   signOff(ws);
 }
 
+/**
+ * The sample sheet: a sample drawn from this bundle (`itgc-validate sample`), its method, seed and population
+ * hash, and the sampled items with empty tester columns — the part of the test the auditor performs by hand.
+ */
+function sampleSheet(
+  wb: import("exceljs").Workbook,
+  doc: SampleDocument,
+  testerColumns: readonly string[],
+): void {
+  const ws = wb.addWorksheet(`Sample ${doc.control.id}`.replace(/[[\]:*?/\\]/g, "_").slice(0, 31));
+  ws.columns = [{ width: 60 }, { width: 16 }, { width: 14 }, { width: 10 }, { width: 50 }];
+  ws.addRow([`Sample: ${doc.control.title}`]).font = { bold: true, size: 13 };
+  keyValues(ws, [
+    ["Control", doc.control.id],
+    ["Drawn from", doc.of],
+    ["Method", doc.method],
+    ["Seed", `${doc.seed} (${doc.seedSource})`],
+    ["Population size / hash", `${doc.populationSize} / ${doc.populationHash}`],
+    ["Sample size", `${doc.size} (${doc.sizeBasis})`],
+    ["Size table", doc.sizeTableSource],
+  ]);
+  ws.addRow([]);
+  table(
+    ws,
+    ["#", "position", "resource", "account", "region", "status", "reason", ...testerColumns],
+    doc.items.map((i) => [i.sample, i.position, i.resource, i.account, i.region, i.status, i.message]),
+  );
+  signOff(ws);
+}
+
 /** Renders the workbook; resolves to the .xlsx bytes. */
-export async function renderXlsx(m: BundleModel, opts: { stamp?: string } = {}): Promise<Buffer> {
+export async function renderXlsx(
+  m: BundleModel,
+  opts: { stamp?: string; samples?: SampleDocument[] } = {},
+): Promise<Buffer> {
   const mod = (await import("exceljs")) as unknown as ExcelJs & { default?: ExcelJs };
   const Workbook = (mod.default ?? mod).Workbook;
   const wb = new Workbook();
@@ -259,5 +293,12 @@ export async function renderXlsx(m: BundleModel, opts: { stamp?: string } = {}):
   const names = sheetNames(m.results.map((r) => r.id));
   controlsSheet(wb, m, names);
   for (const r of m.results) controlSheet(wb, m, r, names.get(r.id)!);
+  for (const doc of opts.samples ?? []) {
+    if (doc.bundle.runId !== m.run.id)
+      throw new Error(
+        `the sample of ${doc.control.id} was drawn from run ${doc.bundle.runId}, not from this bundle`,
+      );
+    sampleSheet(wb, doc, TESTER_COLUMNS);
+  }
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -109,7 +109,7 @@ describe("log output", () => {
     const events = lines.map((l) => JSON.parse(l) as { event: string; message?: string });
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(["notice", "run_start", "run_end"]));
     expect(events.find((e) => e.message?.startsWith("output written to"))).toBeTruthy();
-    expect(JSON.parse(jsonRun.stdout).summary.total).toBe(4);
+    expect(JSON.parse(jsonRun.stdout).summary.total).toBe(5); // the five access.aws-root-* controls
   });
 
   it("--quiet: errors still reach stderr (the quiet success is the key-of-record run below)", () => {

@@ -54,7 +54,7 @@ const SDK: Record<string, Record<string, unknown>> = {
   EKS: eks,
   GuardDuty: guardduty,
   IAM: iam,
-  IdentityStore: identitystore,
+  Identitystore: identitystore,
   KMS: kms,
   Organizations: organizations,
   S3: s3,

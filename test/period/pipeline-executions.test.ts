@@ -64,7 +64,8 @@ describe(ID, () => {
     );
     const r = resultOf(await run(calls), ID);
     expect(r.status).toBe("error");
-    expect(r.errors.map((e) => e.region)).toEqual(["us-east-1"]);
+    // The unreadable region, and the account's region completeness check (us-east-1 was not evaluated).
+    expect(r.errors.map((e) => e.region)).toEqual(["us-east-1", "global"]);
   });
 
   it("is error for a period beyond the 12 months of execution history", async () => {

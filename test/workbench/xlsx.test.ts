@@ -13,6 +13,7 @@ import { readBundle } from "../../src/evidence/files.js";
 import { readModel } from "../../src/evidence/read-model.js";
 import { writeBundle } from "../../src/evidence/write-bundle.js";
 import { renderXlsx, sheetNames } from "../../src/report/xlsx.js";
+import { sampleFromBundle, TESTER_COLUMNS } from "../../src/sample/from-bundle.js";
 import { goldenOutcome, testSigner } from "../evidence/support.js";
 import { cli } from "../support/cli.js";
 
@@ -103,6 +104,29 @@ describe("xlsx workpaper", () => {
       }),
     );
     expect([...found].sort()).toEqual([...HOSTILE].sort());
+  });
+
+  it("a sample drawn from the bundle becomes a sample sheet with the method, seed and tester columns", async () => {
+    const files = readBundle(bundle);
+    const doc = sampleFromBundle(files, { control: "access.aws-iam-console-mfa", of: "population", size: 3 });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await renderXlsx(readModel(files), { samples: [doc] })) as unknown as ArrayBuffer);
+    const ws = book.worksheets.find((w) => w.name.startsWith("Sample "))!;
+    expect(ws.name).toBe("Sample access.aws-iam-console-m"); // 31 characters, Excel's limit
+    const rows: unknown[][] = [];
+    ws.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+    expect(rows).toContainEqual(["Seed", `${doc.seed} (${doc.seedSource})`]);
+    const header = rows.find((r) => r[0] === "#")!;
+    expect(header.slice(-TESTER_COLUMNS.length)).toEqual([...TESTER_COLUMNS]);
+    const sampled = rows
+      .slice(rows.indexOf(header) + 1, rows.indexOf(header) + 1 + doc.size)
+      .map((r) => r[2]);
+    expect(sampled).toEqual(doc.items.map((i) => i.resource));
+    await expect(
+      renderXlsx(readModel(files), {
+        samples: [{ ...doc, bundle: { ...doc.bundle, runId: "another-run" } }],
+      }),
+    ).rejects.toThrow(/not from this bundle/);
   });
 
   it("sheet names fit Excel's rules and stay unique", () => {

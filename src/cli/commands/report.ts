@@ -3,9 +3,10 @@
  * used. A results document (`run --json` output, or `merge` of a sharded run) renders the same way.
  * `--format xlsx` is the Excel workpaper (verified first, like `sql` and `diff`).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { InputError } from "../../core/errors.js";
+import type { SampleDocument } from "../../sample/from-bundle.js";
 
 const FORMATS = ["html", "csv", "exceptions-csv", "junit", "oscal", "json", "xlsx"] as const;
 type Format = (typeof FORMATS)[number];
@@ -15,6 +16,7 @@ interface ReportFlags {
   output?: string;
   bom?: boolean;
   unverified?: boolean;
+  sample?: string[];
 }
 
 async function documentModel(file: string) {
@@ -34,6 +36,11 @@ export function reportCommand(): Command {
     .option("--output <file>", "write to this file instead of stdout")
     .option("--bom", "CSV formats: start with a UTF-8 byte-order mark (for Excel)")
     .option("--unverified", "xlsx: render a bundle that does not verify (the workbook is stamped UNVERIFIED)")
+    .option(
+      "--sample <file>",
+      "xlsx: add a sample sheet from a <control>.sample.json that `sample` drew from this bundle (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(async (bundle: string, flags: ReportFlags) => {
       if (flags.format === "xlsx") return writeWorkpaper(bundle, flags);
       const { readBundle, UnusableBundle } = await import("../../evidence/files.js");
@@ -86,7 +93,20 @@ async function writeWorkpaper(bundle: string, flags: ReportFlags): Promise<void>
   const { openBundle, unverifiedStamp } = await import("../../workbench/open-bundle.js");
   const opened = openBundle(bundle, { allowUnverified: flags.unverified });
   const { renderXlsx } = await import("../../report/xlsx.js");
-  const data = await renderXlsx(opened.model, { stamp: unverifiedStamp(opened) });
+  const samples = (flags.sample ?? []).map((file) => {
+    try {
+      const doc = JSON.parse(readFileSync(file, "utf8")) as SampleDocument;
+      if (doc.format !== "itgc-validate/sample@1") throw new Error("not a sample file written by `sample`");
+      if (doc.bundle?.runId !== opened.model.run.id)
+        throw new Error(
+          `drawn from run ${doc.bundle?.runId}, not from ${bundle} (run ${opened.model.run.id})`,
+        );
+      return doc;
+    } catch (e) {
+      throw new InputError({ file, message: (e as Error).message });
+    }
+  });
+  const data = await renderXlsx(opened.model, { stamp: unverifiedStamp(opened), samples });
   if (flags.output) writeFileSync(flags.output, data);
   else process.stdout.write(data);
 }

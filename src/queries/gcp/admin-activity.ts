@@ -34,7 +34,7 @@ const FIELDS: Record<string, string> = {
   user_agent: "string?: the caller-supplied user agent",
   request: "dyn: the request as logged (e.g. the policy of a SetIamPolicy)",
   succeeded: "bool: the operation succeeded (status code 0)",
-  status_code: "int: the google.rpc.Code of the outcome (0 = OK)",
+  status_code: "double: the google.rpc.Code of the outcome (0 = OK)",
   status_message: "string: the error message, empty on success",
   severity: "string: the entry's severity (NOTICE for Admin Activity, ERROR on failure)",
 };

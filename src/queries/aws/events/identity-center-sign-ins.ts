@@ -30,7 +30,7 @@ export const identityCenterSignIns = defineAwsQuery({
     identity_store_id: "string: the identity store (d-…)",
     instance_arn: "string: the Identity Center instance",
     region: "string: the instance's region",
-    sign_ins: "int: successful sign-ins during the period",
+    sign_ins: "double: successful sign-ins during the period",
     last_sign_in: "timestamp?: the latest successful sign-in during the period; null if none",
   },
   async fetch(ctx) {
