@@ -57,6 +57,9 @@ export function evaluateControl({ compiled, params, scopes, now }: EvaluationInp
   const items: Row[] = [];
   const base = { params: params.values, now };
   const byUnit = new Map<string, { population: Row[]; all: Row[] }>();
+  /** Findings about inherited grants, by resource + verdict, so each is reported once (see grantPoint). */
+  const inherited = new Map<string, Finding>();
+  let scopedPopulation = 0;
 
   for (const scope of scopes) {
     if (scope.error !== undefined || !scope.rows) {
@@ -87,8 +90,27 @@ export function evaluateControl({ compiled, params, scopes, now }: EvaluationInp
       }
       if (!inPopulation) continue;
       unit.population.push(row);
+      scopedPopulation++;
+      const finding = evaluateItem(compiled, row, bindings, scope.account, region, errors);
+      const point = grantPoint(row);
+      if (point !== null && finding.status !== "error") {
+        // An inherited grant is one exception in a workpaper, not one per project it reaches: report it once
+        // at its grant point, listing the projects. Evaluation (and a project's `error`) stays per project;
+        // only identical verdicts are merged, so a grant judged differently in two projects stays two findings.
+        const key = `${finding.resource}\u0000${finding.status}\u0000${finding.message ?? ""}`;
+        const seen = inherited.get(key);
+        if (seen) {
+          seen.reaches!.push(scope.account);
+          continue;
+        }
+        const merged: Finding = { ...finding, account: point, reaches: [scope.account] };
+        inherited.set(key, merged);
+        items.push(row);
+        findings.push(merged);
+        continue;
+      }
       items.push(row);
-      findings.push(evaluateItem(compiled, row, bindings, scope.account, region, errors));
+      findings.push(finding);
     }
   }
 
@@ -141,6 +163,7 @@ export function evaluateControl({ compiled, params, scopes, now }: EvaluationInp
     ...(reason ? { reason } : {}),
     query: control.query,
     population,
+    ...(scopedPopulation !== population ? { scopedPopulation } : {}),
     exceptions,
     params,
     mappings: control.mappings,
@@ -172,6 +195,17 @@ function evaluateItem(
   return failed.length > 0
     ? { resource, account, region, status: "fail", message: failed.join("; ") }
     : { resource, account, region, status: "pass", message: null };
+}
+
+/**
+ * Where a row's grant was made, when the row is evidence about an inherited grant rather than about its scope:
+ * a query marks such rows `inherited: true` and names the grant point in `granted_on` (GCP effective IAM
+ * bindings granted on a folder or the organization). Null for every other row.
+ */
+function grantPoint(row: Row): string | null {
+  return row.inherited === true && typeof row.granted_on === "string" && row.granted_on !== ""
+    ? row.granted_on
+    : null;
 }
 
 function resourceOf(row: Row, field: string): string {
