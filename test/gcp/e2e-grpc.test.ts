@@ -131,7 +131,7 @@ describe("GCP end to end: real clients over gRPC against a local organization", 
     expect(r.stderr).not.toMatch(/metadata|ECONNREFUSED/i);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout) as Doc;
-    expect(doc.controls).toHaveLength(16);
+    expect(doc.controls).toHaveLength(19);
     const byId = Object.fromEntries(doc.controls.map((c) => [c.id, c]));
 
     // Every control that needs acme-prod-web's IAM policy is error for that project, never pass …
