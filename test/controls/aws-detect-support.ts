@@ -66,3 +66,122 @@ export function alarmSetup(o: {
     ),
   ];
 }
+
+export const REGIONS = ["eu-west-1", "us-east-1"];
+const DETECTOR = (region: string) =>
+  region === "us-east-1" ? "12abc34d567e8fa901bc2d34e56789f0" : "8cb2f1e0d9a84b7c6e5f4a3b2c1d0e9f";
+
+/** GuardDuty in one region: ListDetectors and, with a detector, GetDetector / GetAdministratorAccount / ListMembers. */
+export function guardDutyCalls(
+  region: string,
+  o: {
+    detector?: boolean;
+    status?: "ENABLED" | "DISABLED";
+    administrator?: { account: string; relationship: string } | null;
+    members?: string[];
+    listDenied?: boolean;
+  } = {},
+): CallSpec[] {
+  if (o.listDenied)
+    return [call("GuardDuty", "ListDetectors", deniedException("guardduty:ListDetectors"), {}, region)];
+  const id = DETECTOR(region);
+  const has = o.detector ?? true;
+  const calls = [
+    call("GuardDuty", "ListDetectors", { output: { DetectorIds: has ? [id] : [] } }, {}, region),
+  ];
+  if (!has) return calls;
+  const admin =
+    o.administrator === undefined ? { account: "555566667777", relationship: "Enabled" } : o.administrator;
+  calls.push(
+    call(
+      "GuardDuty",
+      "GetDetector",
+      {
+        output: {
+          CreatedAt: "2024-03-01T10:00:00.000Z",
+          FindingPublishingFrequency: "FIFTEEN_MINUTES",
+          ServiceRole: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty`,
+          Status: o.status ?? "ENABLED",
+          UpdatedAt: "2026-06-01T10:00:00.000Z",
+          Tags: {},
+        },
+      },
+      { DetectorId: id },
+      region,
+    ),
+    call(
+      "GuardDuty",
+      "GetAdministratorAccount",
+      {
+        output: admin
+          ? {
+              Administrator: {
+                AccountId: admin.account,
+                InvitationId: "84b097800250d17d1872b34c4daadcf5",
+                RelationshipStatus: admin.relationship,
+                InvitedAt: "2024-03-01T10:05:00.000Z",
+              },
+            }
+          : {},
+      },
+      { DetectorId: id },
+      region,
+    ),
+    call(
+      "GuardDuty",
+      "ListMembers",
+      {
+        output: {
+          Members: (o.members ?? []).map((m) => ({
+            AccountId: m,
+            DetectorId: id,
+            AdministratorId: ACCOUNT,
+            MasterId: ACCOUNT,
+            Email: `aws+${m}@example.com`,
+            RelationshipStatus: "Enabled",
+            InvitedAt: "2024-03-01T10:05:00.000Z",
+            UpdatedAt: "2024-03-01T10:06:00.000Z",
+          })),
+        },
+      },
+      { DetectorId: id, OnlyAssociated: "true" },
+      region,
+    ),
+  );
+  return calls;
+}
+
+/** Security Hub DescribeHub in one region: subscribed, not subscribed, or denied. */
+export function securityHubCall(region: string, state: "enabled" | "not-subscribed" | "denied"): CallSpec {
+  if (state === "denied")
+    return call("SecurityHub", "DescribeHub", deniedException("securityhub:DescribeHub"), {}, region);
+  if (state === "not-subscribed")
+    return call(
+      "SecurityHub",
+      "DescribeHub",
+      {
+        error: {
+          name: "InvalidAccessException",
+          message: `Account ${ACCOUNT} is not subscribed to AWS Security Hub`,
+          fault: "client",
+          httpStatusCode: 401,
+        },
+      },
+      {},
+      region,
+    );
+  return call(
+    "SecurityHub",
+    "DescribeHub",
+    {
+      output: {
+        HubArn: `arn:aws:securityhub:${region}:${ACCOUNT}:hub/default`,
+        SubscribedAt: "2024-03-01T10:00:00.000Z",
+        AutoEnableControls: true,
+        ControlFindingGenerator: "SECURITY_CONTROL",
+      },
+    },
+    {},
+    region,
+  );
+}

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { flagged, resultOf } from "../support/recording.js";
-import { alarmSetup } from "./aws-detect-support.js";
-import { ROOT_ARN, run } from "./aws-logging-support.js";
+import { alarmSetup, guardDutyCalls, REGIONS, securityHubCall } from "./aws-detect-support.js";
+import { ACCOUNT, deniedException, ROOT_ARN, run } from "./aws-logging-support.js";
 
 describe("CIS v5.0 4.1 / 4.2 / 4.3 / 4.6 / 4.7 alarms", () => {
   // The patterns CIS AWS Foundations v5.0 gives in its remediation, and a near miss for each.
@@ -67,4 +67,124 @@ describe("CIS v5.0 4.1 / 4.2 / 4.3 / 4.6 / 4.7 alarms", () => {
       });
     });
   }
+});
+
+const gdArn = (r: string) => `arn:aws:guardduty:${r}:${ACCOUNT}:detector`;
+const shArn = (r: string) => `arn:aws:securityhub:${r}:${ACCOUNT}:hub/default`;
+
+describe("logging.aws-guardduty-enabled-all-regions", () => {
+  const ID = "logging.aws-guardduty-enabled-all-regions";
+  it("passes with an enabled detector in every region", async () => {
+    const out = await run([ID], [...guardDutyCalls("eu-west-1"), ...guardDutyCalls("us-east-1")], {
+      regions: REGIONS,
+    });
+    expect(resultOf(out, ID).status).toBe("pass");
+    expect(resultOf(out, ID).population).toBe(2);
+  });
+  it("flags the region without a detector and the region whose detector is suspended", async () => {
+    const out = await run(
+      [ID],
+      [
+        ...guardDutyCalls("eu-west-1", { detector: false }),
+        ...guardDutyCalls("us-east-1", { status: "DISABLED" }),
+      ],
+      { regions: REGIONS },
+    );
+    expect(flagged(out, ID)).toEqual([gdArn("eu-west-1"), gdArn("us-east-1")]);
+  });
+  it("errors for exactly the region whose ListDetectors is denied; the other is still evaluated", async () => {
+    const out = await run(
+      [ID],
+      [
+        ...guardDutyCalls("eu-west-1", { listDenied: true }),
+        ...guardDutyCalls("us-east-1", { status: "DISABLED" }),
+      ],
+      { regions: REGIONS },
+    );
+    const r = resultOf(out, ID);
+    expect(r.status).toBe("error");
+    expect(r.errors.map((e) => e.region)).toEqual(["eu-west-1"]);
+    expect(flagged(out, ID)).toEqual([gdArn("us-east-1")]);
+  });
+});
+
+describe("logging.aws-guardduty-centrally-administered", () => {
+  const ID = "logging.aws-guardduty-centrally-administered";
+  it("passes for a member whose administrator relationship is Enabled, and for the administrator itself", async () => {
+    const out = await run(
+      [ID],
+      [
+        ...guardDutyCalls("eu-west-1"),
+        ...guardDutyCalls("us-east-1", { administrator: null, members: ["444455556666"] }),
+      ],
+      { regions: REGIONS },
+    );
+    expect(resultOf(out, ID).status).toBe("pass");
+  });
+  it("flags a standalone detector and one administered by an account other than the designated one", async () => {
+    const calls = [
+      ...guardDutyCalls("eu-west-1", { administrator: null }),
+      ...guardDutyCalls("us-east-1", { administrator: { account: "123412341234", relationship: "Enabled" } }),
+    ];
+    const out = await run([ID], calls, {
+      regions: REGIONS,
+      params: { [ID]: { administrator_account_id: "555566667777" } },
+    });
+    expect(flagged(out, ID)).toEqual([gdArn("eu-west-1"), gdArn("us-east-1")]);
+    // a disabled detector is the other control's exception, not in this population
+    const off = await run(
+      [ID],
+      [
+        ...guardDutyCalls("eu-west-1", { status: "DISABLED", administrator: null }),
+        ...guardDutyCalls("us-east-1"),
+      ],
+      { regions: REGIONS },
+    );
+    expect(resultOf(off, ID).population).toBe(1);
+    expect(resultOf(off, ID).status).toBe("pass");
+  });
+  it("errors when GetAdministratorAccount is denied in a region", async () => {
+    const calls = guardDutyCalls("eu-west-1").map((c) =>
+      c.operation === "GetAdministratorAccount"
+        ? { ...c, output: undefined, ...deniedException("guardduty:GetAdministratorAccount") }
+        : c,
+    );
+    const out = await run([ID], [...calls, ...guardDutyCalls("us-east-1")], { regions: REGIONS });
+    expect(resultOf(out, ID).status).toBe("error");
+    expect(resultOf(out, ID).errors.map((e) => e.region)).toEqual(["eu-west-1"]);
+  });
+});
+
+describe("logging.aws-securityhub-enabled", () => {
+  const ID = "logging.aws-securityhub-enabled";
+  it("passes when subscribed in every region", async () => {
+    const out = await run(
+      [ID],
+      [securityHubCall("eu-west-1", "enabled"), securityHubCall("us-east-1", "enabled")],
+      {
+        regions: REGIONS,
+      },
+    );
+    expect(resultOf(out, ID).status).toBe("pass");
+  });
+  it("flags the region that is not subscribed (a finding, not an error)", async () => {
+    const out = await run(
+      [ID],
+      [securityHubCall("eu-west-1", "not-subscribed"), securityHubCall("us-east-1", "enabled")],
+      { regions: REGIONS },
+    );
+    expect(resultOf(out, ID).status).toBe("fail");
+    expect(flagged(out, ID)).toEqual([shArn("eu-west-1")]);
+  });
+  it("errors for the region where DescribeHub is denied", async () => {
+    const out = await run(
+      [ID],
+      [securityHubCall("eu-west-1", "denied"), securityHubCall("us-east-1", "enabled")],
+      {
+        regions: REGIONS,
+      },
+    );
+    expect(resultOf(out, ID).status).toBe("error");
+    expect(resultOf(out, ID).errors.map((e) => e.region)).toEqual(["eu-west-1"]);
+  });
 });

@@ -54,3 +54,9 @@ for (const q of [
   accountPublicAccessBlock,
 ])
   registerQuery(q);
+
+// Detective services and logging completeness (10b): GuardDuty, Security Hub, log archive, EKS, trail coverage
+import { guardDutyDetectors } from "./guardduty/detectors.js";
+import { securityHub } from "./securityhub/hub.js";
+
+for (const q of [guardDutyDetectors, securityHub]) registerQuery(q);
