@@ -6,6 +6,7 @@ import { Ajv } from "ajv";
 import { compileExpression, ExpressionSyntaxError } from "../cel/expression.js";
 import { referencesOf } from "../cel/references.js";
 import type { InputProblem } from "../core/errors.js";
+import { queryParamsFor } from "../core/query.js";
 import type { Control } from "../core/types.js";
 import { allQueries, getQuery } from "../queries/registry.js";
 import type { YamlSource } from "./yaml-source.js";
@@ -37,9 +38,17 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
         `is a ${query.provider} query but the control's provider is ${control.provider}`,
       );
     }
+    for (const k of query.controlParams ?? []) {
+      if (!(k in control.params))
+        at(
+          ["params"],
+          "params",
+          `query ${query.id} needs the control parameter ${k} (declare it with a default)`,
+        );
+    }
     if (query.paramsSchema) {
       const validate = ajv.compile(query.paramsSchema);
-      if (!validate(control.query_params)) {
+      if (!validate(queryParamsFor(query, control.query_params, control.params))) {
         for (const e of validate.errors ?? []) {
           at(
             ["query_params"],

@@ -6,7 +6,7 @@
 
 import { errorMessage } from "../core/errors.js";
 import type { ProviderRunInfo, ProviderRuntime } from "../core/provider.js";
-import type { QueryContext } from "../core/query.js";
+import { type QueryContext, queryParamsFor } from "../core/query.js";
 import type { Control, ControlResult, Row, Scope, ScopeKind } from "../core/types.js";
 import { getQuery } from "../queries/registry.js";
 import { QueryCache } from "./cache.js";
@@ -124,7 +124,11 @@ async function runOne(
     await Promise.all(
       resolution.scopes.map(async (scope) => {
         try {
-          const rows = await executor.rows(control.query, scope, control.query_params);
+          const rows = await executor.rows(
+            control.query,
+            scope,
+            queryParamsFor(def, control.query_params, params.values),
+          );
           scopes.push({ account: scope.unit, region: scope.region, rows });
         } catch (e) {
           scopes.push({ account: scope.unit, region: scope.region, error: describeError(e) });

@@ -185,3 +185,67 @@ export function securityHubCall(region: string, state: "enabled" | "not-subscrib
     region,
   );
 }
+
+/** A log-archive bucket in eu-west-1: GetBucketLocation (home region), GetBucketVersioning, GetObjectLockConfiguration. */
+export function archiveBucketCalls(
+  bucket: string,
+  o: {
+    versioning?: "Enabled" | "Suspended" | null;
+    lock?: { mode: "COMPLIANCE" | "GOVERNANCE"; days?: number; years?: number } | "enabled-no-rule" | null;
+    locationDenied?: boolean;
+  } = {},
+): CallSpec[] {
+  if (o.locationDenied)
+    return [
+      call(
+        "S3",
+        "GetBucketLocation",
+        { error: { name: "AccessDenied", message: "Access Denied", fault: "client", httpStatusCode: 403 } },
+        { Bucket: bucket },
+      ),
+    ];
+  const versioning = o.versioning === undefined ? "Enabled" : o.versioning;
+  const lock = o.lock === undefined ? { mode: "COMPLIANCE" as const, years: 7 } : o.lock;
+  return [
+    call("S3", "GetBucketLocation", { output: { LocationConstraint: "eu-west-1" } }, { Bucket: bucket }),
+    call(
+      "S3",
+      "GetBucketVersioning",
+      { output: versioning ? { Status: versioning, MFADelete: "Disabled" } : {} },
+      { Bucket: bucket },
+      "eu-west-1",
+    ),
+    call(
+      "S3",
+      "GetObjectLockConfiguration",
+      lock === null
+        ? {
+            error: {
+              name: "ObjectLockConfigurationNotFoundError",
+              message: "Object Lock configuration does not exist for this bucket",
+              fault: "client",
+              httpStatusCode: 404,
+            },
+          }
+        : {
+            output: {
+              ObjectLockConfiguration:
+                lock === "enabled-no-rule"
+                  ? { ObjectLockEnabled: "Enabled" }
+                  : {
+                      ObjectLockEnabled: "Enabled",
+                      Rule: {
+                        DefaultRetention: {
+                          Mode: lock.mode,
+                          ...(lock.days !== undefined ? { Days: lock.days } : {}),
+                          ...(lock.years !== undefined ? { Years: lock.years } : {}),
+                        },
+                      },
+                    },
+            },
+          },
+      { Bucket: bucket },
+      "eu-west-1",
+    ),
+  ];
+}

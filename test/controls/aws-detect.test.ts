@@ -6,8 +6,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { flagged, resultOf } from "../support/recording.js";
-import { alarmSetup, guardDutyCalls, REGIONS, securityHubCall } from "./aws-detect-support.js";
-import { ACCOUNT, deniedException, ROOT_ARN, run } from "./aws-logging-support.js";
+import {
+  alarmSetup,
+  archiveBucketCalls,
+  guardDutyCalls,
+  REGIONS,
+  securityHubCall,
+} from "./aws-detect-support.js";
+import { ACCOUNT, deniedException, ROOT_ARN, run, trailCalls } from "./aws-logging-support.js";
 
 describe("CIS v5.0 4.1 / 4.2 / 4.3 / 4.6 / 4.7 alarms", () => {
   // The patterns CIS AWS Foundations v5.0 gives in its remediation, and a near miss for each.
@@ -186,5 +192,79 @@ describe("logging.aws-securityhub-enabled", () => {
     );
     expect(resultOf(out, ID).status).toBe("error");
     expect(resultOf(out, ID).errors.map((e) => e.region)).toEqual(["eu-west-1"]);
+  });
+});
+
+describe("log-archive buckets", () => {
+  const VER = "logging.aws-log-archive-bucket-versioning";
+  const LOCK = "logging.aws-log-archive-bucket-object-lock";
+  const trail = trailCalls([{ name: "main", bucket: "audit-logs" }]);
+  const arn = (b: string) => `arn:aws:s3:::${b}`;
+
+  it("pass: the trail's bucket is versioned and locked in COMPLIANCE mode for 7 years", async () => {
+    const out = await run([VER, LOCK], [...trail, ...archiveBucketCalls("audit-logs")]);
+    expect(resultOf(out, VER).status).toBe("pass");
+    expect(resultOf(out, LOCK).status).toBe("pass");
+    expect(resultOf(out, LOCK).items[0]?.default_retention_days).toBe(2555);
+  });
+
+  it("fail: exactly the buckets that miss versioning, Object Lock, COMPLIANCE mode or the retention", async () => {
+    const calls = [
+      ...trailCalls([
+        { name: "main", bucket: "audit-logs" },
+        { name: "legacy", multiRegion: false, bucket: "legacy-logs" },
+      ]),
+      ...archiveBucketCalls("audit-logs", { lock: { mode: "GOVERNANCE", years: 7 } }),
+      ...archiveBucketCalls("legacy-logs", { versioning: null, lock: null }),
+      // named by the auditor: the Config archive, locked for only one year
+      ...archiveBucketCalls("config-archive", {
+        versioning: "Suspended",
+        lock: { mode: "COMPLIANCE", days: 365 },
+      }),
+      ...archiveBucketCalls("flow-archive", { lock: "enabled-no-rule" }),
+    ];
+    const params = { log_archive_buckets: ["config-archive", "flow-archive"] };
+    const out = await run([VER, LOCK], calls, { params: { [VER]: params, [LOCK]: params } });
+    expect(flagged(out, VER)).toEqual([arn("config-archive"), arn("legacy-logs")]);
+    expect(flagged(out, LOCK)).toEqual([
+      arn("audit-logs"),
+      arn("config-archive"),
+      arn("flow-archive"),
+      arn("legacy-logs"),
+    ]);
+    const sources = Object.fromEntries(resultOf(out, LOCK).items.map((i) => [i.bucket, i.sources]));
+    expect(sources).toEqual({
+      "audit-logs": ["trail:main"],
+      "config-archive": ["params"],
+      "flow-archive": ["params"],
+      "legacy-logs": ["trail:legacy"],
+    });
+    // a shorter retention accepted through params is a deviation the report shows
+    const relaxed = await run(
+      [LOCK],
+      [...trail, ...archiveBucketCalls("audit-logs", { lock: { mode: "COMPLIANCE", days: 400 } })],
+      {
+        params: { [LOCK]: { min_retention_days: 365 } },
+      },
+    );
+    expect(resultOf(relaxed, LOCK).status).toBe("pass");
+    expect(resultOf(relaxed, LOCK).params.overridden).toEqual(["min_retention_days"]);
+  });
+
+  it("error: a bucket owned by another account (AccessDenied) is an error naming it, never a verdict", async () => {
+    const out = await run(
+      [VER, LOCK],
+      [...trail, ...archiveBucketCalls("audit-logs", { locationDenied: true })],
+    );
+    for (const id of [VER, LOCK]) {
+      expect(resultOf(out, id).status).toBe("error");
+      expect(resultOf(out, id).reason).toContain("log-archive bucket audit-logs (trail:main)");
+      expect(resultOf(out, id).reason).toContain("another (log-archive) account");
+    }
+  });
+
+  it("fail: no trail and no named bucket is an empty population, which this control does not accept", async () => {
+    const out = await run([LOCK], trailCalls([]));
+    expect(resultOf(out, LOCK).status).toBe("fail");
   });
 });

@@ -57,6 +57,7 @@ for (const q of [
 
 // Detective services and logging completeness (10b): GuardDuty, Security Hub, log archive, EKS, trail coverage
 import { guardDutyDetectors } from "./guardduty/detectors.js";
+import { logArchiveBuckets } from "./s3/log-archive-buckets.js";
 import { securityHub } from "./securityhub/hub.js";
 
-for (const q of [guardDutyDetectors, securityHub]) registerQuery(q);
+for (const q of [guardDutyDetectors, securityHub, logArchiveBuckets]) registerQuery(q);
