@@ -249,3 +249,137 @@ export function archiveBucketCalls(
     ),
   ];
 }
+
+export interface ClusterSpec {
+  name: string;
+  logTypes?: string[];
+  mode?: "API" | "API_AND_CONFIG_MAP" | "CONFIG_MAP" | null;
+  /** principal ARN → access policy names (cluster scope unless prefixed "ns:") */
+  entries?: Record<string, string[]>;
+}
+
+export const clusterArn = (name: string, region = REGION) =>
+  `arn:aws:eks:${region}:${ACCOUNT}:cluster/${name}`;
+
+const ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** ListClusters, DescribeCluster per cluster (and, with `entries`, the access-entry calls) in one region. */
+export function eksCalls(
+  specs: ClusterSpec[],
+  o: { region?: string; withEntries?: boolean; entriesDenied?: string } = {},
+): CallSpec[] {
+  const region = o.region ?? REGION;
+  const calls: CallSpec[] = [
+    call("EKS", "ListClusters", { output: { clusters: specs.map((s) => s.name) } }, {}, region),
+  ];
+  for (const s of specs) {
+    const on = s.logTypes ?? ["api", "audit", "authenticator"];
+    calls.push(
+      call(
+        "EKS",
+        "DescribeCluster",
+        {
+          output: {
+            cluster: {
+              name: s.name,
+              arn: clusterArn(s.name, region),
+              createdAt: "2024-05-02T08:00:00.000Z",
+              version: "1.31",
+              endpoint: `https://0123456789ABCDEF0123456789ABCDEF.gr7.${region}.eks.amazonaws.com`,
+              roleArn: `arn:aws:iam::${ACCOUNT}:role/eks-cluster-role`,
+              resourcesVpcConfig: {
+                subnetIds: ["subnet-0a1b2c3d4e5f60718"],
+                securityGroupIds: [],
+                clusterSecurityGroupId: "sg-0a1b2c3d4e5f60718",
+                vpcId: "vpc-0a1b2c3d4e5f60718",
+                endpointPublicAccess: false,
+                endpointPrivateAccess: true,
+                publicAccessCidrs: [],
+              },
+              kubernetesNetworkConfig: { serviceIpv4Cidr: "172.20.0.0/16", ipFamily: "ipv4" },
+              logging: {
+                clusterLogging: [
+                  ...(on.length ? [{ types: on, enabled: true }] : []),
+                  ...(ALL_LOG_TYPES.some((t) => !on.includes(t))
+                    ? [{ types: ALL_LOG_TYPES.filter((t) => !on.includes(t)), enabled: false }]
+                    : []),
+                ],
+              },
+              identity: {
+                oidc: {
+                  issuer: `https://oidc.eks.${region}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF`,
+                },
+              },
+              status: "ACTIVE",
+              certificateAuthority: { data: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==" },
+              platformVersion: "eks.12",
+              tags: {},
+              ...(s.mode === null
+                ? {}
+                : {
+                    accessConfig: {
+                      bootstrapClusterCreatorAdminPermissions: true,
+                      authenticationMode: s.mode ?? "API",
+                    },
+                  }),
+            },
+          },
+        },
+        { name: s.name },
+        region,
+      ),
+    );
+  }
+  if (!o.withEntries) return calls;
+  for (const s of specs) {
+    const mode = s.mode === null ? "CONFIG_MAP" : (s.mode ?? "API");
+    if (mode === "CONFIG_MAP") continue;
+    if (o.entriesDenied === s.name) {
+      calls.push(
+        call(
+          "EKS",
+          "ListAccessEntries",
+          deniedException("eks:ListAccessEntries"),
+          { clusterName: s.name },
+          region,
+        ),
+      );
+      continue;
+    }
+    const entries = s.entries ?? {};
+    calls.push(
+      call(
+        "EKS",
+        "ListAccessEntries",
+        { output: { accessEntries: Object.keys(entries) } },
+        { clusterName: s.name },
+        region,
+      ),
+    );
+    for (const [principal, policies] of Object.entries(entries)) {
+      calls.push(
+        call(
+          "EKS",
+          "ListAssociatedAccessPolicies",
+          {
+            output: {
+              clusterName: s.name,
+              principalArn: principal,
+              associatedAccessPolicies: policies.map((p) => ({
+                policyArn: `arn:aws:eks::aws:cluster-access-policy/${p.replace(/^ns:/, "")}`,
+                accessScope: p.startsWith("ns:")
+                  ? { type: "namespace", namespaces: ["payments"] }
+                  : { type: "cluster", namespaces: [] },
+                associatedAt: "2024-05-02T08:10:00.000Z",
+                modifiedAt: "2024-05-02T08:10:00.000Z",
+              })),
+            },
+          },
+          { clusterName: s.name, principalArn: principal },
+          region,
+        ),
+      );
+    }
+  }
+  return calls;
+}

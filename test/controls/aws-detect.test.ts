@@ -9,11 +9,14 @@ import { flagged, resultOf } from "../support/recording.js";
 import {
   alarmSetup,
   archiveBucketCalls,
+  type ClusterSpec,
+  clusterArn,
+  eksCalls,
   guardDutyCalls,
   REGIONS,
   securityHubCall,
 } from "./aws-detect-support.js";
-import { ACCOUNT, deniedException, ROOT_ARN, run, trailCalls } from "./aws-logging-support.js";
+import { ACCOUNT, call, deniedException, ROOT_ARN, run, trailCalls } from "./aws-logging-support.js";
 
 describe("CIS v5.0 4.1 / 4.2 / 4.3 / 4.6 / 4.7 alarms", () => {
   // The patterns CIS AWS Foundations v5.0 gives in its remediation, and a near miss for each.
@@ -268,3 +271,111 @@ describe("log-archive buckets", () => {
     expect(resultOf(out, LOCK).status).toBe("fail");
   });
 });
+
+describe("EKS", () => {
+  const LOGS = "logging.aws-eks-control-plane-audit-logs";
+  const MODE = "access.aws-eks-access-entries-api";
+  const ADMINS = "access.aws-eks-cluster-admins-approved";
+  const PLATFORM = `arn:aws:iam::${ACCOUNT}:role/eks-platform-admins`;
+  const CREATOR = `arn:aws:iam::${ACCOUNT}:role/terraform-deployer`;
+  const DEV = `arn:aws:iam::${ACCOUNT}:role/developer`;
+
+  it("logging: passes when every cluster logs audit and authenticator; fails on the exact clusters that do not", async () => {
+    const ok = await run(
+      [LOGS],
+      eksCalls([{ name: "payments" }, { name: "web", logTypes: ALL_LOG_TYPES_FOR_TEST }]),
+    );
+    expect(resultOf(ok, LOGS).status).toBe("pass");
+    const out = await run(
+      [LOGS],
+      eksCalls([
+        { name: "payments" },
+        { name: "web", logTypes: ["api", "audit"] },
+        { name: "batch", logTypes: [] },
+      ]),
+    );
+    expect(flagged(out, LOGS)).toEqual([clusterArn("batch"), clusterArn("web")]);
+    expect(resultOf(out, LOGS).findings.find((f) => f.resource === clusterArn("web"))?.message).toContain(
+      "sends only api, audit of the required log types audit, authenticator",
+    );
+  });
+
+  it("logging: no cluster in scope is not applicable; a denied DescribeCluster is error for that region", async () => {
+    expect(resultOf(await run([LOGS], eksCalls([])), LOGS).status).toBe("not_applicable");
+    const calls = eksCalls([{ name: "payments" }]).map((c) =>
+      c.operation === "DescribeCluster"
+        ? { ...c, output: undefined, ...deniedException("eks:DescribeCluster") }
+        : c,
+    );
+    const out = await run([LOGS], calls);
+    expect(resultOf(out, LOGS).status).toBe("error");
+    expect(resultOf(out, LOGS).reason).toMatch(/eks:DescribeCluster/);
+  });
+
+  it("access-entry API: flags the CONFIG_MAP cluster and the one without accessConfig; [API] alone is stricter", async () => {
+    const calls = eksCalls([
+      { name: "payments", mode: "API" },
+      { name: "web", mode: "API_AND_CONFIG_MAP" },
+      { name: "legacy", mode: null },
+      { name: "batch", mode: "CONFIG_MAP" },
+    ]);
+    const out = await run([MODE], calls);
+    expect(flagged(out, MODE)).toEqual([clusterArn("batch"), clusterArn("legacy")]);
+    const strict = await run([MODE], calls, { params: { [MODE]: { allowed_modes: ["API"] } } });
+    expect(flagged(strict, MODE)).toEqual([clusterArn("batch"), clusterArn("legacy"), clusterArn("web")]);
+    const pass = await run([MODE], eksCalls([{ name: "payments", mode: "API" }]));
+    expect(resultOf(pass, MODE).status).toBe("pass");
+  });
+
+  it("access-entry API: errors when ListClusters is denied", async () => {
+    const out = await run([MODE], [call("EKS", "ListClusters", deniedException("eks:ListClusters"))]);
+    expect(resultOf(out, MODE).status).toBe("error");
+  });
+
+  const clusters: ClusterSpec[] = [
+    {
+      name: "payments",
+      entries: {
+        [PLATFORM]: ["AmazonEKSClusterAdminPolicy"],
+        [CREATOR]: ["AmazonEKSClusterAdminPolicy"],
+        [DEV]: ["AmazonEKSViewPolicy", "ns:AmazonEKSAdminPolicy"],
+      },
+    },
+    { name: "web", mode: "API_AND_CONFIG_MAP", entries: { [DEV]: ["AmazonEKSClusterAdminPolicy"] } },
+    { name: "legacy", mode: "CONFIG_MAP" },
+  ];
+
+  it("cluster admins: flags exactly the unapproved cluster-admin entries (namespace-scoped admin is not cluster admin)", async () => {
+    const out = await run([ADMINS], eksCalls(clusters, { withEntries: true }), {
+      params: { [ADMINS]: { approved_cluster_admins: [PLATFORM] } },
+    });
+    expect(flagged(out, ADMINS)).toEqual([
+      `${clusterArn("payments")}/${CREATOR}`,
+      `${clusterArn("web")}/${DEV}`,
+    ]);
+    expect(resultOf(out, ADMINS).population).toBe(3);
+  });
+
+  it("cluster admins: passes when every cluster admin is approved", async () => {
+    const out = await run([ADMINS], eksCalls(clusters, { withEntries: true }), {
+      params: { [ADMINS]: { approved_cluster_admins: [PLATFORM, CREATOR, DEV] } },
+    });
+    expect(resultOf(out, ADMINS).status).toBe("pass");
+  });
+
+  it("a denied ListAccessEntries makes exactly the admin control error; logging and mode are still evaluated", async () => {
+    const out = await run(
+      [ADMINS, LOGS, MODE],
+      eksCalls(clusters, { withEntries: true, entriesDenied: "web" }),
+      {
+        params: { [ADMINS]: { approved_cluster_admins: [PLATFORM] } },
+      },
+    );
+    expect(resultOf(out, ADMINS).status).toBe("error");
+    expect(resultOf(out, ADMINS).reason).toMatch(/eks:ListAccessEntries/);
+    expect(resultOf(out, LOGS).status).toBe("pass");
+    expect(flagged(out, MODE)).toEqual([clusterArn("legacy")]);
+  });
+});
+
+const ALL_LOG_TYPES_FOR_TEST = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
