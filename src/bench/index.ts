@@ -28,7 +28,7 @@ import { executeRun, type RunOutcome } from "../engine/execute-run.js";
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { GENERATORS, makeWorld, SyntheticAnswers, type World } from "./world.js";
+import { hasGenerator, makeWorld, SyntheticAnswers, type World } from "./world.js";
 
 interface Scenario {
   name: string;
@@ -92,7 +92,7 @@ function checkGenerators(outcome: RunOutcome): void {
     const q = getQuery(c.query);
     for (const decl of q?.calls ?? []) {
       const op = decl.split(/\s/)[0]!;
-      if (!GENERATORS[op]) missing.add(op);
+      if (!hasGenerator(op)) missing.add(op);
     }
   }
   for (const r of outcome.results)
