@@ -29,7 +29,7 @@ import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { benchSql, type SqlBenchResult, sqlBenchTable } from "./sql-bench.js";
-import { GENERATORS, makeWorld, SyntheticAnswers, type World } from "./world.js";
+import { hasGenerator, makeWorld, SyntheticAnswers, type World } from "./world.js";
 
 interface Scenario {
   name: string;
@@ -106,7 +106,7 @@ function checkGenerators(outcome: RunOutcome): void {
     const q = getQuery(c.query);
     for (const decl of q?.calls ?? []) {
       const op = decl.split(/\s/)[0]!;
-      if (!GENERATORS[op]) missing.add(op);
+      if (!hasGenerator(op)) missing.add(op);
     }
   }
   for (const r of outcome.results)

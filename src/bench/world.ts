@@ -716,6 +716,83 @@ export const GENERATORS: Record<string, Generator> = {
     ok({ DeliveryChannels: [{ name: "default", s3BucketName: `config-bucket-${account}` }] }),
 };
 
+/**
+ * Generators for the detective pack (10b): GuardDuty, Security Hub, log-archive buckets, EKS. Every account
+ * has an enabled GuardDuty detector administered by the caller (management) account, Security Hub on, the
+ * trail bucket versioned and locked in COMPLIANCE mode for 7 years, and no EKS cluster.
+ */
+const DETECTOR_ID = (a: string, r: string) => hex(`gd${a}${r}`, 32);
+export const DETECTIVE_GENERATORS: Record<string, Generator> = {
+  "GuardDuty:ListDetectors": ({ account, region }) => ok({ DetectorIds: [DETECTOR_ID(account, region)] }),
+  "GuardDuty:GetDetector": ({ w, account }) =>
+    ok({
+      CreatedAt: daysBefore(w, 500),
+      FindingPublishingFrequency: "FIFTEEN_MINUTES",
+      ServiceRole: `arn:aws:iam::${account}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty`,
+      Status: "ENABLED",
+      UpdatedAt: daysBefore(w, 30),
+      Tags: {},
+    }),
+  "GuardDuty:GetAdministratorAccount": ({ w, account }) =>
+    ok(
+      account === w.caller
+        ? {}
+        : {
+            Administrator: {
+              AccountId: w.caller,
+              InvitationId: hex(`inv${account}`, 32),
+              RelationshipStatus: "Enabled",
+              InvitedAt: daysBefore(w, 500),
+            },
+          },
+    ),
+  "GuardDuty:ListMembers": ({ w, account, input }) =>
+    ok({
+      Members:
+        account === w.caller
+          ? w.accounts
+              .filter((a) => a !== w.caller)
+              .slice(0, 50)
+              .map((a) => ({
+                AccountId: a,
+                DetectorId: input.DetectorId,
+                AdministratorId: w.caller,
+                MasterId: w.caller,
+                Email: `aws+${a}@example.com`,
+                RelationshipStatus: "Enabled",
+                InvitedAt: daysBefore(w, 500),
+                UpdatedAt: daysBefore(w, 500),
+              }))
+          : [],
+    }),
+  "SecurityHub:DescribeHub": ({ w, account, region }) =>
+    ok({
+      HubArn: `arn:aws:securityhub:${region}:${account}:hub/default`,
+      SubscribedAt: daysBefore(w, 500),
+      AutoEnableControls: true,
+      ControlFindingGenerator: "SECURITY_CONTROL",
+    }),
+  "S3:GetBucketVersioning": () => ok({ Status: "Enabled", MFADelete: "Disabled" }),
+  "S3:GetObjectLockConfiguration": () =>
+    ok({
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: "Enabled",
+        Rule: { DefaultRetention: { Mode: "COMPLIANCE", Years: 7 } },
+      },
+    }),
+  "EKS:ListClusters": () => ok({ clusters: [] }),
+  "EKS:DescribeCluster": ({ input }) =>
+    fail("ResourceNotFoundException", `No cluster found for name: ${String(input.name)}.`, 404),
+  "EKS:ListAccessEntries": () => ok({ accessEntries: [] }),
+  "EKS:ListAssociatedAccessPolicies": ({ input }) =>
+    ok({ clusterName: input.clusterName, principalArn: input.principalArn, associatedAccessPolicies: [] }),
+};
+
+/** True when the benchmark can answer `Service:Operation`. */
+export function hasGenerator(op: string): boolean {
+  return op in GENERATORS || op in DETECTIVE_GENERATORS;
+}
+
 export class MissingGeneratorError extends Error {
   constructor(op: string) {
     super(
@@ -731,7 +808,7 @@ export class SyntheticAnswers {
 
   take(key: CallKey): RecordedCall {
     const op = `${key.service}:${key.operation}`;
-    const gen = GENERATORS[op];
+    const gen = GENERATORS[op] ?? DETECTIVE_GENERATORS[op];
     if (!gen) throw new MissingGeneratorError(op);
     const account = key.account ?? this.w.caller;
     const answer = gen({

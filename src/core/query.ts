@@ -71,6 +71,13 @@ export interface QueryDef<C extends QueryContext = QueryContext> {
   /** JSON Schema for `query_params`. */
   paramsSchema?: Record<string, unknown>;
   /**
+   * Control parameters that also decide what the query fetches (e.g. the names of extra log-archive buckets):
+   * the engine adds their effective values — the control's default or the auditor's `--params` — to the
+   * query params, so an auditor can widen the population without editing the control. Each must be declared
+   * in the control's `params` and in `paramsSchema`.
+   */
+  controlParams?: string[];
+  /**
    * The rows established, or `{rows, problems, completeness}`. Throwing means nothing could be established
    * at this scope (every control using the query is `error` for it).
    */
@@ -81,4 +88,16 @@ export interface QueryDef<C extends QueryContext = QueryContext> {
 export interface ScopeResolution {
   scopes: Scope[];
   gaps: import("./types.js").ScopeGap[];
+}
+
+/** The query params of a control's query: its `query_params` plus the values of the query's controlParams. */
+export function queryParamsFor(
+  def: Pick<QueryDef, "controlParams">,
+  queryParams: Record<string, unknown>,
+  controlParams: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!def.controlParams?.length) return queryParams;
+  const out = { ...queryParams };
+  for (const k of def.controlParams) if (k in controlParams) out[k] = controlParams[k];
+  return out;
 }

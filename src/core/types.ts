@@ -174,6 +174,11 @@ export interface Finding {
   message: string | null;
   /** Set when status is `waived`. */
   waiver?: WaiverRef;
+  /**
+   * For a grant inherited down a hierarchy (a GCP binding on a folder or the organization): the scope units
+   * (projects) it reaches. The finding is then reported once, at its grant point (`account` = granted_on).
+   */
+  reaches?: string[];
 }
 
 export interface ControlError {
@@ -201,8 +206,13 @@ export interface ControlResult {
   /** Why the status is `error` or `not_applicable`. */
   reason?: string;
   query: string;
-  /** Number of items in the population (after `where`), over every scope. */
+  /** Number of items in the population (after `where`), over every scope; an inherited grant counts once. */
   population: number;
+  /**
+   * The population counted once per scope each item was evaluated in (an inherited grant once per project it
+   * reaches). Present when some item reached more than one scope, so the workpaper can state both counts.
+   */
+  scopedPopulation?: number;
   /** Number of findings with status fail (not counting waived ones). */
   exceptions: number;
   /** Number of failed findings covered by an approved waiver (status `waived`); absent when none. */

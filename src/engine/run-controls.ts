@@ -6,7 +6,7 @@
 
 import { errorMessage } from "../core/errors.js";
 import type { ProviderRunInfo, ProviderRuntime } from "../core/provider.js";
-import { type NormalisedResult, normaliseResult, type QueryContext } from "../core/query.js";
+import { type NormalisedResult, normaliseResult, type QueryContext, queryParamsFor } from "../core/query.js";
 import type {
   CompletenessCheck,
   Control,
@@ -189,7 +189,7 @@ async function runOne(
           const { rows, problems, completeness } = await executor.result(
             control.query,
             scope,
-            control.query_params,
+            queryParamsFor(def, control.query_params, params.values),
           );
           scopes.push({ account: scope.unit, region: scope.region, rows, problems, completeness });
         } catch (e) {

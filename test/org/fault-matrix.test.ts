@@ -328,7 +328,9 @@ describe("fault matrix: every AWS operation the catalogue calls × every fault",
       );
       expect(err).toBeInstanceOf(Error);
       expect(err).not.toBeInstanceOf(InputError); // the CLI's exit 3, not 2
-      expect((err as Error).message).toMatch(/GetCallerIdentity answered without a usable caller identity \(Account is missing\)/);
+      expect((err as Error).message).toMatch(
+        /GetCallerIdentity answered without a usable caller identity \(Account is missing\)/,
+      );
       expect(server.seen).toEqual(["STS:GetCallerIdentity"]);
     } finally {
       await server.close();

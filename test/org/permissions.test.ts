@@ -24,7 +24,14 @@ function covers(pattern: string, action: string): boolean {
 
 const ALLOWED = [...managedPolicy("SecurityAudit"), ...managedPolicy("ViewOnlyAccess")];
 /** Not for the member role: GetCallerIdentity needs no permission; AssumeRole is the central role's. */
-const NOT_IN_MANAGED = new Set(["sts:GetCallerIdentity", "sts:AssumeRole"]);
+const NOT_IN_MANAGED = new Set([
+  "sts:GetCallerIdentity",
+  "sts:AssumeRole",
+  // Read-only EKS access-entry actions (the cluster-admin population) that neither managed policy grants in
+  // the recorded versions: named here so a reviewer sees exactly what the member role needs beyond them.
+  "eks:ListAccessEntries",
+  "eks:ListAssociatedAccessPolicies",
+]);
 
 describe("itgc-validate permissions", () => {
   it("prints one Allow statement with sorted unique actions, including the run's own calls", () => {

@@ -54,3 +54,13 @@ for (const q of [
   accountPublicAccessBlock,
 ])
   registerQuery(q);
+
+// Detective services and logging completeness (10b): GuardDuty, Security Hub, log archive, EKS, trail coverage
+import { eksAccessEntries } from "./eks/access-entries.js";
+import { eksClusters } from "./eks/clusters.js";
+import { guardDutyDetectors } from "./guardduty/detectors.js";
+import { logArchiveBuckets } from "./s3/log-archive-buckets.js";
+import { securityHub } from "./securityhub/hub.js";
+
+for (const q of [guardDutyDetectors, securityHub, logArchiveBuckets, eksClusters, eksAccessEntries])
+  registerQuery(q);
