@@ -70,7 +70,11 @@ export class QueryExecutor {
         const dep = getQuery(id);
         if (!dep) return Promise.reject(new Error(`unknown query ${id}`));
         const kind: ScopeKind = dep.scope;
-        return this.rows(id, runtime.relatedScope(scope, kind, at?.region), params);
+        try {
+          return this.rows(id, runtime.relatedScope(scope, kind, at?.region, at?.unit), params);
+        } catch (e) {
+          return Promise.reject(e);
+        }
       },
       regions: () => runtime.regionsOf(scope.unit),
     };

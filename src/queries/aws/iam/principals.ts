@@ -42,8 +42,12 @@ export interface PrincipalRow extends PrincipalAccess {
   role_last_used: Date | null;
 }
 
-/** Builds the principal rows from authorization-details rows. Throws on a dangling reference (fail closed). */
-export function buildPrincipals(entities: AuthzEntity[], account: string): PrincipalRow[] {
+/**
+ * Every policy each IAM user and role holds (attached, inline, and through its groups), with its document:
+ * the input of evaluatePrincipal, and of any question "which principals does an identity policy allow to …"
+ * (aws.kms.keyAccess). Throws on a dangling reference (fail closed).
+ */
+export function policiesHeldBy(entities: AuthzEntity[]): Map<string, GrantedPolicy[]> {
   const policies = new Map(entities.filter((e) => e.kind === "policy").map((e) => [e.arn, e]));
   const groups = new Map(entities.filter((e) => e.kind === "group").map((e) => [e.name, e]));
   const managed = (arn: string, owner: string): AuthzEntity => {
@@ -79,16 +83,26 @@ export function buildPrincipals(entities: AuthzEntity[], account: string): Princ
     }
     return list;
   };
+  const out = new Map<string, GrantedPolicy[]>();
+  for (const e of entities) if (e.kind === "user" || e.kind === "role") out.set(e.arn, granted(e));
+  return out;
+}
+
+/** Builds the principal rows from authorization-details rows. Throws on a dangling reference (fail closed). */
+export function buildPrincipals(entities: AuthzEntity[], account: string): PrincipalRow[] {
+  const policyNames = new Map(entities.filter((e) => e.kind === "policy").map((e) => [e.arn, e.name]));
+  const heldBy = policiesHeldBy(entities);
+  const managed = (arn: string) => ({ name: policyNames.get(arn) ?? arn });
 
   const rows: PrincipalRow[] = [];
   const held = new Map<string, GrantedPolicy[]>();
   for (const e of entities) {
     if (e.kind !== "user" && e.kind !== "role") continue;
-    const list = granted(e);
+    const list = heldBy.get(e.arn) ?? [];
     held.set(e.arn, list);
     const trust = e.kind === "role" && e.trust_policy ? analyseTrustPolicy(e.trust_policy, account) : null;
     const directNames = [
-      ...e.attached_policy_arns.map((a) => managed(a, e.arn).name),
+      ...e.attached_policy_arns.map((a) => managed(a).name),
       ...e.inline_policies.map((p) => p.name),
     ];
     rows.push({
