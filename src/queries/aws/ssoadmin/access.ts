@@ -182,7 +182,7 @@ export const ssoUserAccess = defineAwsQuery({
     can_write_iam: "bool?: can change IAM broadly in the account by some path (null: unknown)",
     iam_write_paths: "list<string>: `group G → permission set P → <policy> [grants]`",
     is_privileged: "bool?: is_admin or can_write_iam (null: unknown)",
-    privileged_paths: "list<string>: admin_paths and iam_write_paths together",
+    privileged_paths: "list<string>: admin_paths, or iam_write_paths when the user is not admin",
     unresolved_policies: "list<string>: customer managed references that could not be resolved",
   },
   async fetch(ctx) {
@@ -243,7 +243,7 @@ export const ssoUserAccess = defineAwsQuery({
     }
     for (const r of rows.values()) {
       r.is_privileged = or(r.is_admin, r.can_write_iam);
-      r.privileged_paths = [...r.admin_paths, ...r.iam_write_paths.filter((p) => !r.admin_paths.includes(p))];
+      r.privileged_paths = r.admin_paths.length > 0 ? r.admin_paths : r.iam_write_paths;
       for (const l of [r.permission_sets, r.access_paths, r.direct_permission_sets, r.via_groups]) l.sort();
     }
     return [...rows.values()].sort((a, b) =>

@@ -29,6 +29,7 @@ export interface PermissionSetAccessRow {
   admin_paths: string[];
   can_write_iam: boolean | null;
   iam_write_paths: string[];
+  privileged_paths: string[];
   is_privileged: boolean | null;
   other_denies: string[];
   limited_by_boundary: string[];
@@ -72,6 +73,7 @@ export const ssoPermissionSetAccess = defineAwsQuery({
     admin_paths: "list<string>: the policies that do, with the statements",
     can_write_iam: "bool?: can change IAM identities or permissions broadly (null: unknown)",
     iam_write_paths: "list<string>: the policies that do, with the grants",
+    privileged_paths: "list<string>: admin_paths, or iam_write_paths when the set is not admin",
     is_privileged: "bool?: is_admin or can_write_iam (null: unknown)",
     other_denies: "list<string>: Deny statements that were not subtracted",
     limited_by_boundary: "list<string>: verdicts the permissions boundary removed",
@@ -158,6 +160,7 @@ export const ssoPermissionSetAccess = defineAwsQuery({
           admin_paths: v.admin_paths,
           can_write_iam: canWrite,
           iam_write_paths: v.iam_write_paths,
+          privileged_paths: v.admin_paths.length > 0 ? v.admin_paths : v.iam_write_paths,
           is_privileged: isAdmin === true || canWrite === true ? true : unknown ? null : false,
           other_denies: v.other_denies,
           limited_by_boundary: v.limited_by_boundary,
