@@ -166,9 +166,10 @@ export function analyseOidcTrust(doc: unknown): OidcTrust[] {
       let best: { level: PinLevel; pins: SubjectPin[] } = { level: "none", pins: [] };
       for (const b of subBlocks.filter((x) => x.constrains)) {
         const pins = b.values.map((v) => subjectPin(v, kind, b.wildcards));
+        // Alternatives: the broadest value decides (the first of equal rank names the level).
         const level = pins.reduce<PinLevel>(
           (lo, p) => (RANK[p.level] < RANK[lo] ? p.level : lo),
-          pins.length ? "exact" : "none",
+          pins[0]?.level ?? "none",
         );
         if (RANK[level] > RANK[best.level] || best.pins.length === 0) best = { level, pins };
       }
