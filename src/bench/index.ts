@@ -30,16 +30,44 @@ import type { RecordedCall } from "../recording/format.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { benchSql, type SqlBenchResult, sqlBenchTable } from "./sql-bench.js";
 import { hasGenerator, makeWorld, SyntheticAnswers, type World } from "./world.js";
+import type { IdentityWorld } from "./world-identity.js";
 
 interface Scenario {
   name: string;
   accounts: number;
   users: number;
   org: boolean;
+  /** Regions per account (default: all 17). */
+  regions?: number;
+  /** Identity Center and KMS key sizes (world-identity.ts); defaults are small. */
+  identity?: Partial<IdentityWorld>;
+  /** Only these controls (default: every AWS control). */
+  controls?: string[];
   /** Targets, for the verdict column. */
   maxSeconds?: number;
   maxRssMb?: number;
 }
+
+/** The controls that read Identity Center and KMS keys. */
+const IDENTITY_CONTROLS = [
+  "access.aws-sso-privileged-users-approved",
+  "access.aws-sso-admin-permission-sets-approved",
+  "access.aws-sso-assignments-to-groups",
+  "access.aws-sso-leavers-no-access",
+  "access.aws-kms-signing-key-users-approved",
+  "access.aws-kms-signing-key-no-public-or-foreign",
+  "access.aws-kms-signing-key-segregation-of-duties",
+  "change-management.aws-kms-keys-not-pending-deletion",
+  "logging.aws-kms-key-rotation-enabled",
+];
+const IC = {
+  accounts: 200,
+  users: 25,
+  org: true,
+  regions: 1,
+  controls: IDENTITY_CONTROLS,
+  identity: { ssoUsers: 5_000, groups: 100, permissionSets: 20, assignments: 500, kmsKeys: 300 },
+};
 
 export const SCENARIOS: Scenario[] = [
   { name: "iam-100", accounts: 1, users: 100, org: false },
@@ -47,6 +75,10 @@ export const SCENARIOS: Scenario[] = [
   { name: "iam-10000", accounts: 1, users: 10_000, org: false, maxSeconds: 10, maxRssMb: 400 },
   { name: "org-50", accounts: 50, users: 25, org: true },
   { name: "org-200", accounts: 200, users: 25, org: true, maxSeconds: 180 },
+  // Identity Center at scale: 500 account assignments over 200 accounts, 300 KMS keys; 1,000 vs 5,000 people
+  // with the same assignments shows that calls follow assignments and keys, not users × accounts.
+  { name: "ic-1000u", ...IC, identity: { ...IC.identity, ssoUsers: 1_000 } },
+  { name: "ic-5000u", ...IC },
 ];
 
 interface Args {
@@ -92,11 +124,18 @@ const scenarioNamed = (name: string) => {
   return s;
 };
 
-function worldOf(s: Scenario, accounts = s.accounts): World {
-  return makeWorld({ accounts, users: s.users, org: s.org });
+type BenchWorld = World & { controls?: string[] };
+
+function worldOf(s: Scenario, accounts = s.accounts): BenchWorld {
+  return {
+    ...makeWorld({ accounts, users: s.users, org: s.org, regions: s.regions, identity: s.identity }),
+    controls: s.controls,
+  };
 }
 
 const ALL_AWS = { provider: ["aws" as const] };
+/** The scenario's control filter: every AWS control unless it names its own. */
+const filterOf = (w: BenchWorld) => (w.controls ? { control: w.controls } : ALL_AWS);
 const UNBOUNDED = { concurrency: 1_000_000, accountConcurrency: 1_000_000, apiConcurrency: 1_000_000 };
 
 /** Every operation the registered AWS queries declare must have a generator. */
@@ -121,9 +160,9 @@ function checkGenerators(outcome: RunOutcome): void {
 }
 
 /** Runs every AWS control against the generators; the recorder's calls are the scenario's recording. */
-async function build(w: World): Promise<{ calls: RecordedCall[]; outcome: RunOutcome }> {
+async function build(w: BenchWorld): Promise<{ calls: RecordedCall[]; outcome: RunOutcome }> {
   const outcome = await executeRun({
-    filter: ALL_AWS,
+    filter: filterOf(w),
     recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls: [] },
     aws: { org: w.org, replaySource: new SyntheticAnswers(w), ...UNBOUNDED },
   });
@@ -146,7 +185,7 @@ function prng(seed: number): () => number {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function replay(
-  w: World,
+  w: BenchWorld,
   calls: RecordedCall[],
   o: { latency: number; throttle: number; seed: number; unbounded?: boolean },
 ) {
@@ -154,7 +193,7 @@ async function replay(
   let injected = 0;
   const t0 = performance.now();
   const outcome = await executeRun({
-    filter: ALL_AWS,
+    filter: filterOf(w),
     recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls },
     aws: {
       org: w.org,
@@ -366,7 +405,11 @@ async function main(): Promise<void> {
   ];
   const lines = rows.map(({ s, r }) => [
     r.scenario,
-    `${r.accounts} × ${r.regions}${s.name.startsWith("iam-") ? ` (${r.users} users)` : ""}`,
+    `${r.accounts} × ${r.regions}${s.name.startsWith("iam-") ? ` (${r.users} users)` : ""}${
+      s.identity
+        ? ` (Identity Center: ${s.identity.ssoUsers} users, ${s.identity.groups} groups, ${s.identity.permissionSets} permission sets, ${s.identity.assignments} assignments; ${s.identity.kmsKeys} KMS keys)`
+        : ""
+    }`,
     String(r.controls),
     String(r.apiCalls),
     String(r.distinctNeeded),

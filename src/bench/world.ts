@@ -9,6 +9,12 @@ import { createHash } from "node:crypto";
 import { DEFAULT_REGIONS } from "../providers/aws/regions.js";
 import type { RecordedCall, RecordedError } from "../recording/format.js";
 import type { CallKey } from "../recording/store.js";
+import {
+  DEFAULT_IDENTITY,
+  describeBenchKey,
+  IDENTITY_GENERATORS,
+  type IdentityWorld,
+} from "./world-identity.js";
 
 export interface World {
   /** The caller's account: the management account in an organization. */
@@ -21,9 +27,17 @@ export interface World {
   /** IAM users per account. */
   users: number;
   recordedAt: string;
+  /** Identity Center and KMS keys (world-identity.ts). */
+  identity: IdentityWorld;
 }
 
-export function makeWorld(o: { accounts: number; users: number; org: boolean; regions?: number }): World {
+export function makeWorld(o: {
+  accounts: number;
+  users: number;
+  org: boolean;
+  regions?: number;
+  identity?: Partial<IdentityWorld>;
+}): World {
   const ids = Array.from({ length: o.accounts }, (_, i) =>
     String(100000000000 + i * 7919 + 11).padStart(12, "0"),
   );
@@ -35,6 +49,7 @@ export function makeWorld(o: { accounts: number; users: number; org: boolean; re
     homeRegion: "us-east-1",
     users: o.users,
     recordedAt: "2026-11-20T09:00:00.000Z",
+    identity: { ...DEFAULT_IDENTITY, ...o.identity },
   };
 }
 
@@ -642,24 +657,26 @@ export const GENERATORS: Record<string, Generator> = {
         updated: daysBefore(w, 5),
       },
     }),
-  "KMS:DescribeKey": ({ w, account, input }) =>
-    ok({
-      KeyMetadata: {
-        AWSAccountId: account,
-        KeyId: String(input.KeyId).split("/").pop(),
-        Arn: input.KeyId,
-        CreationDate: daysBefore(w, 600),
-        Enabled: true,
-        KeyUsage: "ENCRYPT_DECRYPT",
-        KeyState: "Enabled",
-        Origin: "AWS_KMS",
-        KeyManager: "CUSTOMER",
-        KeySpec: "SYMMETRIC_DEFAULT",
-        CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
-        EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
-        MultiRegion: false,
-      },
-    }),
+  "KMS:DescribeKey": ({ w, account, region, input }) =>
+    !String(input.KeyId).startsWith("arn:")
+      ? ok(describeBenchKey(w, account, region, String(input.KeyId)))
+      : ok({
+          KeyMetadata: {
+            AWSAccountId: account,
+            KeyId: String(input.KeyId).split("/").pop(),
+            Arn: input.KeyId,
+            CreationDate: daysBefore(w, 600),
+            Enabled: true,
+            KeyUsage: "ENCRYPT_DECRYPT",
+            KeyState: "Enabled",
+            Origin: "AWS_KMS",
+            KeyManager: "CUSTOMER",
+            KeySpec: "SYMMETRIC_DEFAULT",
+            CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
+            EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+            MultiRegion: false,
+          },
+        }),
   "KMS:GetKeyRotationStatus": ({ input }) =>
     ok({ KeyRotationEnabled: true, KeyId: input.KeyId, RotationPeriodInDays: 365 }),
   "S3:GetBucketLocation": () => ok({}),
@@ -714,6 +731,8 @@ export const GENERATORS: Record<string, Generator> = {
     }),
   "ConfigService:DescribeDeliveryChannels": ({ account }) =>
     ok({ DeliveryChannels: [{ name: "default", s3BucketName: `config-bucket-${account}` }] }),
+  // Identity planes: IAM Identity Center, KMS key inventory and access, OIDC providers (world-identity.ts)
+  ...IDENTITY_GENERATORS,
 };
 
 /**

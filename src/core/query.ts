@@ -34,8 +34,14 @@ export interface QueryContext {
   /**
    * Rows of another query, through the run cache (so the cloud is asked once per run). The scope defaults to
    * this query's unit: the same region for region-scoped queries, the account for account-scoped ones.
+   * `at.unit` asks another unit of the run (e.g. an organization-level query reading a member account's
+   * IAM policies); it rejects when that unit is not in the run's scope.
    */
-  query(id: string, params?: Record<string, unknown>, at?: { region?: string }): Promise<Row[]>;
+  query(
+    id: string,
+    params?: Record<string, unknown>,
+    at?: { region?: string; unit?: string },
+  ): Promise<Row[]>;
   /**
    * Like `query`, but hands over the dependency's problems instead of inheriting them: through `query`, every
    * problem of the dependency becomes a problem of this whole query (safe: the dependency's item and field
@@ -45,7 +51,7 @@ export interface QueryContext {
   queryResult(
     id: string,
     params?: Record<string, unknown>,
-    at?: { region?: string },
+    at?: { region?: string; unit?: string },
   ): Promise<NormalisedResult>;
   /** The regions in scope for this unit (AWS: the account's enabled regions, or --regions). */
   regions(): Promise<string[]>;

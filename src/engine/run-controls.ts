@@ -91,13 +91,18 @@ export class QueryExecutor {
     inherited: { problems: QueryProblem[]; completeness: CompletenessCheck[] },
   ): QueryContext {
     const runtime = this.runtime(scope.provider);
-    const dependency = async (id: string, params: Record<string, unknown>, region?: string) => {
+    const dependency = async (
+      id: string,
+      params: Record<string, unknown>,
+      where?: { region?: string; unit?: string },
+    ) => {
       const dep = getQuery(id);
       if (!dep) throw new Error(`unknown query ${id}`);
       if (!(asking.uses ?? []).includes(id))
         throw new Error(`query ${asking.id} asks ${id} without declaring it in uses`);
       const kind: ScopeKind = dep.scope;
-      const at = runtime.relatedScope(scope, kind, region);
+      // relatedScope throws when `where.unit` is not in the run's scope: a rejection of this dependency.
+      const at = runtime.relatedScope(scope, kind, where?.region, where?.unit);
       const result = await this.result(id, at, params);
       inherited.completeness.push(...result.completeness);
       // A problem of a region-scoped dependency is about that region, seen from an account-level query.
@@ -110,14 +115,14 @@ export class QueryExecutor {
       scope,
       now: this.now,
       query: async (id, params = {}, at) => {
-        const result = await dependency(id, params, at?.region);
+        const result = await dependency(id, params, at);
         // Inherited unchanged in meaning, widened in scope: a dependency's item / members / field problem is
         // described in the dependency's row shape, which this query's controls do not read, so it becomes a
         // problem of the whole query (at the same region). A query that can do better maps them itself.
         inherited.problems.push(...result.problems.map(widened));
         return result.rows;
       },
-      queryResult: (id, params = {}, at) => dependency(id, params, at?.region),
+      queryResult: (id, params = {}, at) => dependency(id, params, at),
       regions: () => runtime.regionsOf(scope.unit),
     };
     return runtime.contextFor(scope, base);

@@ -2,7 +2,8 @@
  * `itgc-validate permissions` — the least privilege a run needs, computed from the queries the selected
  * controls use: an IAM policy (one Allow statement, sorted unique actions) for AWS, the permission list for
  * GCP. Every action is also covered by AWS's SecurityAudit or ViewOnlyAccess managed policies (a test
- * checks it), except sts:AssumeRole, which only the central role needs, on the member roles.
+ * checks it), except sts:AssumeRole, which only the central role needs, on the member roles, and the
+ * Identity Center reads named in IDENTITY_CENTER_READ_ACTIONS.
  */
 import { Command } from "commander";
 import type { Control, Provider } from "../../core/types.js";
@@ -15,6 +16,19 @@ export const AWS_BASE_ACTIONS = [
   "sts:GetCallerIdentity",
   // The account's enabled regions, unless --regions is given.
   "ec2:DescribeRegions",
+];
+
+/**
+ * Identity Center read actions the Identity Center queries need beyond SecurityAudit and ViewOnlyAccess
+ * (SecurityAudit has sso:List* and sso:DescribePermissionSet, but not these Gets, and no identitystore
+ * action). All are reads; AWS's AWSSSOReadOnly and AWSSSODirectoryReadOnly managed policies cover them.
+ */
+export const IDENTITY_CENTER_READ_ACTIONS = [
+  "sso:GetInlinePolicyForPermissionSet",
+  "sso:GetPermissionsBoundaryForPermissionSet",
+  "identitystore:ListUsers",
+  "identitystore:ListGroups",
+  "identitystore:ListGroupMemberships",
 ];
 
 /** Actions of an organization run (--org): list the accounts, assume the member role in each. */

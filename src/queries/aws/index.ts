@@ -64,3 +64,34 @@ import { securityHub } from "./securityhub/hub.js";
 
 for (const q of [guardDutyDetectors, securityHub, logArchiveBuckets, eksClusters, eksAccessEntries])
   registerQuery(q);
+
+import { breakGlassReadiness } from "./iam/break-glass.js";
+import { oidcProviders } from "./iam/oidc-providers.js";
+import { oidcTrust } from "./iam/oidc-trust.js";
+// Identity planes: IAM Identity Center, KMS key access, CI (OIDC) trust, break-glass readiness
+import { identityStoreGroups } from "./identitystore/groups.js";
+import { identityStoreUsers } from "./identitystore/users.js";
+import { kmsKeyAccess } from "./kms/key-access.js";
+import { kmsKeys } from "./kms/keys.js";
+import { ssoAssignments, ssoUserAccess } from "./ssoadmin/access.js";
+import { ssoAccountAssignments } from "./ssoadmin/account-assignments.js";
+import { ssoInstances } from "./ssoadmin/instances.js";
+import { ssoPermissionSetAccess } from "./ssoadmin/permission-set-access.js";
+import { ssoPermissionSets } from "./ssoadmin/permission-sets.js";
+
+for (const q of [
+  ssoInstances,
+  ssoPermissionSets,
+  ssoAccountAssignments,
+  ssoPermissionSetAccess,
+  ssoAssignments,
+  ssoUserAccess,
+  identityStoreUsers,
+  identityStoreGroups,
+  kmsKeys,
+  kmsKeyAccess,
+  oidcProviders,
+  oidcTrust,
+  breakGlassReadiness,
+])
+  registerQuery(q);
