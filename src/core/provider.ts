@@ -41,4 +41,8 @@ export interface ProviderRuntime {
   relatedScope(from: Scope, kind: ScopeKind, region?: string): Scope;
   regionsOf(unit: string): Promise<string[]>;
   describe(): ProviderRunInfo;
+  /** Counters for run.stats: `throttles` = throttling answers seen on any attempt (also those retried). */
+  stats?(): { throttles: number };
+  /** One live status line for the progress display (e.g. the rate-limit budget left), when there is one. */
+  status?(): string | undefined;
 }

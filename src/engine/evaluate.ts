@@ -99,7 +99,7 @@ export function evaluateControl({ compiled, params, scopes, now, period }: Evalu
   for (const [account, unit] of byUnit) {
     for (const { clause, expr } of compiled.assert) {
       const bindings = { ...base, items: unit.population, all: unit.all, account };
-      const resource = `${control.provider === "aws" ? "aws-account" : "gcp"}:${account}`;
+      const resource = `${control.provider === "aws" ? "aws-account" : control.provider}:${account}`;
       try {
         if (!expr.test(bindings)) {
           findings.push({

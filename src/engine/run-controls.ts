@@ -16,7 +16,12 @@ import { effectiveParams, type ParamOverrides } from "./params.js";
 
 export interface RunObserver {
   /** After the providers resolved the caller and the units in scope, before any control runs. */
-  onRunStart?(info: { providers: ProviderRunInfo[]; controls: number }): void;
+  onRunStart?(info: {
+    providers: ProviderRunInfo[];
+    controls: number;
+    /** Live provider status lines (e.g. GitHub's remaining rate-limit budget), read on every redraw. */
+    status?: () => string[];
+  }): void;
   onQueryStart?(queryId: string, scope: Scope): void;
   onQueryEnd?(queryId: string, scope: Scope, error?: unknown): void;
   onControlDone?(result: ControlResult): void;

@@ -15,10 +15,18 @@ import {
 } from "../options/evidence.js";
 import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
 import { addGcpOptions, type GcpFlags, gcpRuntimeFrom } from "../options/gcp.js";
+import { addGithubOptions, type GithubFlags, githubRuntimeFrom } from "../options/github.js";
 import { addPeriodOption, type PeriodFlags } from "../options/period.js";
 import { addProgressOptions, createProgress, type ProgressFlags } from "../progress.js";
 
-export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags, PeriodFlags {
+export interface RunFlags
+  extends FilterFlags,
+    AwsFlags,
+    GcpFlags,
+    GithubFlags,
+    EvidenceFlags,
+    ProgressFlags,
+    PeriodFlags {
   replay?: string[];
   json?: boolean;
   params?: string;
@@ -45,6 +53,7 @@ export function addRunOptions(cmd: Command): Command {
   addEvidenceOptions(cmd);
   addAwsOptions(cmd);
   addGcpOptions(cmd);
+  addGithubOptions(cmd);
   addProgressOptions(cmd);
   return cmd;
 }
@@ -66,7 +75,7 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     now: flags.now,
     period: flags.period,
     aws: awsOptionsFrom(flags),
-    runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
+    runtimeFactories: { gcp: gcpRuntimeFrom(flags), github: githubRuntimeFrom(flags) },
     command: argv,
   }).finally(() => progress.finish());
   progress.finish(outcome.document);
