@@ -18,6 +18,8 @@ export interface GitHubQueryContext extends QueryContext {
   github: {
     /** The organization login of the scope. */
     org: string;
+    /** The organization as GET /orgs/{org} answered during discovery (plain JSON, recorded like any call). */
+    organization: Record<string, unknown>;
     /** The repository, for repository-scoped queries. */
     repo?: RepositoryInfo;
     /** Every GitHub request goes through this (recording, replay, read-only guard, budget). */

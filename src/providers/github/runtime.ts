@@ -131,10 +131,13 @@ export class GitHubRuntime implements ProviderRuntime {
     const repo = scope.kind === "repository" ? this.repoByUnit.get(scope.unit) : undefined;
     if (scope.kind === "repository" && !repo)
       throw new Error(`repository ${scope.unit} is not in this run's scope`);
+    const login = repo ? repo.owner : scope.unit;
+    const org = this.requireScope().orgs.find((o) => o.login.toLowerCase() === login.toLowerCase());
     return {
       ...base,
       github: {
-        org: repo ? repo.owner : scope.unit,
+        org: org?.login ?? login,
+        organization: org?.raw ?? {},
         ...(repo ? { repo } : {}),
         calls: this.calls,
         memo: <T>(key: string, fn: () => Promise<T>) => {

@@ -14,6 +14,8 @@ export interface OrgInfo {
   login: string;
   id: number;
   name: string | null;
+  /** GET /orgs/{org} as GitHub answered it (plain JSON): the organization-settings query reads it. */
+  raw: Record<string, unknown>;
 }
 
 export class GitHubScope {
@@ -30,14 +32,13 @@ export class GitHubScope {
   async discoverOrganizations(): Promise<void> {
     for (const login of this.requested.orgs) {
       try {
-        const o = await this.calls.get<{ login: string; id: number; name?: string | null }>(
-          "orgs:get",
-          login,
-          {
-            org: login,
-          },
-        );
-        this.orgs.push({ login: o.login, id: o.id, name: o.name ?? null });
+        const o = await this.calls.get<Record<string, unknown>>("orgs:get", login, { org: login });
+        this.orgs.push({
+          login: String(o.login),
+          id: Number(o.id),
+          name: typeof o.name === "string" ? o.name : null,
+          raw: o,
+        });
       } catch (e) {
         this.gaps.push({
           provider: "github",

@@ -20,9 +20,8 @@ export const organizationSettings = defineGitHubQuery({
     members_can_create_public_repositories: "bool?: members may create public repositories",
   },
   async fetch(ctx) {
-    const o = await ctx.github.calls.get<Record<string, unknown>>("orgs:get", ctx.github.org, {
-      org: ctx.github.org,
-    });
+    // Discovery already asked GET /orgs/{org}: one recorded call serves both.
+    const o = ctx.github.organization;
     const bool = (v: unknown) => (typeof v === "boolean" ? v : null);
     return [
       {
