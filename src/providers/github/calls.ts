@@ -16,7 +16,7 @@ import type { Recorder } from "../../recording/recorder.js";
 import type { ReplayIndex } from "../../recording/store.js";
 import type { RateBudget } from "./budget.js";
 import type { GitHubClient } from "./connection.js";
-import { fromRecordedError, toRecordedError } from "./errors.js";
+import { apiMessage, fromRecordedError, GitHubApiError, httpStatus, toRecordedError } from "./errors.js";
 import { GitHubReadOnlyViolation } from "./read-only.js";
 
 export const GLOBAL_REGION = "global";
@@ -151,6 +151,11 @@ export class GitHubCalls {
   /** The path of `url` relative to the API base (`/orgs/acme/repos?per_page=100`); refuses other hosts. */
   private relative(url: string): string {
     const u = new URL(url, this.base);
+    if (this.replaying) {
+      // Recorded Link headers name the host the recording was made against; nothing is sent in replay, so
+      // only the path matters (GitHub Enterprise Server's /api/v3 prefix removed, as when recording).
+      return `${u.pathname.replace(/^\/api\/v3(?=\/)/, "")}${u.search}`;
+    }
     if (u.origin !== this.base.origin)
       throw new Error(
         `refused to follow ${u.origin}: not the GitHub API host of this run (${this.base.origin})`,
@@ -194,7 +199,10 @@ export class GitHubCalls {
         this.opts.budget.observe(
           (e as { response?: { headers?: Record<string, unknown> } }).response?.headers,
         );
-        throw Object.assign(e as object, { attempts: 1 + counter.retries });
+        // The same error a replay raises (status and GitHub's message), so live and re-performed verdicts match.
+        const status = httpStatus(e);
+        const err = status === undefined ? (e as Error) : new GitHubApiError(status, apiMessage(e));
+        throw Object.assign(err, { attempts: 1 + counter.retries });
       }
     });
     return output as GitHubAnswer;
