@@ -12,50 +12,24 @@ import { GitHubCalls } from "../../src/providers/github/calls.js";
 import { createGitHubClient } from "../../src/providers/github/connection.js";
 import { GitHubRuntime } from "../../src/providers/github/runtime.js";
 import { Recorder } from "../../src/recording/recorder.js";
-import { byId, flagged, runLive, startServer, TEST_TOKEN } from "./support.js";
+import {
+  byId,
+  change,
+  flagged,
+  ORG,
+  PARAMS,
+  R,
+  runLive,
+  SEEDED,
+  startServer,
+  TEST_TOKEN,
+} from "./support.js";
 
 let server: FakeGitHub;
 beforeAll(async () => {
   server = await startServer();
 });
 afterAll(() => server.close());
-
-const ORG = "acme-exchange";
-const R = (name: string) => `${ORG}/${name}`;
-const change = (repo: string, label: string) => `${R(repo)}@${sha(`${repo}:${label}`)}`;
-/** Approvals the test organization records (the defaults approve nobody). */
-const PARAMS = {
-  "access.github-org-owners-approved": { approved_owners: ["alice-sec", "bob-cto"] },
-  "access.github-repository-admins-population": { approved_admins: ["alice-sec", "bob-cto", "eve-admin"] },
-};
-
-/** Exactly what the demo organization must produce with PARAMS: the seeded exceptions and nothing else. */
-export const SEEDED: Record<string, string[]> = {
-  "access.github-deploy-keys-read-only": [`${R("infra-terraform")}/3201`],
-  "access.github-members-without-2fa": ["mallory-ops"],
-  "access.github-org-2fa-required": [ORG],
-  "access.github-org-owners-approved": ["eve-admin"],
-  "access.github-outside-collaborators-no-write": [`${R("payments-api")}/ext-contractor`],
-  "access.github-repository-admins-population": [`${R("infra-terraform")}/terraform-bot`],
-  "change-management.github-actions-allowed-actions-restricted": [],
-  "change-management.github-actions-default-token-read-only": [ORG],
-  "change-management.github-changes-reviewed": [
-    change("legacy-tools", "L1"),
-    change("payments-api", "A5"),
-    change("payments-api", "A6"),
-    change("payments-api", "A7"),
-  ].sort(),
-  "change-management.github-default-branch-code-owner-review": [R("infra-terraform"), R("web-frontend")],
-  "change-management.github-default-branch-dismiss-stale-reviews": [R("infra-terraform")],
-  "change-management.github-default-branch-force-push-deletion-blocked": [
-    R("legacy-tools"),
-    R("web-frontend"),
-  ],
-  "change-management.github-default-branch-no-bypass": [R("infra-terraform"), R("web-frontend")],
-  "change-management.github-default-branch-required-approvals": [R("legacy-tools")],
-  "change-management.github-default-branch-status-checks": [R("infra-terraform")],
-  "change-management.github-production-environment-protection": [`${R("infra-terraform")}/prod`],
-};
 
 describe("live run against the local GitHub (real Octokit over HTTP)", () => {
   it("flags exactly the seeded exceptions, pages through Link headers, retries a secondary limit, records no token", async () => {

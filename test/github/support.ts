@@ -1,5 +1,5 @@
 /** Runs the GitHub controls in process: the real Octokit client against the local FakeGitHub server. */
-import { demoModel, type GitHubOrgModel } from "../../fixtures/github/demo-src/model.js";
+import { demoModel, type GitHubOrgModel, sha } from "../../fixtures/github/demo-src/model.js";
 import { FakeGitHub, type FakeGitHubOptions } from "../../fixtures/lib/github-server.js";
 import { parsePeriod } from "../../src/core/period.js";
 import type { ControlResult } from "../../src/core/types.js";
@@ -55,3 +55,40 @@ export function flagged(r: ControlResult | undefined): string[] {
 export function byId(outcome: RunOutcome): Record<string, ControlResult> {
   return Object.fromEntries(outcome.results.map((r) => [r.id, r]));
 }
+
+export const ORG = "acme-exchange";
+export const R = (name: string) => `${ORG}/${name}`;
+export const change = (repo: string, label: string) => `${R(repo)}@${sha(`${repo}:${label}`)}`;
+/** Approvals the test organization records (the defaults approve nobody). */
+export const PARAMS = {
+  "access.github-org-owners-approved": { approved_owners: ["alice-sec", "bob-cto"] },
+  "access.github-repository-admins-population": { approved_admins: ["alice-sec", "bob-cto", "eve-admin"] },
+};
+
+/** Exactly what the demo organization must produce with PARAMS: the seeded exceptions and nothing else. */
+export const SEEDED: Record<string, string[]> = {
+  "access.github-deploy-keys-read-only": [`${R("infra-terraform")}/3201`],
+  "access.github-members-without-2fa": ["mallory-ops"],
+  "access.github-org-2fa-required": [ORG],
+  "access.github-org-owners-approved": ["eve-admin"],
+  "access.github-outside-collaborators-no-write": [`${R("payments-api")}/ext-contractor`],
+  "access.github-repository-admins-population": [`${R("infra-terraform")}/terraform-bot`],
+  "change-management.github-actions-allowed-actions-restricted": [],
+  "change-management.github-actions-default-token-read-only": [ORG],
+  "change-management.github-changes-reviewed": [
+    change("legacy-tools", "L1"),
+    change("payments-api", "A5"),
+    change("payments-api", "A6"),
+    change("payments-api", "A7"),
+  ].sort(),
+  "change-management.github-default-branch-code-owner-review": [R("infra-terraform"), R("web-frontend")],
+  "change-management.github-default-branch-dismiss-stale-reviews": [R("infra-terraform")],
+  "change-management.github-default-branch-force-push-deletion-blocked": [
+    R("legacy-tools"),
+    R("web-frontend"),
+  ],
+  "change-management.github-default-branch-no-bypass": [R("infra-terraform"), R("web-frontend")],
+  "change-management.github-default-branch-required-approvals": [R("legacy-tools")],
+  "change-management.github-default-branch-status-checks": [R("infra-terraform")],
+  "change-management.github-production-environment-protection": [`${R("infra-terraform")}/prod`],
+};
