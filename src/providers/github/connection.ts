@@ -38,6 +38,8 @@ export interface GitHubConnectionOptions {
   /** Milliseconds per second of `retry-after` (tests shrink it; default 1000). */
   retryAfterBaseMs?: number;
   onThrottle?: (kind: "primary" | "secondary") => void;
+  /** The HTTP transport under Octokit (default: global fetch); the benchmark answers synthetically through it. */
+  fetch?: typeof fetch;
 }
 
 /** Reads the credentials from flags and environment; throws InputError for an unusable combination. */
@@ -110,6 +112,7 @@ export function createGitHubClient(opts: GitHubConnectionOptions): GitHubClient 
         }
       : {}),
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    ...(opts.fetch ? { request: { fetch: opts.fetch } } : {}),
     throttle: {
       retryAfterBaseValue: opts.retryAfterBaseMs ?? 1000,
       onRateLimit: () => {

@@ -66,6 +66,7 @@ export class GitHubRuntime implements ProviderRuntime {
         credentials: opts.credentials ?? { kind: "none" },
         maxThrottleRetries: opts.maxThrottleRetries,
         retryAfterBaseMs: opts.retryAfterBaseMs,
+        fetch: opts.fetch,
         onThrottle: (kind) => {
           this.throttles++;
           opts.onThrottle?.(kind);
