@@ -51,4 +51,8 @@ export interface ProviderRuntime {
    */
   regionCompleteness?(unit: string, covered: string[]): Promise<CompletenessCheck>;
   describe(): ProviderRunInfo;
+  /** Counters for run.stats: `throttles` = throttling answers seen on any attempt (also those retried). */
+  stats?(): { throttles: number };
+  /** One live status line for the progress display (e.g. the rate-limit budget left), when there is one. */
+  status?(): string | undefined;
 }

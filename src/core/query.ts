@@ -32,6 +32,11 @@ export interface QueryContext {
   /** Run time (the recording's time in replay), for anything time-relative a query must compute. */
   now: Date;
   /**
+   * The audit period (`--period`, both ends inclusive, UTC). Event queries fetch exactly this window and must
+   * fail (throw) when their source cannot cover all of it; configuration queries ignore it.
+   */
+  period: { start: Date; end: Date };
+  /**
    * Rows of another query, through the run cache (so the cloud is asked once per run). The scope defaults to
    * this query's unit: the same region for region-scoped queries, the account for account-scoped ones.
    * `at.unit` asks another unit of the run (e.g. an organization-level query reading a member account's

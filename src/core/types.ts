@@ -3,7 +3,9 @@
  * cloud SDK types never leave src/providers and src/queries.
  */
 
-export type Provider = "aws" | "gcp";
+export type Provider = "aws" | "gcp" | "github";
+/** Every provider, for option parsing and docs (keep in step with Provider). */
+export const PROVIDERS: readonly Provider[] = ["aws", "gcp", "github"];
 export type Domain = "access" | "change-management" | "logging";
 export type Severity = "critical" | "high" | "medium" | "low" | "info";
 
@@ -31,9 +33,10 @@ export interface WaiverRef {
 
 /**
  * Where a query runs. `account` (AWS account, global services), `region` (one AWS region of one account),
- * `organization` (AWS Organization or GCP organization), `folder` and `project` (GCP).
+ * `organization` (AWS Organization, GCP organization, GitHub organization), `folder` and `project` (GCP),
+ * `repository` (GitHub: one repository, unit `owner/name`).
  */
-export type ScopeKind = "organization" | "account" | "region" | "folder" | "project";
+export type ScopeKind = "organization" | "account" | "region" | "folder" | "project" | "repository";
 
 /** One concrete place a query is asked: e.g. account 111122223333, region eu-west-1. */
 export interface Scope {

@@ -11,6 +11,7 @@
  */
 import { type CompiledExpression, compileExpression } from "../cel/expression.js";
 import { errorMessage } from "../core/errors.js";
+import { type Period, resolvePeriod } from "../core/period.js";
 import type {
   CompletenessCheck,
   CompletenessRecord,
@@ -68,6 +69,8 @@ export interface EvaluationInput {
   scopes: ScopeRows[];
   now: Date;
   checks?: UnitCheck[];
+  /** The audit period, bound in CEL as `period.start` / `period.end`; defaults to the 90 days before `now`. */
+  period?: Period;
 }
 
 export function evaluateControl({
@@ -76,12 +79,14 @@ export function evaluateControl({
   scopes,
   now,
   checks = [],
+  period,
 }: EvaluationInput): ControlResult {
   const { control } = compiled;
   const errors: ControlError[] = [];
   const findings: Finding[] = [];
   const items: Row[] = [];
-  const base = { params: params.values, now };
+  const p = period ?? resolvePeriod(undefined, now);
+  const base = { params: params.values, now, period: { start: p.start, end: p.end } };
   const byUnit = new Map<string, { population: Row[]; all: Row[] }>();
   const problems: ProblemReport[] = [];
   const completeness: CompletenessRecord[] = [];
@@ -196,7 +201,7 @@ export function evaluateControl({
   for (const [account, unit] of byUnit) {
     for (const { clause, expr } of compiled.assert) {
       const bindings = { ...base, items: unit.population, all: unit.all, account };
-      const resource = `${control.provider === "aws" ? "aws-account" : "gcp"}:${account}`;
+      const resource = `${control.provider === "aws" ? "aws-account" : control.provider}:${account}`;
       try {
         if (!expr.test(bindings)) {
           findings.push({

@@ -7,6 +7,15 @@ import { type ControlFilter, filterControls } from "../controls/catalogue.js";
 import { loadControls } from "../controls/loader.js";
 import { semanticProblems } from "../controls/validate.js";
 import { InputError } from "../core/errors.js";
+import {
+  type Period,
+  PeriodError,
+  type PeriodRecord,
+  type PeriodSpec,
+  periodFromRecord,
+  periodRecord,
+  resolvePeriod,
+} from "../core/period.js";
 import type { ProviderRuntime } from "../core/provider.js";
 import type { Control, ControlResult, Provider } from "../core/types.js";
 import "../queries/index.js";
@@ -36,6 +45,11 @@ export interface ExecuteRunOptions {
   recording?: LoadedRecording;
   /** Evaluation instant; defaults to now (live) or the recording's start time (replay). */
   now?: Date;
+  /**
+   * The audit period (`--period`). Without it: the replayed run's recorded period, else the last 90 days
+   * ending at the evaluation time.
+   */
+  period?: PeriodSpec;
   aws?: Omit<AwsRuntimeOptions, "recorder" | "replay">;
   /** Extra runtimes factories by provider (GCP registers here). */
   runtimeFactories?: Partial<Record<Provider, RuntimeFactory>>;
@@ -92,6 +106,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const now = opts.now ?? recordingTime(replay) ?? startedAt;
   if (Number.isNaN(now.getTime()))
     throw new InputError("the evaluation time (--now or the recording's startedAt) is not a valid timestamp");
+  const { period, record: periodInfo } = choosePeriod(opts.period, replay, now);
 
   const recorder = new Recorder();
   const providers = [...new Set(selected.map((c) => c.provider))].sort();
@@ -111,13 +126,18 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     }
   }
   for (const rt of runtimes) await rt.init();
-  opts.observer?.onRunStart?.({ providers: runtimes.map((r) => r.describe()), controls: selected.length });
+  opts.observer?.onRunStart?.({
+    providers: runtimes.map((r) => r.describe()),
+    controls: selected.length,
+    status: () => runtimes.map((r) => r.status?.()).filter((s): s is string => Boolean(s)),
+  });
 
   const evaluated = await runControls({
     controls: selected,
     runtimes,
     overrides,
     now,
+    period,
     observer: opts.observer,
   });
   const { cache } = evaluated;
@@ -137,6 +157,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
     evaluatedAt: now.toISOString(),
+    period: periodInfo,
     mode: replay ? "replay" : "live",
     ...(replay ? { replaySource: replayDirs.length > 0 ? replayDirs.join(",") : replay.dir } : {}),
     command: opts.command ?? [],
@@ -151,7 +172,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
       // Throttles seen on any attempt inside the SDK retry loop (also those a retry recovered from).
       throttles: Math.max(
         calls.filter((c) => /thrott|TooManyRequests|RequestLimitExceeded/i.test(c.error?.name ?? "")).length,
-        runtimes.reduce((n, rt) => n + (rt instanceof AwsRuntime ? rt.stats().throttles : 0), 0),
+        runtimes.reduce((n, rt) => n + (rt.stats?.().throttles ?? 0), 0),
       ),
       distinctQueries: cache.stats().misses,
       cacheHits: cache.stats().hits,
@@ -177,4 +198,30 @@ export function queriesOf(controls: Control[]) {
 function recordingTime(replay: LoadedRecording | undefined): Date | undefined {
   const t = replay?.meta.evaluatedAt ?? replay?.meta.startedAt;
   return t ? new Date(String(t)) : undefined;
+}
+
+/** --period, else the period the replayed run recorded, else the default (the last 90 days). */
+function choosePeriod(
+  spec: PeriodSpec | undefined,
+  replay: LoadedRecording | undefined,
+  now: Date,
+): { period: Period; record: PeriodRecord } {
+  try {
+    if (spec) {
+      const period = resolvePeriod(spec, now);
+      return { period, record: periodRecord(period, spec.text, "option") };
+    }
+    const recorded = replay?.meta.period as Partial<PeriodRecord> | undefined;
+    const reused = periodFromRecord(recorded);
+    if (reused)
+      return {
+        period: reused,
+        record: periodRecord(reused, String(recorded?.spec ?? "recorded"), "recording"),
+      };
+    const period = resolvePeriod(undefined, now);
+    return { period, record: periodRecord(period, "last-90d", "default") };
+  } catch (e) {
+    if (e instanceof PeriodError) throw new InputError(`--period: ${e.message}`);
+    throw e;
+  }
 }

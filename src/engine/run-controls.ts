@@ -5,6 +5,7 @@
  */
 
 import { errorMessage } from "../core/errors.js";
+import { type Period, resolvePeriod } from "../core/period.js";
 import type { ProviderRunInfo, ProviderRuntime } from "../core/provider.js";
 import { type NormalisedResult, normaliseResult, type QueryContext, queryParamsFor } from "../core/query.js";
 import type {
@@ -23,7 +24,12 @@ import { effectiveParams, type ParamOverrides } from "./params.js";
 
 export interface RunObserver {
   /** After the providers resolved the caller and the units in scope, before any control runs. */
-  onRunStart?(info: { providers: ProviderRunInfo[]; controls: number }): void;
+  onRunStart?(info: {
+    providers: ProviderRunInfo[];
+    controls: number;
+    /** Live provider status lines (e.g. GitHub's remaining rate-limit budget), read on every redraw. */
+    status?: () => string[];
+  }): void;
   onQueryStart?(queryId: string, scope: Scope): void;
   onQueryEnd?(queryId: string, scope: Scope, error?: unknown): void;
   onControlDone?(result: ControlResult): void;
@@ -34,6 +40,8 @@ export interface RunControlsOptions {
   runtimes: ProviderRuntime[];
   overrides?: ParamOverrides;
   now: Date;
+  /** The audit period event queries fetch and CEL sees as `period`; defaults to the 90 days before `now`. */
+  period?: Period;
   observer?: RunObserver;
   cache?: QueryCache;
 }
@@ -43,6 +51,7 @@ export class QueryExecutor {
     private readonly runtimes: Map<string, ProviderRuntime>,
     private readonly cache: QueryCache,
     private readonly now: Date,
+    private readonly period: Period,
     private readonly observer?: RunObserver,
   ) {}
 
@@ -114,6 +123,7 @@ export class QueryExecutor {
     const base: QueryContext = {
       scope,
       now: this.now,
+      period: this.period,
       query: async (id, params = {}, at) => {
         const result = await dependency(id, params, at);
         // Inherited unchanged in meaning, widened in scope: a dependency's item / members / field problem is
@@ -150,10 +160,11 @@ export async function runControls(
 ): Promise<{ results: ControlResult[]; cache: QueryCache }> {
   const cache = opts.cache ?? new QueryCache();
   const runtimes = new Map(opts.runtimes.map((r) => [r.provider, r]));
-  const executor = new QueryExecutor(runtimes, cache, opts.now, opts.observer);
+  const period = opts.period ?? resolvePeriod(undefined, opts.now);
+  const executor = new QueryExecutor(runtimes, cache, opts.now, period, opts.observer);
   const results = await Promise.all(
     opts.controls.map(async (control) => {
-      const result = await runOne(control, executor, runtimes, opts);
+      const result = await runOne(control, executor, runtimes, { ...opts, period });
       opts.observer?.onControlDone?.(result);
       return result;
     }),
@@ -165,7 +176,7 @@ async function runOne(
   control: Control,
   executor: QueryExecutor,
   runtimes: Map<string, ProviderRuntime>,
-  opts: RunControlsOptions,
+  opts: RunControlsOptions & { period: Period },
 ): Promise<ControlResult> {
   const params = effectiveParams(control, opts.overrides ?? {});
   const compiled = compileControl(control);
@@ -206,7 +217,7 @@ async function runOne(
   // Scopes finish in any order; sort so results are deterministic (re-performance compares them).
   scopes.sort((a, b) => `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`));
   const checks = def?.scope === "region" && runtime ? await regionChecks(runtime, scopes) : [];
-  return evaluateControl({ compiled, params, scopes, now: opts.now, checks });
+  return evaluateControl({ compiled, params, scopes, now: opts.now, checks, period: opts.period });
 }
 
 /** Regions covered vs regions in scope, per unit that had any region scope (see regionCompleteness). */

@@ -4,6 +4,7 @@
  * and FORCE_COLOR are honoured).
  */
 import { Chalk } from "chalk";
+import { describePeriod } from "../core/period.js";
 import type { Status } from "../core/types.js";
 import type { ResultsDocument } from "./results-document.js";
 
@@ -77,6 +78,7 @@ export function renderConsole(doc: ResultsDocument, opts: { color: boolean; maxF
     for (const g of gaps)
       lines.push(`  ${g.provider} ${g.unit}${g.region ? `/${g.region}` : ""}: ${g.reason}`);
   }
+  if (doc.run.period) lines.push("", `${c.bold("Audit period")}: ${describePeriod(doc.run.period)}`);
   lines.push(
     "",
     `${c.bold("Summary")}: ${s.total} controls — ${paint.pass(`${s.pass} pass`)}, ${paint.fail(`${s.fail} fail`)}, ${paint.error(`${s.error} error`)}, ${paint.not_applicable(`${s.not_applicable} n/a`)}` +

@@ -2,6 +2,7 @@
  * The workpaper report: one self-contained HTML file (inline CSS, no scripts, fonts or network), readable
  * on screen and when printed to PDF. Every value is escaped; links point at files inside the bundle.
  */
+import { describePeriod } from "../core/period.js";
 import type { BundleModel, ResultRecord } from "../evidence/model.js";
 
 const LABEL: Record<string, string> = {
@@ -168,6 +169,7 @@ function runMeta(model: BundleModel): string {
     ["Mode", esc(run.mode) + (run.replaySource ? ` (from <code>${esc(run.replaySource)}</code>)` : "")],
     ["Started / ended", `${esc(run.startedAt)} / ${esc(run.endedAt)}`],
     ["Evaluated at", esc(run.evaluatedAt)],
+    ...(run.period ? [["Audit period", esc(describePeriod(run.period))] as [string, string]] : []),
     ["Command line", `<code>itgc-validate ${esc(run.commandLine)}</code>`],
     [
       "Caller",

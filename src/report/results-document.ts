@@ -2,6 +2,7 @@
  * The results document: what `run --json` prints and `--out` writes as results.json. Its shape is stable
  * and documented in docs/results-format.md; add fields, never rename or remove them.
  */
+import type { PeriodRecord } from "../core/period.js";
 import type { ProviderRunInfo } from "../core/provider.js";
 import type { ControlResult, Status } from "../core/types.js";
 import type { WaiverReport } from "../waivers/apply.js";
@@ -30,6 +31,8 @@ export interface RunInfo {
   endedAt: string;
   /** The instant time-based expectations were evaluated at (the recording's time in replay). */
   evaluatedAt: string;
+  /** The audit period event-based controls tested (instants inclusive, UTC) and where it came from (absent in documents written before the period existed). */
+  period?: PeriodRecord;
   mode: "live" | "replay";
   replaySource?: string;
   command: string[];

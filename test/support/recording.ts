@@ -3,6 +3,7 @@
  * `run --replay` would (same middleware, same replay index, same evaluation).
  */
 import { type CallSpec, finalise } from "../../fixtures/lib/aws.js";
+import { parsePeriod } from "../../src/core/period.js";
 import { executeRun, type RunOutcome } from "../../src/engine/execute-run.js";
 import type { ParamOverrides } from "../../src/engine/params.js";
 
@@ -14,6 +15,10 @@ export interface RunOnCallsOptions {
   regions?: string[];
   params?: ParamOverrides;
   controlPaths?: string[];
+  /** `--period` as typed (e.g. `2026-Q3`); default: the recording's, else the last 90 days. */
+  period?: string;
+  /** Extra recording metadata (as a fixture's or a bundle's run.json carries it). */
+  meta?: Record<string, unknown>;
 }
 
 export async function runOnCalls(o: RunOnCallsOptions): Promise<RunOutcome> {
@@ -23,11 +28,12 @@ export async function runOnCalls(o: RunOnCallsOptions): Promise<RunOutcome> {
     controlPaths: o.controlPaths,
     recording: {
       dir: "(in-memory)",
-      meta: { startedAt: now, homeRegion: o.homeRegion ?? "us-east-1" },
+      meta: { startedAt: now, homeRegion: o.homeRegion ?? "us-east-1", ...o.meta },
       calls: finalise(o.calls, now),
     },
     aws: { regions: o.regions },
     overrides: o.params,
+    period: o.period === undefined ? undefined : parsePeriod(o.period),
   });
   return outcome;
 }

@@ -16,6 +16,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../src/queries/index.js";
+import { resolvePeriod } from "../../src/core/period.js";
 import {
   declaredAllowList,
   isDeclarableOperation,
@@ -69,6 +70,7 @@ async function runClient() {
   const ctx = rt.contextFor(scope!, {
     scope: scope!,
     now: new Date(),
+    period: resolvePeriod(undefined, new Date()),
     query: async () => [],
     queryResult: async () => ({ rows: [], problems: [], completeness: [] }),
     regions: async () => [],

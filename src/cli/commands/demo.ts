@@ -6,16 +6,21 @@ import { addRunOptions, type RunFlags, runAndReport } from "./run.js";
 
 export const DEMO_RECORDING = join(FIXTURES_DIR, "aws", "demo");
 export const GCP_DEMO_RECORDING = join(FIXTURES_DIR, "gcp", "demo");
+export const GITHUB_DEMO_RECORDING = join(FIXTURES_DIR, "github", "demo");
 
 export function demoCommand(): Command {
   const cmd = new Command("demo").description(
-    "Run every bundled control against the bundled demo recordings (a realistic AWS account and GCP\n" +
-      "organization, replayed offline). They hold failures, an AccessDenied and a PERMISSION_DENIED, so it exits 3.",
+    "Run every bundled control against the bundled demo recordings (a realistic AWS account, GCP\n" +
+      "organization and GitHub organization, replayed offline). They hold failures, an AccessDenied and a PERMISSION_DENIED, so it exits 3.",
   );
   addRunOptions(cmd);
   return cmd.action(async (flags: RunFlags) => {
     process.exitCode = await runAndReport(
-      { ...flags, replay: flags.replay ?? [DEMO_RECORDING, GCP_DEMO_RECORDING], throwawayKey: true },
+      {
+        ...flags,
+        replay: flags.replay ?? [DEMO_RECORDING, GCP_DEMO_RECORDING, GITHUB_DEMO_RECORDING],
+        throwawayKey: true,
+      },
       process.argv.slice(2),
     );
   });

@@ -54,6 +54,15 @@ export function mergeDocuments(docs: ResultsDocument[], sources: string[] = []):
       throw new InputError(
         `${name(i)} covers different controls than ${name(0)}: shards must run the same controls`,
       );
+    // Shards of one test cover one audit period; a default (rolling) period may differ by the shards' start.
+    const [a, b] = [first.run.period, d.run.period];
+    if (
+      a &&
+      b &&
+      (a.source === "option" || b.source === "option") &&
+      (a.start !== b.start || a.end !== b.end)
+    )
+      throw new InputError(`${name(i)} tested a different --period than ${name(0)}: shards must share it`);
     for (const p of d.run.providers)
       for (const t of [...p.targets, ...p.gaps.filter((g) => !g.region)]) {
         const key = `${p.provider}:${t.unit}`;
@@ -102,6 +111,7 @@ export function mergeDocuments(docs: ResultsDocument[], sources: string[] = []):
       .sort()
       .at(-1)!,
     evaluatedAt: docs.map((d) => d.run.evaluatedAt).sort()[0]!,
+    ...(first.run.period ? { period: first.run.period } : {}),
     mode: docs.every((d) => d.run.mode === "replay") ? "replay" : "live",
     command: ["merge", ...sources],
     providers: [...providers.values()].sort((a, b) => a.provider.localeCompare(b.provider)),

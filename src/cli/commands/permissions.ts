@@ -72,15 +72,16 @@ interface PermissionsFlags extends FilterFlags {
 
 export function permissionsCommand(): Command {
   const cmd = new Command("permissions").description(
-    "Print the least privilege the selected controls need: the IAM policy JSON (AWS) or the permission list\n" +
-      "(GCP), computed from the queries they use. Same filters as `run`.",
+    "Print the least privilege the selected controls need: the IAM policy JSON (AWS), the permission list\n" +
+      "(GCP), or the fine-grained token / GitHub App permissions, all read (GitHub), computed from the queries\n" +
+      "they use. Same filters as `run`.",
   );
   addFilterOptions(cmd)
     .option(
       "--no-org",
       "leave out the organization fan-out actions (organizations:ListAccounts, sts:AssumeRole)",
     )
-    .option("--json", "GCP: print the permission list as a JSON array");
+    .option("--json", "GCP, GitHub: print the permission list as a JSON array");
   return cmd.action((flags: PermissionsFlags) => {
     const { selected } = selectControls(flags.controlsDir, filterFrom(flags));
     const providers: Provider[] = flags.provider?.length
@@ -93,7 +94,7 @@ export function permissionsCommand(): Command {
     }
     if (providers.length === 1) {
       const only = out[providers[0]!];
-      if (providers[0] === "gcp" && !flags.json) {
+      if (providers[0] !== "aws" && !flags.json) {
         process.stdout.write((only as string[]).map((x) => `${x}\n`).join(""));
       } else {
         process.stdout.write(`${JSON.stringify(only, null, 2)}\n`);

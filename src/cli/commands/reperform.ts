@@ -6,6 +6,7 @@ import type { RunJson } from "../../evidence/model.js";
 import { type ReperformOptions, renderReperformReport, reperformBundle } from "../../evidence/reperform.js";
 import { awsOptionsFrom } from "../options/aws.js";
 import { gcpRuntimeFrom } from "../options/gcp.js";
+import { githubRuntimeFrom } from "../options/github.js";
 import { addRunOptions, type RunFlags } from "./run.js";
 
 /**
@@ -29,6 +30,7 @@ export function originalRunOptions(command: string[]): ReperformOptions {
     aws,
     runtimeFactories: {
       gcp: gcpRuntimeFrom({ ...flags, gcpEndpoint: undefined, gcpRestEndpoint: undefined }, {}),
+      github: githubRuntimeFrom({ ...flags, githubApiUrl: undefined }, {}),
     },
   };
 }

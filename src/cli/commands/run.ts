@@ -18,9 +18,18 @@ import {
 } from "../options/evidence.js";
 import { addFilterOptions, type FilterFlags, filterFrom } from "../options/filters.js";
 import { addGcpOptions, type GcpFlags, gcpRuntimeFrom } from "../options/gcp.js";
+import { addGithubOptions, type GithubFlags, githubRuntimeFrom } from "../options/github.js";
+import { addPeriodOption, type PeriodFlags } from "../options/period.js";
 import { addProgressOptions, createProgress, type ProgressFlags } from "../progress.js";
 
-export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags {
+export interface RunFlags
+  extends FilterFlags,
+    AwsFlags,
+    GcpFlags,
+    GithubFlags,
+    EvidenceFlags,
+    ProgressFlags,
+    PeriodFlags {
   replay?: string[];
   json?: boolean;
   params?: string;
@@ -49,9 +58,11 @@ export function addRunOptions(cmd: Command): Command {
       "evaluate time-based expectations at this instant (default: now; in replay, the recording's time)",
       parseTimestamp,
     );
+  addPeriodOption(cmd);
   addEvidenceOptions(cmd);
   addAwsOptions(cmd);
   addGcpOptions(cmd);
+  addGithubOptions(cmd);
   addProgressOptions(cmd);
   return cmd;
 }
@@ -75,8 +86,9 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     paramsFile: flags.params,
     replayDir: flags.replay,
     now: flags.now,
+    period: flags.period,
     aws: awsOptionsFrom(flags),
-    runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
+    runtimeFactories: { gcp: gcpRuntimeFrom(flags), github: githubRuntimeFrom(flags) },
     command: argv,
     waivers,
   }).finally(() => progress.finish());
