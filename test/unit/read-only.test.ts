@@ -26,6 +26,7 @@ import {
 import { AwsRuntime } from "../../src/providers/aws/runtime.js";
 import { GcpCalls } from "../../src/providers/gcp/calls.js";
 import { GcpAllowList, GcpReadOnlyViolation } from "../../src/providers/gcp/read-only.js";
+import { createOfflineClient } from "../../src/providers/github/connection.js";
 import { allQueries, declaredOperations } from "../../src/queries/registry.js";
 import { Recorder } from "../../src/recording/recorder.js";
 import { ReplayIndex } from "../../src/recording/store.js";
@@ -139,7 +140,9 @@ describe("read-only by declaration (AWS)", () => {
     const ids = new Set(allQueries().map((q) => q.id));
     for (const q of allQueries()) {
       if (q.provider === "aws") expect(() => declaredAllowList(q.calls)).not.toThrow();
-      else expect(() => new GcpAllowList(q.calls)).not.toThrow();
+      else if (q.provider === "gcp") expect(() => new GcpAllowList(q.calls)).not.toThrow();
+      // GitHub: each declared operation is a GET route of Octokit's REST endpoint table.
+      else for (const c of q.calls) expect(githubVerb(c), `${q.id} declares ${c}`).toBe("GET");
       for (const dep of q.uses ?? []) expect(ids.has(dep), `${q.id} uses ${dep}`).toBe(true);
     }
   });
@@ -225,3 +228,13 @@ describe("read-only by declaration (GCP)", () => {
     expect(() => new GcpAllowList(["IAMCredentialsClient:generateAccessToken"])).toThrow(/not a Google read/);
   });
 });
+
+/** The HTTP method of a GitHub `namespace:method` operation in Octokit's endpoint table (undefined: unknown). */
+function githubVerb(operation: string): string | undefined {
+  const [ns, name] = operation.split(":");
+  const rest = createOfflineClient().rest as unknown as Record<
+    string,
+    Record<string, { endpoint?: { DEFAULTS: { method: string } } } | undefined> | undefined
+  >;
+  return rest[ns!]?.[name!]?.endpoint?.DEFAULTS.method;
+}

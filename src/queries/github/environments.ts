@@ -25,7 +25,7 @@ export const environments = defineGitHubQuery({
     name: "string: the environment's name",
     reviewers: "list<string>: required reviewers (user:LOGIN, team:SLUG)",
     prevent_self_review: "bool: the person who triggered a deployment cannot approve it",
-    wait_timer_minutes: "int: minutes to wait before a deployment proceeds",
+    wait_timer_minutes: "double: minutes to wait before a deployment proceeds",
     branch_policy:
       "string: all (any branch may deploy), protected (protected branches only) or custom (named branches / patterns)",
   },

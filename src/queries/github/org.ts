@@ -44,7 +44,7 @@ export const organizationOwners = defineGitHubQuery({
   fields: {
     org: "string: the organization login",
     login: "string: the owner's login",
-    id: "int: the user id",
+    id: "double: the user id",
     type: "string: User or Bot",
     site_admin: "bool: a GitHub Enterprise Server site administrator",
   },
@@ -72,7 +72,7 @@ export const membersWithout2fa = defineGitHubQuery({
   fields: {
     org: "string: the organization login",
     login: "string: the member's login",
-    id: "int: the user id",
+    id: "double: the user id",
     type: "string: User or Bot",
   },
   async fetch(ctx) {

@@ -32,7 +32,7 @@ export const defaultBranchProtection = defineGitHubQuery({
     protected: "bool: branch protection or at least one active ruleset rule applies to the default branch",
     sources: "list<string>: branch_protection and/or ruleset:<id> for each mechanism that applies",
     requires_pull_request: "bool: changes must come through a pull request",
-    required_approvals: "int: approving reviews required before merge (0 without a pull-request requirement)",
+    required_approvals: "double: approving reviews required before merge (0 without a pull-request requirement)",
     dismiss_stale_reviews: "bool: a new push dismisses earlier approvals",
     require_code_owner_reviews: "bool: a code owner must approve changes to owned files",
     require_last_push_approval:
