@@ -38,6 +38,17 @@ function report(users: { name: string; mfa: boolean; key: boolean }[]): CallSpec
     ),
   ].join("\n");
   return [
+    // The independent count the credential report's users are reconciled with (issue 9, completeness).
+    call("IAM", "GetAccountSummary", {
+      output: {
+        SummaryMap: {
+          Users: users.length,
+          AccountMFAEnabled: 1,
+          AccountAccessKeysPresent: 0,
+          AccountSigningCertificatesPresent: 0,
+        },
+      },
+    }),
     call("IAM", "GenerateCredentialReport", { output: { State: "COMPLETE" } }),
     call("IAM", "GetCredentialReport", {
       output: {

@@ -35,7 +35,45 @@ export interface Authz {
   policies?: unknown[];
 }
 
+/**
+ * The authorization details of `account`, with what the issue-9 completeness checks reconcile them against
+ * (as real AWS answers): GetAccountSummary counting the same users, groups, roles and customer managed
+ * policies, and the run's own role (ITGCAuditReadOnly, no policies) among the roles.
+ */
 export function authzCalls(a: Authz, account = ACCOUNT): CallSpec[] {
+  const callerRole = CALLER.split("/")[1]!;
+  const roles = (a.roles ?? []) as { RoleName?: string }[];
+  const withCaller = roles.some((r) => r.RoleName === callerRole)
+    ? roles
+    : [
+        ...roles,
+        {
+          Path: "/",
+          RoleName: callerRole,
+          RoleId: "AROAYLXQ2EXAMPLE7ROLE",
+          Arn: `arn:aws:iam::${account}:role/${callerRole}`,
+          CreateDate: "2024-01-01T00:00:00Z",
+          AssumeRolePolicyDocument: encodeURIComponent(
+            JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+                  Action: "sts:AssumeRole",
+                },
+              ],
+            }),
+          ),
+          InstanceProfileList: [],
+          RolePolicyList: [],
+          AttachedManagedPolicies: [],
+          Tags: [],
+          RoleLastUsed: {},
+        },
+      ];
+  const policies = (a.policies ?? []) as { Arn?: string }[];
+  const customer = policies.filter((p) => !String(p.Arn ?? "").startsWith("arn:aws:iam::aws:")).length;
   return [
     awsCall({
       service: "IAM",
@@ -46,9 +84,26 @@ export function authzCalls(a: Authz, account = ACCOUNT): CallSpec[] {
       output: {
         UserDetailList: a.users ?? [],
         GroupDetailList: a.groups ?? [],
-        RoleDetailList: a.roles ?? [],
-        Policies: a.policies ?? [],
+        RoleDetailList: withCaller,
+        Policies: policies,
         IsTruncated: false,
+      },
+    }),
+    awsCall({
+      service: "IAM",
+      operation: "GetAccountSummary",
+      account,
+      region: REGION,
+      output: {
+        SummaryMap: {
+          Users: (a.users ?? []).length,
+          Groups: (a.groups ?? []).length,
+          Roles: withCaller.length,
+          Policies: customer,
+          AccountMFAEnabled: 1,
+          AccountAccessKeysPresent: 0,
+          AccountSigningCertificatesPresent: 0,
+        },
       },
     }),
   ];
