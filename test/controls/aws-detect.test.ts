@@ -112,7 +112,9 @@ describe("logging.aws-guardduty-enabled-all-regions", () => {
     );
     const r = resultOf(out, ID);
     expect(r.status).toBe("error");
-    expect(r.errors.map((e) => e.region)).toEqual(["eu-west-1"]);
+    // The denied region, and (issue 9) the region-completeness check that names it as not evaluated.
+    expect(r.errors.map((e) => e.region)).toEqual(["eu-west-1", "global"]);
+    expect(r.errors[1]!.message).toMatch(/not evaluated: eu-west-1/);
     expect(flagged(out, ID)).toEqual([gdArn("us-east-1")]);
   });
 });
@@ -160,7 +162,9 @@ describe("logging.aws-guardduty-centrally-administered", () => {
     );
     const out = await run([ID], [...calls, ...guardDutyCalls("us-east-1")], { regions: REGIONS });
     expect(resultOf(out, ID).status).toBe("error");
-    expect(resultOf(out, ID).errors.map((e) => e.region)).toEqual(["eu-west-1"]);
+    // The denied region, and (issue 9) the region-completeness check that names it as not evaluated.
+    expect(resultOf(out, ID).errors.map((e) => e.region)).toEqual(["eu-west-1", "global"]);
+    expect(resultOf(out, ID).errors[1]!.message).toMatch(/not evaluated: eu-west-1/);
   });
 });
 
@@ -194,7 +198,9 @@ describe("logging.aws-securityhub-enabled", () => {
       },
     );
     expect(resultOf(out, ID).status).toBe("error");
-    expect(resultOf(out, ID).errors.map((e) => e.region)).toEqual(["eu-west-1"]);
+    // The denied region, and (issue 9) the region-completeness check that names it as not evaluated.
+    expect(resultOf(out, ID).errors.map((e) => e.region)).toEqual(["eu-west-1", "global"]);
+    expect(resultOf(out, ID).errors[1]!.message).toMatch(/not evaluated: eu-west-1/);
   });
 });
 
