@@ -200,6 +200,30 @@ describe("read-only by construction", () => {
     ).rejects.toThrow(/refused DELETE/);
     expect(server.requests).toEqual([]);
   });
+
+  it("with the run's allow-list, refuses a read no selected query declares, before anything is sent", async () => {
+    server.configure({ token: TEST_TOKEN });
+    const client = createGitHubClient({
+      apiUrl: server.url,
+      credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
+    });
+    const calls = new GitHubCalls({
+      recorder: new Recorder(),
+      client,
+      budget: new RateBudget(0),
+      allowed: new Set(["orgs:get"]),
+    });
+    await expect(
+      calls.get("repos:getBranchProtection", R("payments-api"), {
+        owner: ORG,
+        repo: "payments-api",
+        branch: "main",
+      }),
+    ).rejects.toThrow(/refused repos:getBranchProtection: not an operation the selected queries declare/);
+    expect(server.requests).toEqual([]);
+    await calls.get("orgs:get", ORG, { org: ORG });
+    expect(server.requests.length).toBe(1);
+  });
 });
 
 /** The demo organization with every seeded exception repaired. */
