@@ -2,7 +2,7 @@
  * aws.guardduty.detectors — one row per region: whether GuardDuty has an ENABLED detector there
  * (ListDetectors, every page; GetDetector), and who administers it: the administrator account this
  * detector's account is a member of (GetAdministratorAccount), or whether this account is itself an
- * administrator with associated members (ListMembers OnlyAssociated, first page). A region with no detector
+ * administrator with associated members (ListMembers OnlyAssociated, every page). A region with no detector
  * still yields a row, so "every region" controls see the gap. A region can have at most one detector.
  */
 import {
@@ -79,7 +79,12 @@ export const guardDutyDetectors = defineAwsQuery({
     const [detector, admin, members] = await Promise.all([
       gd.send(new GetDetectorCommand({ DetectorId: id })),
       gd.send(new GetAdministratorAccountCommand({ DetectorId: id })),
-      gd.send(new ListMembersCommand({ DetectorId: id, OnlyAssociated: "true" })),
+      // Every page: a page may be empty while more follow, and an empty answer would read "no members".
+      paginateAws(
+        (t) => gd.send(new ListMembersCommand({ DetectorId: id, OnlyAssociated: "true", NextToken: t })),
+        (p) => p.NextToken,
+        "GuardDuty:ListMembers",
+      ).then((pages) => ({ Members: pages.flatMap((p) => p.Members ?? []) })),
     ]);
     if (!detector.Status) throw new Error(`GetDetector ${id} answered without a Status`);
     const relationship = admin.Administrator?.RelationshipStatus ?? null;
