@@ -6,6 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { demoRecording } from "../fixtures/aws/demo-src/index.js";
 import { gcpDemoRecording } from "../fixtures/gcp/demo-src/index.js";
+import { githubDemoRecording } from "../fixtures/github/demo-src/index.js";
 import { writeRecordedCalls } from "../src/recording/store.js";
 
 export function writeDemo(
@@ -20,4 +21,5 @@ export function writeDemo(
 
 writeDemo(join(import.meta.dirname, "..", "fixtures", "aws", "demo"), demoRecording());
 writeDemo(join(import.meta.dirname, "..", "fixtures", "gcp", "demo"), gcpDemoRecording());
+writeDemo(join(import.meta.dirname, "..", "fixtures", "github", "demo"), await githubDemoRecording());
 console.log("fixtures written");

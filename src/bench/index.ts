@@ -8,6 +8,7 @@
  * The `startup` scenario times CLI commands as whole processes (`node bin/itgc-validate.js …`: start-up,
  * loading and the work, as a user waits for them): one warm-up, then the median of five runs, against the
  * start-up targets (--version / --help, lint / controls list, a warm demo).
+ *   npm run bench -- --github [--repos 2000]   (the GitHub large-organization scenario, see github.ts)
  *
  * Each scenario runs in fresh child processes, so peak RSS (process.resourceUsage().maxRSS) is the run's own:
  *  1. build: the world's answers come from per-operation generators (world.ts); the real engine runs every
@@ -33,18 +34,47 @@ import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { EVENT_SCENARIOS, type EventResult, renderEventTable, runEventScenario } from "./events.js";
+import { githubBench } from "./github.js";
 import { benchSql, type SqlBenchResult, sqlBenchTable } from "./sql-bench.js";
-import { GENERATORS, makeWorld, SyntheticAnswers, type World } from "./world.js";
+import { hasGenerator, makeWorld, SyntheticAnswers, type World } from "./world.js";
+import type { IdentityWorld } from "./world-identity.js";
 
 interface Scenario {
   name: string;
   accounts: number;
   users: number;
   org: boolean;
+  /** Regions per account (default: all 17). */
+  regions?: number;
+  /** Identity Center and KMS key sizes (world-identity.ts); defaults are small. */
+  identity?: Partial<IdentityWorld>;
+  /** Only these controls (default: every AWS control). */
+  controls?: string[];
   /** Targets, for the verdict column. */
   maxSeconds?: number;
   maxRssMb?: number;
 }
+
+/** The controls that read Identity Center and KMS keys. */
+const IDENTITY_CONTROLS = [
+  "access.aws-sso-privileged-users-approved",
+  "access.aws-sso-admin-permission-sets-approved",
+  "access.aws-sso-assignments-to-groups",
+  "access.aws-sso-leavers-no-access",
+  "access.aws-kms-signing-key-users-approved",
+  "access.aws-kms-signing-key-no-public-or-foreign",
+  "access.aws-kms-signing-key-segregation-of-duties",
+  "change-management.aws-kms-keys-not-pending-deletion",
+  "logging.aws-kms-key-rotation-enabled",
+];
+const IC = {
+  accounts: 200,
+  users: 25,
+  org: true,
+  regions: 1,
+  controls: IDENTITY_CONTROLS,
+  identity: { ssoUsers: 5_000, groups: 100, permissionSets: 20, assignments: 500, kmsKeys: 300 },
+};
 
 export const SCENARIOS: Scenario[] = [
   { name: "iam-100", accounts: 1, users: 100, org: false },
@@ -52,6 +82,10 @@ export const SCENARIOS: Scenario[] = [
   { name: "iam-10000", accounts: 1, users: 10_000, org: false, maxSeconds: 10, maxRssMb: 400 },
   { name: "org-50", accounts: 50, users: 25, org: true },
   { name: "org-200", accounts: 200, users: 25, org: true, maxSeconds: 180 },
+  // Identity Center at scale: 500 account assignments over 200 accounts, 300 KMS keys; 1,000 vs 5,000 people
+  // with the same assignments shows that calls follow assignments and keys, not users × accounts.
+  { name: "ic-1000u", ...IC, identity: { ...IC.identity, ssoUsers: 1_000 } },
+  { name: "ic-5000u", ...IC },
 ];
 
 interface StartupCase {
@@ -143,11 +177,18 @@ const scenarioNamed = (name: string) => {
   return s;
 };
 
-function worldOf(s: Scenario, accounts = s.accounts): World {
-  return makeWorld({ accounts, users: s.users, org: s.org });
+type BenchWorld = World & { controls?: string[] };
+
+function worldOf(s: Scenario, accounts = s.accounts): BenchWorld {
+  return {
+    ...makeWorld({ accounts, users: s.users, org: s.org, regions: s.regions, identity: s.identity }),
+    controls: s.controls,
+  };
 }
 
 const ALL_AWS = { provider: ["aws" as const] };
+/** The scenario's control filter: every AWS control unless it names its own. */
+const filterOf = (w: BenchWorld) => (w.controls ? { control: w.controls } : ALL_AWS);
 const UNBOUNDED = { concurrency: 1_000_000, accountConcurrency: 1_000_000, apiConcurrency: 1_000_000 };
 
 /** Every operation the registered AWS queries declare must have a generator. */
@@ -157,7 +198,7 @@ function checkGenerators(outcome: RunOutcome): void {
     const q = getQuery(c.query);
     for (const decl of q?.calls ?? []) {
       const op = decl.split(/\s/)[0]!;
-      if (!GENERATORS[op]) missing.add(op);
+      if (!hasGenerator(op)) missing.add(op);
     }
   }
   for (const r of outcome.results)
@@ -172,9 +213,9 @@ function checkGenerators(outcome: RunOutcome): void {
 }
 
 /** Runs every AWS control against the generators; the recorder's calls are the scenario's recording. */
-async function build(w: World): Promise<{ calls: RecordedCall[]; outcome: RunOutcome }> {
+async function build(w: BenchWorld): Promise<{ calls: RecordedCall[]; outcome: RunOutcome }> {
   const outcome = await executeRun({
-    filter: ALL_AWS,
+    filter: filterOf(w),
     recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls: [] },
     aws: { org: w.org, replaySource: new SyntheticAnswers(w), ...UNBOUNDED },
   });
@@ -197,7 +238,7 @@ function prng(seed: number): () => number {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function replay(
-  w: World,
+  w: BenchWorld,
   calls: RecordedCall[],
   o: { latency: number; throttle: number; seed: number; unbounded?: boolean },
 ) {
@@ -205,7 +246,7 @@ async function replay(
   let injected = 0;
   const t0 = performance.now();
   const outcome = await executeRun({
-    filter: ALL_AWS,
+    filter: filterOf(w),
     recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls },
     aws: {
       org: w.org,
@@ -349,6 +390,8 @@ function verdict(s: Scenario, r: ScenarioResult, flat: boolean): string {
 }
 
 async function main(): Promise<void> {
+  // The GitHub large-organization scenario has its own driver (github.ts): its cost is requests, not time.
+  if (process.argv.includes("--github")) return githubBench(process.argv.slice(2));
   const a = parseArgs(process.argv.slice(2));
   if (a.child === "build") return childBuild(a.scenarios[0]!, a.file!);
   if (a.child === "run") return childRun(a.scenarios[0]!, a.file!, a);
@@ -451,7 +494,11 @@ async function main(): Promise<void> {
   ];
   const lines = rows.map(({ s, r }) => [
     r.scenario,
-    `${r.accounts} × ${r.regions}${s.name.startsWith("iam-") ? ` (${r.users} users)` : ""}`,
+    `${r.accounts} × ${r.regions}${s.name.startsWith("iam-") ? ` (${r.users} users)` : ""}${
+      s.identity
+        ? ` (Identity Center: ${s.identity.ssoUsers} users, ${s.identity.groups} groups, ${s.identity.permissionSets} permission sets, ${s.identity.assignments} assignments; ${s.identity.kmsKeys} KMS keys)`
+        : ""
+    }`,
     String(r.controls),
     String(r.apiCalls),
     String(r.distinctNeeded),

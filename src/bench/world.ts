@@ -9,6 +9,12 @@ import { createHash } from "node:crypto";
 import { DEFAULT_REGIONS } from "../providers/aws/regions.js";
 import type { RecordedCall, RecordedError } from "../recording/format.js";
 import type { CallKey } from "../recording/store.js";
+import {
+  DEFAULT_IDENTITY,
+  describeBenchKey,
+  IDENTITY_GENERATORS,
+  type IdentityWorld,
+} from "./world-identity.js";
 
 export interface World {
   /** The caller's account: the management account in an organization. */
@@ -23,6 +29,8 @@ export interface World {
   recordedAt: string;
   /** CloudTrail write events per account-region over the period (event scenarios; default 0). */
   events?: number;
+  /** Identity Center and KMS keys (world-identity.ts). */
+  identity: IdentityWorld;
 }
 
 export function makeWorld(o: {
@@ -31,6 +39,7 @@ export function makeWorld(o: {
   org: boolean;
   regions?: number;
   events?: number;
+  identity?: Partial<IdentityWorld>;
 }): World {
   const ids = Array.from({ length: o.accounts }, (_, i) =>
     String(100000000000 + i * 7919 + 11).padStart(12, "0"),
@@ -44,6 +53,7 @@ export function makeWorld(o: {
     users: o.users,
     recordedAt: "2026-11-20T09:00:00.000Z",
     ...(o.events ? { events: o.events } : {}),
+    identity: { ...DEFAULT_IDENTITY, ...o.identity },
   };
 }
 
@@ -651,24 +661,26 @@ export const GENERATORS: Record<string, Generator> = {
         updated: daysBefore(w, 5),
       },
     }),
-  "KMS:DescribeKey": ({ w, account, input }) =>
-    ok({
-      KeyMetadata: {
-        AWSAccountId: account,
-        KeyId: String(input.KeyId).split("/").pop(),
-        Arn: input.KeyId,
-        CreationDate: daysBefore(w, 600),
-        Enabled: true,
-        KeyUsage: "ENCRYPT_DECRYPT",
-        KeyState: "Enabled",
-        Origin: "AWS_KMS",
-        KeyManager: "CUSTOMER",
-        KeySpec: "SYMMETRIC_DEFAULT",
-        CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
-        EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
-        MultiRegion: false,
-      },
-    }),
+  "KMS:DescribeKey": ({ w, account, region, input }) =>
+    !String(input.KeyId).startsWith("arn:")
+      ? ok(describeBenchKey(w, account, region, String(input.KeyId)))
+      : ok({
+          KeyMetadata: {
+            AWSAccountId: account,
+            KeyId: String(input.KeyId).split("/").pop(),
+            Arn: input.KeyId,
+            CreationDate: daysBefore(w, 600),
+            Enabled: true,
+            KeyUsage: "ENCRYPT_DECRYPT",
+            KeyState: "Enabled",
+            Origin: "AWS_KMS",
+            KeyManager: "CUSTOMER",
+            KeySpec: "SYMMETRIC_DEFAULT",
+            CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
+            EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+            MultiRegion: false,
+          },
+        }),
   "KMS:GetKeyRotationStatus": ({ input }) =>
     ok({ KeyRotationEnabled: true, KeyId: input.KeyId, RotationPeriodInDays: 365 }),
   "S3:GetBucketLocation": () => ok({}),
@@ -723,6 +735,8 @@ export const GENERATORS: Record<string, Generator> = {
     }),
   "ConfigService:DescribeDeliveryChannels": ({ account }) =>
     ok({ DeliveryChannels: [{ name: "default", s3BucketName: `config-bucket-${account}` }] }),
+  // Identity planes: IAM Identity Center, KMS key inventory and access, OIDC providers (world-identity.ts)
+  ...IDENTITY_GENERATORS,
 };
 
 // --- Event populations over the audit period (CloudTrail event history, CodePipeline executions) ---------
@@ -811,10 +825,85 @@ Object.assign(GENERATORS, {
   },
   "CodePipeline:ListPipelineExecutions": () => ok({ pipelineExecutionSummaries: [] }),
   "CodePipeline:ListActionExecutions": () => ok({ actionExecutionDetails: [] }),
-  // No Identity Center instance in the synthetic accounts: the sign-in controls are not applicable there.
-  "SSOAdmin:ListInstances": () => ok({ Instances: [] }),
-  "Identitystore:ListUsers": () => ok({ Users: [] }),
+  // SSOAdmin:ListInstances and Identitystore:ListUsers are answered by the identity world (world-identity.ts).
 } satisfies Record<string, Generator>);
+
+/**
+ * Generators for the detective pack (10b): GuardDuty, Security Hub, log-archive buckets, EKS. Every account
+ * has an enabled GuardDuty detector administered by the caller (management) account, Security Hub on, the
+ * trail bucket versioned and locked in COMPLIANCE mode for 7 years, and no EKS cluster.
+ */
+const DETECTOR_ID = (a: string, r: string) => hex(`gd${a}${r}`, 32);
+export const DETECTIVE_GENERATORS: Record<string, Generator> = {
+  "GuardDuty:ListDetectors": ({ account, region }) => ok({ DetectorIds: [DETECTOR_ID(account, region)] }),
+  "GuardDuty:GetDetector": ({ w, account }) =>
+    ok({
+      CreatedAt: daysBefore(w, 500),
+      FindingPublishingFrequency: "FIFTEEN_MINUTES",
+      ServiceRole: `arn:aws:iam::${account}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty`,
+      Status: "ENABLED",
+      UpdatedAt: daysBefore(w, 30),
+      Tags: {},
+    }),
+  "GuardDuty:GetAdministratorAccount": ({ w, account }) =>
+    ok(
+      account === w.caller
+        ? {}
+        : {
+            Administrator: {
+              AccountId: w.caller,
+              InvitationId: hex(`inv${account}`, 32),
+              RelationshipStatus: "Enabled",
+              InvitedAt: daysBefore(w, 500),
+            },
+          },
+    ),
+  "GuardDuty:ListMembers": ({ w, account, input }) =>
+    ok({
+      Members:
+        account === w.caller
+          ? w.accounts
+              .filter((a) => a !== w.caller)
+              .slice(0, 50)
+              .map((a) => ({
+                AccountId: a,
+                DetectorId: input.DetectorId,
+                AdministratorId: w.caller,
+                MasterId: w.caller,
+                Email: `aws+${a}@example.com`,
+                RelationshipStatus: "Enabled",
+                InvitedAt: daysBefore(w, 500),
+                UpdatedAt: daysBefore(w, 500),
+              }))
+          : [],
+    }),
+  "SecurityHub:DescribeHub": ({ w, account, region }) =>
+    ok({
+      HubArn: `arn:aws:securityhub:${region}:${account}:hub/default`,
+      SubscribedAt: daysBefore(w, 500),
+      AutoEnableControls: true,
+      ControlFindingGenerator: "SECURITY_CONTROL",
+    }),
+  "S3:GetBucketVersioning": () => ok({ Status: "Enabled", MFADelete: "Disabled" }),
+  "S3:GetObjectLockConfiguration": () =>
+    ok({
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: "Enabled",
+        Rule: { DefaultRetention: { Mode: "COMPLIANCE", Years: 7 } },
+      },
+    }),
+  "EKS:ListClusters": () => ok({ clusters: [] }),
+  "EKS:DescribeCluster": ({ input }) =>
+    fail("ResourceNotFoundException", `No cluster found for name: ${String(input.name)}.`, 404),
+  "EKS:ListAccessEntries": () => ok({ accessEntries: [] }),
+  "EKS:ListAssociatedAccessPolicies": ({ input }) =>
+    ok({ clusterName: input.clusterName, principalArn: input.principalArn, associatedAccessPolicies: [] }),
+};
+
+/** True when the benchmark can answer `Service:Operation`. */
+export function hasGenerator(op: string): boolean {
+  return op in GENERATORS || op in DETECTIVE_GENERATORS;
+}
 
 export class MissingGeneratorError extends Error {
   constructor(op: string) {
@@ -831,7 +920,7 @@ export class SyntheticAnswers {
 
   take(key: CallKey): RecordedCall {
     const op = `${key.service}:${key.operation}`;
-    const gen = GENERATORS[op];
+    const gen = GENERATORS[op] ?? DETECTIVE_GENERATORS[op];
     if (!gen) throw new MissingGeneratorError(op);
     const account = key.account ?? this.w.caller;
     const answer = gen({

@@ -65,6 +65,7 @@ export class Progress implements RunObserver {
   private readonly accounts = new Set<string>();
   private readonly regions = new Set<string>();
   private timer?: NodeJS.Timeout;
+  private providerStatus?: () => string[];
   private drawn = false;
 
   constructor(
@@ -73,8 +74,9 @@ export class Progress implements RunObserver {
     private readonly intervalMs = mode === "tty" ? 120 : 10_000,
   ) {}
 
-  onRunStart(info: { providers: ProviderRunInfo[]; controls: number }): void {
+  onRunStart(info: { providers: ProviderRunInfo[]; controls: number; status?: () => string[] }): void {
     this.controlsTotal = info.controls;
+    this.providerStatus = info.status;
     this.accountsTotal = info.providers.reduce((n, p) => n + p.targets.length, 0);
     this.gaps = info.providers.reduce((n, p) => n + p.gaps.length, 0);
     const callers = info.providers.map((p) => `${p.provider} ${p.caller?.principal ?? "?"}`).join(", ");
@@ -161,6 +163,7 @@ export class Progress implements RunObserver {
       `controls ${this.controlsDone}/${this.controlsTotal}${this.controlErrors ? ` (${this.controlErrors} error)` : ""}`,
       `errors ${this.queryErrors}`,
       ...(this.gaps ? [`scope gaps ${this.gaps}`] : []),
+      ...(this.providerStatus?.() ?? []),
       this.elapsed(),
     ].join(" · ");
   }
@@ -179,6 +182,7 @@ export class Progress implements RunObserver {
         controlsDone: this.controlsDone,
         controlsTotal: this.controlsTotal,
         errors: this.queryErrors,
+        providers: this.providerStatus?.() ?? [],
       });
     }
   }

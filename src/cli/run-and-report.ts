@@ -17,11 +17,12 @@ import { awsOptionsFrom } from "./options/aws.js";
 import { DEFAULT_OUT, prepareEvidence, writeEvidence } from "./options/evidence.js";
 import { filterFrom } from "./options/filters.js";
 import { gcpRuntimeFrom } from "./options/gcp.js";
+import { githubRuntimeFrom } from "./options/github.js";
 import { createProgress } from "./progress.js";
 import { loadReplaySources } from "./replay-sources.js";
 
 /** Every provider a run can cover (a new provider adds itself here and in providers/configured.ts). */
-const PROVIDERS: Provider[] = ["aws", "gcp"];
+const PROVIDERS: Provider[] = ["aws", "gcp", "github"];
 
 /**
  * A live run without --provider covers the providers whose credentials are found, and says which it skipped
@@ -34,6 +35,8 @@ async function chooseProviders(flags: RunFlags): Promise<Provider[] | undefined>
   const found = await detectProviders(PROVIDERS, {
     profile: flags.profile,
     gcpLoopbackEndpoint: endpoint ? parseEndpoint(endpoint).loopback : false,
+    githubOrg: Boolean(flags.githubOrg?.length),
+    githubApp: Boolean(flags.githubAppId),
   });
   const configured = found.filter((d) => d.configured).map((d) => d.provider);
   if (configured.length === 0)
@@ -94,7 +97,7 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     now: flags.now,
     period: flags.period,
     aws: awsOptionsFrom(flags),
-    runtimeFactories: { gcp: gcpRuntimeFrom(flags) },
+    runtimeFactories: { gcp: gcpRuntimeFrom(flags), github: githubRuntimeFrom(flags) },
     command: argv,
     waivers,
   }).finally(() => progress.finish());

@@ -12,7 +12,7 @@ import { acceptsBool, type CheckEnv, checkExpression, literalIterationProduct } 
 import { ITERATION_BUDGET } from "../cel/expression.js";
 import { type CelT, formatType, nonNull, parseFieldDoc, T, typeOfValue } from "../cel/types.js";
 import type { InputProblem } from "../core/errors.js";
-import type { QueryDeclaration as QueryDef } from "../core/query.js";
+import { type QueryDeclaration as QueryDef, queryParamsFor } from "../core/query.js";
 import type { Control } from "../core/types.js";
 import { declaredQueries, declaredQuery } from "../queries/declarations.js";
 import { closest } from "../util/suggest.js";
@@ -59,13 +59,21 @@ export function semanticProblems(control: Control, source?: YamlSource): InputPr
         `is a ${query.provider} query but the control's provider is ${control.provider}`,
       );
     }
+    for (const k of query.controlParams ?? []) {
+      if (!(k in control.params))
+        at(
+          ["params"],
+          "params",
+          `query ${query.id} needs the control parameter ${k} (declare it with a default)`,
+        );
+    }
     if (query.paramsSchema) {
       let validate = paramsValidators.get(query.paramsSchema);
       if (!validate) {
         validate = ajv.compile(query.paramsSchema);
         paramsValidators.set(query.paramsSchema, validate);
       }
-      if (!validate(control.query_params)) {
+      if (!validate(queryParamsFor(query, control.query_params, control.params))) {
         for (const e of validate.errors ?? []) {
           at(
             ["query_params"],

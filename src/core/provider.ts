@@ -37,8 +37,12 @@ export interface ProviderRuntime {
   resolveScopes(kind: ScopeKind): Promise<{ scopes: Scope[]; gaps: ScopeGap[] }>;
   /** The provider-specific context for a query at `scope`; `base` carries the engine's part. */
   contextFor(scope: Scope, base: QueryContext): QueryContext;
-  /** Scope for a query of `kind` in the same unit as `from` (for query-to-query dependencies). */
-  relatedScope(from: Scope, kind: ScopeKind, region?: string): Scope;
+  /**
+   * Scope for a query of `kind` in the same unit as `from` (for query-to-query dependencies), or in `unit`
+   * when given (an organization-level query reading one member account; throws when that unit is not in
+   * the run's scope).
+   */
+  relatedScope(from: Scope, kind: ScopeKind, region?: string, unit?: string): Scope;
   regionsOf(unit: string): Promise<string[]>;
   /**
    * The completeness test of a region-scoped population in one unit: the regions evaluated (`covered`, the
@@ -47,4 +51,8 @@ export interface ProviderRuntime {
    */
   regionCompleteness?(unit: string, covered: string[]): Promise<CompletenessCheck>;
   describe(): ProviderRunInfo;
+  /** Counters for run.stats: `throttles` = throttling answers seen on any attempt (also those retried). */
+  stats?(): { throttles: number };
+  /** One live status line for the progress display (e.g. the rate-limit budget left), when there is one. */
+  status?(): string | undefined;
 }

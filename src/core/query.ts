@@ -39,8 +39,14 @@ export interface QueryContext {
   /**
    * Rows of another query, through the run cache (so the cloud is asked once per run). The scope defaults to
    * this query's unit: the same region for region-scoped queries, the account for account-scoped ones.
+   * `at.unit` asks another unit of the run (e.g. an organization-level query reading a member account's
+   * IAM policies); it rejects when that unit is not in the run's scope.
    */
-  query(id: string, params?: Record<string, unknown>, at?: { region?: string }): Promise<Row[]>;
+  query(
+    id: string,
+    params?: Record<string, unknown>,
+    at?: { region?: string; unit?: string },
+  ): Promise<Row[]>;
   /**
    * Like `query`, but hands over the dependency's problems instead of inheriting them: through `query`, every
    * problem of the dependency becomes a problem of this whole query (safe: the dependency's item and field
@@ -50,7 +56,7 @@ export interface QueryContext {
   queryResult(
     id: string,
     params?: Record<string, unknown>,
-    at?: { region?: string },
+    at?: { region?: string; unit?: string },
   ): Promise<NormalisedResult>;
   /** The regions in scope for this unit (AWS: the account's enabled regions, or --regions). */
   regions(): Promise<string[]>;
@@ -83,6 +89,13 @@ export interface QueryDef<C extends QueryContext = QueryContext> {
   /** JSON Schema for `query_params`. */
   paramsSchema?: Record<string, unknown>;
   /**
+   * Control parameters that also decide what the query fetches (e.g. the names of extra log-archive buckets):
+   * the engine adds their effective values — the control's default or the auditor's `--params` — to the
+   * query params, so an auditor can widen the population without editing the control. Each must be declared
+   * in the control's `params` and in `paramsSchema`.
+   */
+  controlParams?: string[];
+  /**
    * The rows established, or `{rows, problems, completeness}`. Throwing means nothing could be established
    * at this scope (every control using the query is `error` for it).
    */
@@ -93,4 +106,16 @@ export interface QueryDef<C extends QueryContext = QueryContext> {
 export interface ScopeResolution {
   scopes: Scope[];
   gaps: import("./types.js").ScopeGap[];
+}
+
+/** The query params of a control's query: its `query_params` plus the values of the query's controlParams. */
+export function queryParamsFor(
+  def: Pick<QueryDef, "controlParams">,
+  queryParams: Record<string, unknown>,
+  controlParams: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!def.controlParams?.length) return queryParams;
+  const out = { ...queryParams };
+  for (const k of def.controlParams) if (k in controlParams) out[k] = controlParams[k];
+  return out;
 }

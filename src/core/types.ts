@@ -3,7 +3,9 @@
  * cloud SDK types never leave src/providers and src/queries.
  */
 
-export type Provider = "aws" | "gcp";
+export type Provider = "aws" | "gcp" | "github";
+/** Every provider, for option parsing and docs (keep in step with Provider). */
+export const PROVIDERS: readonly Provider[] = ["aws", "gcp", "github"];
 export type Domain = "access" | "change-management" | "logging";
 export type Severity = "critical" | "high" | "medium" | "low" | "info";
 
@@ -31,9 +33,10 @@ export interface WaiverRef {
 
 /**
  * Where a query runs. `account` (AWS account, global services), `region` (one AWS region of one account),
- * `organization` (AWS Organization or GCP organization), `folder` and `project` (GCP).
+ * `organization` (AWS Organization, GCP organization, GitHub organization), `folder` and `project` (GCP),
+ * `repository` (GitHub: one repository, unit `owner/name`).
  */
-export type ScopeKind = "organization" | "account" | "region" | "folder" | "project";
+export type ScopeKind = "organization" | "account" | "region" | "folder" | "project" | "repository";
 
 /** One concrete place a query is asked: e.g. account 111122223333, region eu-west-1. */
 export interface Scope {
@@ -187,6 +190,11 @@ export interface Finding {
   message: string | null;
   /** Set when status is `waived`. */
   waiver?: WaiverRef;
+  /**
+   * For a grant inherited down a hierarchy (a GCP binding on a folder or the organization): the scope units
+   * (projects) it reaches. The finding is then reported once, at its grant point (`account` = granted_on).
+   */
+  reaches?: string[];
 }
 
 export interface ControlError {
@@ -214,8 +222,13 @@ export interface ControlResult {
   /** Why the status is `error` or `not_applicable`. */
   reason?: string;
   query: string;
-  /** Number of items in the population (after `where`), over every scope. */
+  /** Number of items in the population (after `where`), over every scope; an inherited grant counts once. */
   population: number;
+  /**
+   * The population counted once per scope each item was evaluated in (an inherited grant once per project it
+   * reaches). Present when some item reached more than one scope, so the workpaper can state both counts.
+   */
+  scopedPopulation?: number;
   /** Number of findings with status fail (not counting waived ones). */
   exceptions: number;
   /** Number of failed findings covered by an approved waiver (status `waived`); absent when none. */

@@ -92,6 +92,9 @@ export function evaluateControl({
   const completeness: CompletenessRecord[] = [];
   const completenessErrors: ControlError[] = [];
   const dependsOn = dependencyTest(compiled, base);
+  /** Findings about inherited grants, by resource + verdict, so each is reported once (see grantPoint). */
+  const inherited = new Map<string, Finding>();
+  let scopedPopulation = 0;
 
   const record = (check: CompletenessCheck, account: string, region: string) => {
     const unsettled = check.outcome !== "reconciled";
@@ -171,15 +174,34 @@ export function evaluateControl({
       }
       if (!inPopulation) continue;
       unit.population.push(row);
+      scopedPopulation++;
+      const finding = evaluateItem(compiled, row, bindings, scope.account, region, errors);
+      const point = grantPoint(row);
+      if (point !== null && finding.status !== "error") {
+        // An inherited grant is one exception in a workpaper, not one per project it reaches: report it once
+        // at its grant point, listing the projects. Evaluation (and a project's `error`) stays per project;
+        // only identical verdicts are merged, so a grant judged differently in two projects stays two findings.
+        const key = `${finding.resource}\u0000${finding.status}\u0000${finding.message ?? ""}`;
+        const seen = inherited.get(key);
+        if (seen) {
+          seen.reaches!.push(scope.account);
+          continue;
+        }
+        const merged: Finding = { ...finding, account: point, reaches: [scope.account] };
+        inherited.set(key, merged);
+        items.push(row);
+        findings.push(merged);
+        continue;
+      }
       items.push(row);
-      findings.push(evaluateItem(compiled, row, bindings, scope.account, region, errors));
+      findings.push(finding);
     }
   }
 
   for (const [account, unit] of byUnit) {
     for (const { clause, expr } of compiled.assert) {
       const bindings = { ...base, items: unit.population, all: unit.all, account };
-      const resource = `${control.provider === "aws" ? "aws-account" : "gcp"}:${account}`;
+      const resource = `${control.provider === "aws" ? "aws-account" : control.provider}:${account}`;
       try {
         if (!expr.test(bindings)) {
           findings.push({
@@ -226,6 +248,7 @@ export function evaluateControl({
     ...(reason ? { reason } : {}),
     query: control.query,
     population,
+    ...(scopedPopulation !== population ? { scopedPopulation } : {}),
     exceptions,
     params,
     mappings: control.mappings,
@@ -292,6 +315,17 @@ function evaluateItem(
   return failed.length > 0
     ? { resource, account, region, status: "fail", message: failed.join("; ") }
     : { resource, account, region, status: "pass", message: null };
+}
+
+/**
+ * Where a row's grant was made, when the row is evidence about an inherited grant rather than about its scope:
+ * a query marks such rows `inherited: true` and names the grant point in `granted_on` (GCP effective IAM
+ * bindings granted on a folder or the organization). Null for every other row.
+ */
+function grantPoint(row: Row): string | null {
+  return row.inherited === true && typeof row.granted_on === "string" && row.granted_on !== ""
+    ? row.granted_on
+    : null;
 }
 
 function resourceOf(row: Row, field: string): string {

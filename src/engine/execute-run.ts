@@ -110,7 +110,11 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     }
   }
   for (const rt of runtimes) await rt.init();
-  opts.observer?.onRunStart?.({ providers: runtimes.map((r) => r.describe()), controls: selected.length });
+  opts.observer?.onRunStart?.({
+    providers: runtimes.map((r) => r.describe()),
+    controls: selected.length,
+    status: () => runtimes.map((r) => r.status?.()).filter((s): s is string => Boolean(s)),
+  });
 
   const evaluated = await runControls({
     controls: selected,
@@ -152,7 +156,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
       // Throttles seen on any attempt inside the SDK retry loop (also those a retry recovered from).
       throttles: Math.max(
         calls.filter((c) => /thrott|TooManyRequests|RequestLimitExceeded/i.test(c.error?.name ?? "")).length,
-        runtimes.reduce((n, rt) => n + (rt instanceof AwsRuntime ? rt.stats().throttles : 0), 0),
+        runtimes.reduce((n, rt) => n + (rt.stats?.().throttles ?? 0), 0),
       ),
       distinctQueries: cache.stats().misses,
       cacheHits: cache.stats().hits,

@@ -7,7 +7,7 @@
 import { errorMessage } from "../core/errors.js";
 import { type Period, resolvePeriod } from "../core/period.js";
 import type { ProviderRunInfo, ProviderRuntime } from "../core/provider.js";
-import { type NormalisedResult, normaliseResult, type QueryContext } from "../core/query.js";
+import { type NormalisedResult, normaliseResult, type QueryContext, queryParamsFor } from "../core/query.js";
 import type {
   CompletenessCheck,
   Control,
@@ -24,7 +24,12 @@ import { effectiveParams, type ParamOverrides } from "./params.js";
 
 export interface RunObserver {
   /** After the providers resolved the caller and the units in scope, before any control runs. */
-  onRunStart?(info: { providers: ProviderRunInfo[]; controls: number }): void;
+  onRunStart?(info: {
+    providers: ProviderRunInfo[];
+    controls: number;
+    /** Live provider status lines (e.g. GitHub's remaining rate-limit budget), read on every redraw. */
+    status?: () => string[];
+  }): void;
   onQueryStart?(queryId: string, scope: Scope): void;
   onQueryEnd?(queryId: string, scope: Scope, error?: unknown): void;
   onControlDone?(result: ControlResult): void;
@@ -95,13 +100,18 @@ export class QueryExecutor {
     inherited: { problems: QueryProblem[]; completeness: CompletenessCheck[] },
   ): QueryContext {
     const runtime = this.runtime(scope.provider);
-    const dependency = async (id: string, params: Record<string, unknown>, region?: string) => {
+    const dependency = async (
+      id: string,
+      params: Record<string, unknown>,
+      where?: { region?: string; unit?: string },
+    ) => {
       const dep = getQuery(id);
       if (!dep) throw new Error(`unknown query ${id}`);
       if (!(asking.uses ?? []).includes(id))
         throw new Error(`query ${asking.id} asks ${id} without declaring it in uses`);
       const kind: ScopeKind = dep.scope;
-      const at = runtime.relatedScope(scope, kind, region);
+      // relatedScope throws when `where.unit` is not in the run's scope: a rejection of this dependency.
+      const at = runtime.relatedScope(scope, kind, where?.region, where?.unit);
       const result = await this.result(id, at, params);
       inherited.completeness.push(...result.completeness);
       // A problem of a region-scoped dependency is about that region, seen from an account-level query.
@@ -115,14 +125,14 @@ export class QueryExecutor {
       now: this.now,
       period: this.period,
       query: async (id, params = {}, at) => {
-        const result = await dependency(id, params, at?.region);
+        const result = await dependency(id, params, at);
         // Inherited unchanged in meaning, widened in scope: a dependency's item / members / field problem is
         // described in the dependency's row shape, which this query's controls do not read, so it becomes a
         // problem of the whole query (at the same region). A query that can do better maps them itself.
         inherited.problems.push(...result.problems.map(widened));
         return result.rows;
       },
-      queryResult: (id, params = {}, at) => dependency(id, params, at?.region),
+      queryResult: (id, params = {}, at) => dependency(id, params, at),
       regions: () => runtime.regionsOf(scope.unit),
     };
     return runtime.contextFor(scope, base);
@@ -195,7 +205,7 @@ async function runOne(
           const { rows, problems, completeness } = await executor.result(
             control.query,
             scope,
-            control.query_params,
+            queryParamsFor(def, control.query_params, params.values),
           );
           scopes.push({ account: scope.unit, region: scope.region, rows, problems, completeness });
         } catch (e) {

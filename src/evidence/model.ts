@@ -84,15 +84,20 @@ export interface BundleModel {
 }
 
 export function conclusionOf(r: ControlResult): string {
+  // An inherited grant is one item; the per-project count is stated beside it so both reconcile.
+  const scoped =
+    r.scopedPopulation !== undefined
+      ? ` (${r.scopedPopulation} when each inherited grant is counted once per project it reaches)`
+      : "";
   switch (r.status) {
     case "pass":
       if (r.waived)
         return `No unwaived exceptions: ${r.waived} exception(s) in a population of ${r.population} are covered by approved, unexpired waivers (listed with each finding); every other item met the control.`;
       return r.population === 0
         ? "No exceptions noted: the population is empty (the control defines an empty population as a pass)."
-        : `No exceptions noted: all ${r.population} item(s) of the population met the control.`;
+        : `No exceptions noted: all ${r.population} item(s) of the population${scoped} met the control.`;
     case "fail":
-      return `Exceptions noted: ${r.exceptions} exception(s) in a population of ${r.population}.`;
+      return `Exceptions noted: ${r.exceptions} exception(s) in a population of ${r.population}${scoped}.`;
     case "error":
       return `Not concluded: the control could not be evaluated${r.reason ? ` (${r.reason})` : ""}. The evidence is incomplete; this is not a pass.`;
     case "not_applicable":

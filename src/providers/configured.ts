@@ -23,6 +23,10 @@ export interface DetectInput {
   profile?: string;
   /** --gcp-endpoint or ITGC_GCP_ENDPOINT was given and is a loopback host. */
   gcpLoopbackEndpoint?: boolean;
+  /** --github-org was given (a GitHub run needs to know which organization). */
+  githubOrg?: boolean;
+  /** --github-app-id was given (GitHub App credentials instead of a token). */
+  githubApp?: boolean;
 }
 
 export interface Detection {
@@ -94,7 +98,27 @@ async function detectGcp({
   };
 }
 
-export const DETECTORS: Partial<Record<Provider, Detector>> = { aws: detectAws, gcp: detectGcp };
+/** GitHub: a run covers an organization named with --github-org, with a token or a GitHub App. */
+async function detectGithub({
+  env,
+  githubOrg,
+  githubApp,
+}: DetectInput): Promise<Omit<Detection, "provider">> {
+  if (!githubOrg) return { configured: false, reason: "no --github-org given" };
+  if (githubApp) return { configured: true, reason: "a GitHub App (--github-app-id)" };
+  if (env.GITHUB_TOKEN) return { configured: true, reason: "GITHUB_TOKEN" };
+  if (env.GH_TOKEN) return { configured: true, reason: "GH_TOKEN" };
+  return {
+    configured: false,
+    reason: "--github-org given but no GITHUB_TOKEN / GH_TOKEN or --github-app-id",
+  };
+}
+
+export const DETECTORS: Partial<Record<Provider, Detector>> = {
+  aws: detectAws,
+  gcp: detectGcp,
+  github: detectGithub,
+};
 
 /** Detects the given providers concurrently (the metadata probes overlap). */
 export async function detectProviders(

@@ -8,6 +8,7 @@
  * replayed answer and a live one normalise to the same rows.
  */
 
+import type { Provider } from "../core/types.js";
 import { scrubSecrets } from "./scrub.js";
 
 export const RECORDED_CALL_FORMAT = "itgc-validate/recorded-call@1";
@@ -27,7 +28,7 @@ export interface RecordedCall {
   format?: string;
   /** Order in the run (1-based); informational for hand-written fixtures, used in file names. */
   seq: number;
-  provider: "aws" | "gcp";
+  provider: Provider;
   /** AWS: the SDK client name without "Client" (IAM, CloudTrail, ConfigService). GCP: the client (ProjectsClient). */
   service: string;
   /** AWS: command name without "Command". GCP: method name (searchProjects). */

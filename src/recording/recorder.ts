@@ -2,11 +2,12 @@
  * Collects every API call of a run, in order, for the evidence bundle. Providers call `begin` before a call
  * and `end` after it (with the output or the error), so sequence numbers follow the order calls were issued.
  */
+import type { Provider } from "../core/types.js";
 import { type RecordedCall, type RecordedError, toStoredValue } from "./format.js";
 import { scrubSecrets } from "./scrub.js";
 
 export interface CallStart {
-  provider: "aws" | "gcp";
+  provider: Provider;
   service: string;
   operation: string;
   account: string | undefined;

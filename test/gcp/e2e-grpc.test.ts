@@ -67,16 +67,21 @@ type Doc = {
     id: string;
     status: string;
     errors: { account: string; message: string }[];
-    findings: { account: string; resource: string; status: string }[];
+    population: number;
+    scopedPopulation?: number;
+    params: { values: Record<string, unknown> };
+    findings: { account: string; resource: string; status: string; reaches?: string[] }[];
   }[];
 };
+const exception = (f: Doc["controls"][number]["findings"][number]) =>
+  `${f.account} ${f.resource}${f.reaches ? ` ← ${f.reaches.join(" ")}` : ""}`;
 const failed = (doc: Doc) =>
   Object.fromEntries(
     doc.controls.map((c) => [
       c.id,
       c.findings
         .filter((f) => f.status === "fail")
-        .map((f) => `${f.account} ${f.resource}`)
+        .map(exception)
         .sort(),
     ]),
   );
@@ -165,13 +170,26 @@ describe("GCP end to end: real clients over gRPC against a local organization", 
     }
     // … while the rest of the organization is evaluated.
     const flagged = failed(doc);
+    // An inherited binding is one exception at its grant point, listing the projects it reaches (the denied
+    // acme-prod-web is not among them: it is `error`, not evaluated).
     expect(flagged["access.gcp-no-basic-roles-for-users"]).toEqual([
-      "acme-dev-sandbox folders/200000000002/roles/editor/group:developers@example.com",
       "acme-dev-sandbox projects/300000000003/roles/editor/user:kate.intern@gmail.com",
-      "acme-prod-payments folders/200000000001/roles/owner/user:dave.ops@example.com",
       "acme-prod-payments projects/300000000001/roles/owner/group:gcp-prod-admins@example.com",
       "acme-shared-ci projects/300000000004/roles/owner/group:gcp-platform@example.com",
+      "folders/200000000001 folders/200000000001/roles/owner/user:dave.ops@example.com ← acme-prod-payments",
+      "folders/200000000002 folders/200000000002/roles/editor/group:developers@example.com ← acme-dev-sandbox",
     ]);
+    // No placeholder domain: the organization's own domain (its displayName, served by getOrganization /
+    // searchOrganizations) is what allowed_domains defaults to; only the two gmail.com members are foreign,
+    // the organization-level contractor once, at the organization.
+    const domains = byId["access.gcp-members-from-allowed-domains"]!;
+    expect(domains.params.values.allowed_domains).toEqual([]);
+    expect(flagged["access.gcp-members-from-allowed-domains"]).toEqual([
+      "acme-dev-sandbox projects/300000000003/roles/editor/user:kate.intern@gmail.com",
+      "organizations/123456789012 organizations/123456789012/roles/logging.viewer/user:erin.contractor@gmail.com ← acme-dev-sandbox acme-prod-payments acme-shared-ci",
+    ]);
+    // population counts say both: each grant once, and once per project it reaches
+    expect(domains.scopedPopulation).toBeGreaterThan(domains.population);
     expect(flagged["access.gcp-sod-kms-roles"]).toEqual(["acme-prod-payments user:gina.sec@example.com"]);
     expect(byId["change-management.gcp-production-project-liens"]!.status).toBe("fail");
     expect(flagged["change-management.gcp-production-project-liens"]).toEqual([
@@ -194,7 +212,7 @@ describe("GCP end to end: real clients over gRPC against a local organization", 
         c.id,
         c.findings
           .filter((f) => f.status === "fail")
-          .map((f) => `${f.account} ${f.resource}`)
+          .map(exception)
           .sort(),
       ]),
     );

@@ -3,7 +3,7 @@
  * last sign-in derived from CloudTrail UserAuthentication events (the demo account's), exact users flagged.
  */
 import { describe, expect, it } from "vitest";
-import { identityCenterCalls } from "../../fixtures/aws/demo-src/identity-center.js";
+import { identityCenterCalls } from "../../fixtures/aws/demo-src/identity-center-events.js";
 import { finalise } from "../../fixtures/lib/aws.js";
 import { parsePeriod } from "../../src/core/period.js";
 import { executeRun } from "../../src/engine/execute-run.js";

@@ -43,7 +43,7 @@ const JSON_PREFIXES: Record<string, string> = {
   AWSOrganizationsV20161128: "Organizations",
   CodePipeline_20150709: "CodePipeline",
   SWBExternalService: "SSOAdmin",
-  AWSIdentityStore: "IdentityStore",
+  AWSIdentityStore: "Identitystore", // the SDK client is IdentitystoreClient: recorded as Identitystore
 };
 
 /** REST routes: [service, operation, method, path pattern, query key that must be present]. */
@@ -52,7 +52,25 @@ const REST_ROUTES: [string, string, Protocol, string, RegExp, string?][] = [
   ["S3", "GetBucketLocation", "restXml", "GET", /^\/[^/]+\/?$/, "location"],
   ["S3", "GetPublicAccessBlock", "restXml", "GET", /^\/[^/]+\/?$/, "publicAccessBlock"],
   ["S3", "GetBucketLogging", "restXml", "GET", /^\/[^/]+\/?$/, "logging"],
+  ["S3", "GetBucketVersioning", "restXml", "GET", /^\/[^/]+\/?$/, "versioning"],
+  ["S3", "GetObjectLockConfiguration", "restXml", "GET", /^\/[^/]+\/?$/, "object-lock"],
   ["S3", "PutObject", "restXml", "PUT", /^\/[^/]+\/.+$/],
+  // EKS, GuardDuty and Security Hub (restJson1): the paths of their API references.
+  [
+    "EKS",
+    "ListAssociatedAccessPolicies",
+    "restJson",
+    "GET",
+    /^\/clusters\/[^/]+\/access-entries\/[^/]+\/access-policies$/,
+  ],
+  ["EKS", "ListAccessEntries", "restJson", "GET", /^\/clusters\/[^/]+\/access-entries$/],
+  ["EKS", "DescribeCluster", "restJson", "GET", /^\/clusters\/[^/]+$/],
+  ["EKS", "ListClusters", "restJson", "GET", /^\/clusters$/],
+  ["GuardDuty", "GetAdministratorAccount", "restJson", "GET", /^\/detector\/[^/]+\/administrator$/],
+  ["GuardDuty", "ListMembers", "restJson", "GET", /^\/detector\/[^/]+\/member$/],
+  ["GuardDuty", "GetDetector", "restJson", "GET", /^\/detector\/[^/]+$/],
+  ["GuardDuty", "ListDetectors", "restJson", "GET", /^\/detector$/],
+  ["SecurityHub", "DescribeHub", "restJson", "GET", /^\/accounts$/],
   ["AccessAnalyzer", "ListAnalyzers", "restJson", "GET", /^\/analyzer$/],
 ];
 

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { nonConformance, parseFieldDoc } from "../../src/cel/types.js";
 import { gcpRuntimeFrom } from "../../src/cli/options/gcp.js";
+import { githubRuntimeFrom } from "../../src/cli/options/github.js";
 import type { Row } from "../../src/core/types.js";
 import { executeRun } from "../../src/engine/execute-run.js";
 import "../../src/queries/index.js";
@@ -62,8 +63,8 @@ describe("rows conform to their declared types (demo recordings, real replay)", 
     try {
       await executeRun({
         filter: {},
-        replayDir: ["fixtures/aws/demo", "fixtures/gcp/demo"],
-        runtimeFactories: { gcp: gcpRuntimeFrom({}, {}) },
+        replayDir: ["fixtures/aws/demo", "fixtures/gcp/demo", "fixtures/github/demo"],
+        runtimeFactories: { gcp: gcpRuntimeFrom({}, {}), github: githubRuntimeFrom({}, {}) },
       });
     } finally {
       for (const r of restore) r();

@@ -16,6 +16,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../src/queries/index.js";
+import { resolvePeriod } from "../../src/core/period.js";
 import {
   declaredAllowList,
   isDeclarableOperation,
@@ -25,6 +26,7 @@ import {
 import { AwsRuntime } from "../../src/providers/aws/runtime.js";
 import { GcpCalls } from "../../src/providers/gcp/calls.js";
 import { GcpAllowList, GcpReadOnlyViolation } from "../../src/providers/gcp/read-only.js";
+import { createOfflineClient } from "../../src/providers/github/connection.js";
 import { allQueries, declaredOperations } from "../../src/queries/registry.js";
 import { Recorder } from "../../src/recording/recorder.js";
 import { ReplayIndex } from "../../src/recording/store.js";
@@ -69,9 +71,9 @@ async function runClient() {
   const ctx = rt.contextFor(scope!, {
     scope: scope!,
     now: new Date(),
+    period: resolvePeriod(undefined, new Date()),
     query: async () => [],
     queryResult: async () => ({ rows: [], problems: [], completeness: [] }),
-    period: { start: new Date(0), end: new Date() },
     regions: async () => [],
   });
   return ctx.aws;
@@ -138,7 +140,9 @@ describe("read-only by declaration (AWS)", () => {
     const ids = new Set(allQueries().map((q) => q.id));
     for (const q of allQueries()) {
       if (q.provider === "aws") expect(() => declaredAllowList(q.calls)).not.toThrow();
-      else expect(() => new GcpAllowList(q.calls)).not.toThrow();
+      else if (q.provider === "gcp") expect(() => new GcpAllowList(q.calls)).not.toThrow();
+      // GitHub: each declared operation is a GET route of Octokit's REST endpoint table.
+      else for (const c of q.calls) expect(githubVerb(c), `${q.id} declares ${c}`).toBe("GET");
       for (const dep of q.uses ?? []) expect(ids.has(dep), `${q.id} uses ${dep}`).toBe(true);
     }
   });
@@ -224,3 +228,13 @@ describe("read-only by declaration (GCP)", () => {
     expect(() => new GcpAllowList(["IAMCredentialsClient:generateAccessToken"])).toThrow(/not a Google read/);
   });
 });
+
+/** The HTTP method of a GitHub `namespace:method` operation in Octokit's endpoint table (undefined: unknown). */
+function githubVerb(operation: string): string | undefined {
+  const [ns, name] = operation.split(":");
+  const rest = createOfflineClient().rest as unknown as Record<
+    string,
+    Record<string, { endpoint?: { DEFAULTS: { method: string } } } | undefined> | undefined
+  >;
+  return rest[ns!]?.[name!]?.endpoint?.DEFAULTS.method;
+}

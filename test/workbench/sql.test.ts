@@ -18,9 +18,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_RECORDING, GCP_DEMO_RECORDING } from "../../src/cli/commands/demo.js";
+import { DEMO_RECORDING, GCP_DEMO_RECORDING, GITHUB_DEMO_RECORDING } from "../../src/cli/commands/demo.js";
 import { SAVED_QUERIES_DIR, savedQueries } from "../../src/cli/commands/sql.js";
 import { gcpRuntimeFrom } from "../../src/cli/options/gcp.js";
+import { githubRuntimeFrom } from "../../src/cli/options/github.js";
 import { executeRun } from "../../src/engine/execute-run.js";
 import { readTarGz } from "../../src/evidence/tar.js";
 import { writeBundle } from "../../src/evidence/write-bundle.js";
@@ -37,8 +38,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "itgc-sql-test-"));
   const outcome = await executeRun({
     filter: {},
-    replayDir: [DEMO_RECORDING, GCP_DEMO_RECORDING],
-    runtimeFactories: { gcp: gcpRuntimeFrom({}, {}) },
+    replayDir: [DEMO_RECORDING, GCP_DEMO_RECORDING, GITHUB_DEMO_RECORDING],
+    runtimeFactories: { gcp: gcpRuntimeFrom({}, {}), github: githubRuntimeFrom({}, {}) },
   });
   bundle = (await writeBundle(outcome, { outDir: join(dir, "dir"), signer: testSigner(), toolCommit: null }))
     .path;

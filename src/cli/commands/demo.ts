@@ -7,6 +7,7 @@ import { addRunOptions, type RunFlags } from "./run.js";
 
 export const DEMO_RECORDING = join(FIXTURES_DIR, "aws", "demo");
 export const GCP_DEMO_RECORDING = join(FIXTURES_DIR, "gcp", "demo");
+export const GITHUB_DEMO_RECORDING = join(FIXTURES_DIR, "github", "demo");
 
 /**
  * Flags that only mean something against a live cloud: credentials, endpoints, organization fan-out, API
@@ -41,9 +42,10 @@ const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowe
 
 export function demoCommand(): Command {
   const cmd = new Command("demo").description(
-    "Run every bundled control against the bundled demo recordings (a realistic AWS account and GCP\n" +
-      "organization, replayed offline). They hold failures, an AccessDenied and a PERMISSION_DENIED, so it exits 3.\n" +
-      "Flags for a live cloud (credentials, --org, --upload, endpoints…) are refused: use `run` for those.",
+    "Run every bundled control against the bundled demo recordings (a realistic AWS account, GCP\n" +
+      "organization and GitHub organization, replayed offline). They hold failures, an AccessDenied and a\n" +
+      "PERMISSION_DENIED, so it exits 3. Flags for a live cloud (credentials, --org, --upload, endpoints…) are\n" +
+      "refused: use `run` for those.",
   );
   addRunOptions(cmd);
   return cmd.action(async (flags: RunFlags) => {
@@ -57,7 +59,11 @@ export function demoCommand(): Command {
       );
     const { runAndReport } = await import("../run-and-report.js");
     process.exitCode = await runAndReport(
-      { ...flags, replay: flags.replay ?? [DEMO_RECORDING, GCP_DEMO_RECORDING], throwawayKey: true },
+      {
+        ...flags,
+        replay: flags.replay ?? [DEMO_RECORDING, GCP_DEMO_RECORDING, GITHUB_DEMO_RECORDING],
+        throwawayKey: true,
+      },
       process.argv.slice(2),
     );
   });

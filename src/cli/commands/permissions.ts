@@ -2,7 +2,8 @@
  * `itgc-validate permissions` — the least privilege a run needs, computed from the queries the selected
  * controls use: an IAM policy (one Allow statement, sorted unique actions) for AWS, the permission list for
  * GCP. Every action is also covered by AWS's SecurityAudit or ViewOnlyAccess managed policies (a test
- * checks it), except sts:AssumeRole, which only the central role needs, on the member roles.
+ * checks it), except sts:AssumeRole, which only the central role needs, on the member roles, and the
+ * Identity Center reads named in IDENTITY_CENTER_READ_ACTIONS.
  */
 import { Command } from "commander";
 import type { Control, Provider } from "../../core/types.js";
@@ -15,6 +16,19 @@ export const AWS_BASE_ACTIONS = [
   "sts:GetCallerIdentity",
   // The account's enabled regions, unless --regions is given.
   "ec2:DescribeRegions",
+];
+
+/**
+ * Identity Center read actions the Identity Center queries need beyond SecurityAudit and ViewOnlyAccess
+ * (SecurityAudit has sso:List* and sso:DescribePermissionSet, but not these Gets, and no identitystore
+ * action). All are reads; AWS's AWSSSOReadOnly and AWSSSODirectoryReadOnly managed policies cover them.
+ */
+export const IDENTITY_CENTER_READ_ACTIONS = [
+  "sso:GetInlinePolicyForPermissionSet",
+  "sso:GetPermissionsBoundaryForPermissionSet",
+  "identitystore:ListUsers",
+  "identitystore:ListGroups",
+  "identitystore:ListGroupMemberships",
 ];
 
 /** Actions of an organization run (--org): list the accounts, assume the member role in each. */
@@ -58,8 +72,9 @@ interface PermissionsFlags extends FilterFlags {
 
 export function permissionsCommand(): Command {
   const cmd = new Command("permissions").description(
-    "Print the least privilege the selected controls need: the IAM policy JSON (AWS) or the permission list\n" +
-      "(GCP), computed from the queries they use. Same filters as `run`.",
+    "Print the least privilege the selected controls need: the IAM policy JSON (AWS), the permission list\n" +
+      "(GCP), or the fine-grained token / GitHub App permissions, all read (GitHub), computed from the queries\n" +
+      "they use. Same filters as `run`.",
   );
   addFilterOptions(cmd)
     .option(
@@ -80,7 +95,7 @@ export function permissionsCommand(): Command {
     }
     if (providers.length === 1) {
       const only = out[providers[0]!];
-      if (providers[0] === "gcp" && !flags.json) {
+      if (providers[0] !== "aws" && !flags.json) {
         process.stdout.write((only as string[]).map((x) => `${x}\n`).join(""));
       } else {
         process.stdout.write(`${JSON.stringify(only, null, 2)}\n`);

@@ -7,6 +7,7 @@ import type { ReperformOptions } from "../../evidence/reperform.js";
 import type { SampleDocument } from "../../sample/from-bundle.js";
 import { awsOptionsFrom } from "../options/aws.js";
 import { gcpRuntimeFrom } from "../options/gcp.js";
+import { githubRuntimeFrom } from "../options/github.js";
 import { addRunOptions, type RunFlags } from "./run.js";
 
 /**
@@ -30,6 +31,7 @@ export function originalRunOptions(command: string[]): ReperformOptions {
     aws,
     runtimeFactories: {
       gcp: gcpRuntimeFrom({ ...flags, gcpEndpoint: undefined, gcpRestEndpoint: undefined }, {}),
+      github: githubRuntimeFrom({ ...flags, githubApiUrl: undefined }, {}),
     },
   };
 }

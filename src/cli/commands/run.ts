@@ -5,10 +5,18 @@ import { type AwsFlags, addAwsOptions } from "../options/aws.js";
 import { addEvidenceOptions, type EvidenceFlags } from "../options/evidence.js";
 import { addFilterOptions, type FilterFlags } from "../options/filters.js";
 import { addGcpOptions, type GcpFlags } from "../options/gcp.js";
+import { addGithubOptions, type GithubFlags } from "../options/github.js";
 import { addPeriodOption, type PeriodFlags } from "../options/period.js";
 import { addProgressOptions, type ProgressFlags } from "../progress.js";
 
-export interface RunFlags extends FilterFlags, AwsFlags, GcpFlags, EvidenceFlags, ProgressFlags, PeriodFlags {
+export interface RunFlags
+  extends FilterFlags,
+    AwsFlags,
+    GcpFlags,
+    GithubFlags,
+    EvidenceFlags,
+    ProgressFlags,
+    PeriodFlags {
   replay?: string[];
   json?: boolean;
   params?: string;
@@ -41,6 +49,7 @@ export function addRunOptions(cmd: Command): Command {
   addEvidenceOptions(cmd);
   addAwsOptions(cmd);
   addGcpOptions(cmd);
+  addGithubOptions(cmd);
   addProgressOptions(cmd);
   return cmd;
 }

@@ -1,15 +1,15 @@
 /** The control filter flags shared by `controls list`, `run`, `demo` and `permissions`. */
 import type { Command } from "commander";
 import type { ControlFilter } from "../../controls/catalogue.js";
-import type { Domain, Provider, Severity } from "../../core/types.js";
+import { type Domain, PROVIDERS, type Provider, type Severity } from "../../core/types.js";
 import { collectList, oneOf } from "../io.js";
 
 export function addFilterOptions(cmd: Command): Command {
   return cmd
     .option(
       "--provider <name>",
-      "only controls for this provider: aws, gcp (repeatable, comma list)",
-      oneOf<Provider>(["aws", "gcp"]),
+      `only controls for this provider: ${PROVIDERS.join(", ")} (repeatable, comma list)`,
+      oneOf<Provider>(PROVIDERS),
     )
     .option(
       "--domain <name>",

@@ -351,10 +351,13 @@ export class AwsRuntime implements ProviderRuntime {
     return { scopes: [], gaps: [{ provider: "aws", unit: "-", reason: `AWS has no ${kind} scope` }] };
   }
 
-  relatedScope(from: Scope, kind: ScopeKind, region?: string): Scope {
-    if (kind === "region") return this.scope("region", from.unit, region ?? from.region);
+  relatedScope(from: Scope, kind: ScopeKind, region?: string, unit?: string): Scope {
     if (kind === "organization") return this.scope("organization", this.base.accountId!, this.homeRegion);
-    return this.scope(kind, from.unit, this.homeRegion);
+    const target = unit ?? from.unit;
+    if (unit !== undefined && !this.byId.has(unit))
+      throw new Error(`account ${unit} is not in this run's scope`);
+    if (kind === "region") return this.scope("region", target, region ?? from.region);
+    return this.scope(kind, target, this.homeRegion);
   }
 
   regionsOf(unit: string): Promise<string[]> {

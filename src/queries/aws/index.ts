@@ -57,3 +57,43 @@ for (const q of [
 
 // Event queries over the audit period (operating effectiveness)
 import "./events/index.js";
+// Detective services and logging completeness (10b): GuardDuty, Security Hub, log archive, EKS, trail coverage
+import { eksAccessEntries } from "./eks/access-entries.js";
+import { eksClusters } from "./eks/clusters.js";
+import { guardDutyDetectors } from "./guardduty/detectors.js";
+import { logArchiveBuckets } from "./s3/log-archive-buckets.js";
+import { securityHub } from "./securityhub/hub.js";
+
+for (const q of [guardDutyDetectors, securityHub, logArchiveBuckets, eksClusters, eksAccessEntries])
+  registerQuery(q);
+
+import { breakGlassReadiness } from "./iam/break-glass.js";
+import { oidcProviders } from "./iam/oidc-providers.js";
+import { oidcTrust } from "./iam/oidc-trust.js";
+// Identity planes: IAM Identity Center, KMS key access, CI (OIDC) trust, break-glass readiness
+import { identityStoreGroups } from "./identitystore/groups.js";
+import { identityStoreUsers } from "./identitystore/users.js";
+import { kmsKeyAccess } from "./kms/key-access.js";
+import { kmsKeys } from "./kms/keys.js";
+import { ssoAssignments, ssoUserAccess } from "./ssoadmin/access.js";
+import { ssoAccountAssignments } from "./ssoadmin/account-assignments.js";
+import { ssoInstances } from "./ssoadmin/instances.js";
+import { ssoPermissionSetAccess } from "./ssoadmin/permission-set-access.js";
+import { ssoPermissionSets } from "./ssoadmin/permission-sets.js";
+
+for (const q of [
+  ssoInstances,
+  ssoPermissionSets,
+  ssoAccountAssignments,
+  ssoPermissionSetAccess,
+  ssoAssignments,
+  ssoUserAccess,
+  identityStoreUsers,
+  identityStoreGroups,
+  kmsKeys,
+  kmsKeyAccess,
+  oidcProviders,
+  oidcTrust,
+  breakGlassReadiness,
+])
+  registerQuery(q);

@@ -56,10 +56,17 @@ export const BINDING_FIELDS: Record<string, string> = {
   condition_title: "string?: the condition's title",
   condition_expression: "string?: CEL expression of the condition",
   condition_expires_at: "timestamp?: from request.time < timestamp(…) in the condition",
+  organization_domain:
+    "string?: the primary domain of the organization the node belongs to (the Organization resource's displayName); null when no organization is in scope",
 };
 
 /** Rows for one node's policy. */
-export function bindingRows(policy: IamPolicy, node: HierarchyNode, inherited: boolean): Row[] {
+export function bindingRows(
+  policy: IamPolicy,
+  node: HierarchyNode,
+  inherited: boolean,
+  organizationDomain: string | null,
+): Row[] {
   const rows: Row[] = [];
   for (const b of policy.bindings ?? []) {
     const role = String(b.role ?? "");
@@ -80,6 +87,7 @@ export function bindingRows(policy: IamPolicy, node: HierarchyNode, inherited: b
         condition_title: cond?.title || null,
         condition_expression: cond?.expression || null,
         condition_expires_at: conditionExpiry(cond?.expression),
+        organization_domain: organizationDomain,
       });
     }
   }
@@ -90,8 +98,15 @@ function sortRows(rows: Row[]): Row[] {
   return rows.sort((a, b) => String(a.binding_id).localeCompare(String(b.binding_id)));
 }
 
+/** The organization's primary domain: an Organization resource's displayName is its primary domain. */
+export function organizationDomain(ctx: GcpQueryContext): string | null {
+  return ctx.gcp.hierarchy.organizationOf(ctx.gcp.node.name)?.displayName || null;
+}
+
 function ownBindings(ctx: GcpQueryContext): Promise<Row[]> {
-  return iamPolicyOf(ctx, ctx.gcp.node).then((p) => sortRows(bindingRows(p, ctx.gcp.node, false)));
+  return iamPolicyOf(ctx, ctx.gcp.node).then((p) =>
+    sortRows(bindingRows(p, ctx.gcp.node, false, organizationDomain(ctx))),
+  );
 }
 
 const PERMISSION = {
@@ -135,8 +150,11 @@ export async function effectiveBindingRows(ctx: GcpQueryContext): Promise<Row[]>
   const chain = ctx.gcp.hierarchy.ancestry(ctx.gcp.node.name);
   const policies = await Promise.all(chain.map((n) => iamPolicyOf(ctx, n)));
   const rows: Row[] = [];
+  const domain = organizationDomain(ctx);
   chain.forEach((n, i) => {
-    rows.push(...bindingRows(policies[i]!, n, i > 0).map((r) => ({ project: ctx.gcp.node.unit, ...r })));
+    rows.push(
+      ...bindingRows(policies[i]!, n, i > 0, domain).map((r) => ({ project: ctx.gcp.node.unit, ...r })),
+    );
   });
   return sortRows(rows);
 }

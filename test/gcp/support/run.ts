@@ -32,10 +32,13 @@ export function result(outcome: RunOutcome, id: string) {
   return r;
 }
 
-/** "account resource" of every failed finding, sorted. */
+/**
+ * "account resource" of every failed finding, sorted; an inherited grant (reported once at its grant point)
+ * adds "← projects it reaches".
+ */
 export function exceptions(outcome: RunOutcome, id: string): string[] {
   return result(outcome, id)
     .findings.filter((f) => f.status === "fail")
-    .map((f) => `${f.account} ${f.resource}`)
+    .map((f) => `${f.account} ${f.resource}${f.reaches ? ` ← ${f.reaches.join(" ")}` : ""}`)
     .sort();
 }

@@ -8,6 +8,10 @@
  *   → the filter's metric has a metric alarm in the log group's region, with actions enabled and at least
  *     one alarm action (e.g. an SNS topic).
  * Filters may share the work (one per event is fine); an event is covered when some such chain exists.
+ * Besides API events (`event_source` + `event_names`), a control may require named *scenarios*
+ * (`scenarios`, see logs/sample-scenarios.ts: an unauthorized call, a console sign-in without MFA, root
+ * activity, a failed sign-in); a scenario is covered when one filter with an alarm matches every sample record
+ * of it.
  * When events are uncovered here but a qualifying trail delivers to a log group in another account (an
  * organization trail's), the answer cannot be known from this account: the query fails, saying so.
  */
@@ -15,6 +19,7 @@ import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { matchesFilterPattern, type ParsedPattern, parseFilterPattern } from "../logs/filter-pattern.js";
 import { sampleCloudTrailEvent } from "../logs/sample-events.js";
+import { SCENARIO_NAMES, SCENARIOS } from "../logs/sample-scenarios.js";
 import { parseLogGroupArn } from "../logs/trail-log-groups.js";
 
 interface FilterReport {
@@ -37,17 +42,20 @@ export const changeAlarms = defineAwsQuery({
   uses: ["aws.cloudtrail.trails", "aws.logs.metricFilters", "aws.cloudwatch.alarms"],
   paramsSchema: {
     type: "object",
-    required: ["event_source", "event_names"],
     additionalProperties: false,
+    // API events (a source and its event names), named scenarios, or both.
+    anyOf: [{ required: ["event_source", "event_names"] }, { required: ["scenarios"] }],
+    dependencies: { event_source: ["event_names"], event_names: ["event_source"] },
     properties: {
       event_source: { type: "string", pattern: "^[a-z0-9.-]+\\.amazonaws\\.com$" },
       event_names: { type: "array", minItems: 1, items: { type: "string", pattern: "^[A-Za-z0-9]+$" } },
+      scenarios: { type: "array", minItems: 1, items: { enum: SCENARIO_NAMES } },
     },
   },
   fields: {
     account_arn: "string: arn:<partition>:iam::<account>:root (the row's identity)",
-    event_source: "string: the CloudTrail eventSource of the required events",
-    required_events: "list<string>: event names that must raise an alarm",
+    event_source: "string?: the CloudTrail eventSource of the required API events (null: scenarios only)",
+    required_events: "list<string>: event names and scenario names that must raise an alarm",
     covered_events:
       "list<string>: required events matched by a filter whose metric has an alarm with an action",
     missing_events: "list<string>: required events not covered",
@@ -58,23 +66,32 @@ export const changeAlarms = defineAwsQuery({
       "list<map<string, dyn>>: every metric filter on those log groups, with the events it matches and its alarms",
   },
   async fetch(ctx, params) {
-    const source = String(params.event_source);
-    const names = (params.event_names as string[]).map(String);
+    const source = typeof params.event_source === "string" ? params.event_source : null;
+    const eventNames = ((params.event_names as string[] | undefined) ?? []).map(String);
+    const scenarios = ((params.scenarios as string[] | undefined) ?? []).map(String);
+    const names = [...eventNames, ...scenarios];
+    const where = { account: ctx.aws.accountId, region: ctx.aws.homeRegion };
+    const samples = [
+      ...eventNames.map((n) => ({ name: n, events: [sampleCloudTrailEvent(String(source), n, where)] })),
+      ...scenarios.map((n) => {
+        const build = SCENARIOS[n];
+        if (!build) throw new Error(`unknown alarm scenario ${n}`);
+        return { name: n, events: build(where) };
+      }),
+    ];
+    // A trail that excludes the management events of any required source cannot feed the alarm for it.
+    const sources = new Set(samples.flatMap((x) => x.events.map((e) => String(e.eventSource))));
     const trails = await ctx.query("aws.cloudtrail.trails");
     const local = new Map<string, ReturnType<typeof parseLogGroupArn>>();
     const foreign = new Set<string>();
     for (const t of trails) {
       if (!(t.is_multi_region === true && t.is_logging === true && t.management_writes === true)) continue;
-      if ((t.excluded_management_sources as string[]).includes(source)) continue;
+      if ((t.excluded_management_sources as string[]).some((x) => sources.has(x))) continue;
       if (typeof t.cloudwatch_logs_log_group_arn !== "string") continue;
       const ref = parseLogGroupArn(t.cloudwatch_logs_log_group_arn);
       if (ref.account === ctx.aws.accountId) local.set(ref.arn, ref);
       else foreign.add(ref.arn);
     }
-    const samples = names.map((n) => ({
-      name: n,
-      event: sampleCloudTrailEvent(source, n, { account: ctx.aws.accountId, region: ctx.aws.homeRegion }),
-    }));
     const reports: FilterReport[] = [];
     const covered = new Set<string>();
     for (const ref of [...local.values()].sort((a, b) => a.arn.localeCompare(b.arn))) {
@@ -92,7 +109,7 @@ export const changeAlarms = defineAwsQuery({
           problem = (e as Error).message;
         }
         const matched = parsed
-          ? samples.filter((s) => matchesFilterPattern(parsed, s.event)).map((s) => s.name)
+          ? samples.filter((s) => s.events.every((e) => matchesFilterPattern(parsed, e))).map((s) => s.name)
           : [];
         const onMetric = alarms.filter((a) =>
           (a.metrics as { namespace: string; metric_name: string }[]).some(
@@ -120,7 +137,7 @@ export const changeAlarms = defineAwsQuery({
     const missing = names.filter((n) => !covered.has(n));
     if (missing.length > 0 && foreign.size > 0) {
       throw new Error(
-        `cannot decide from account ${ctx.aws.accountId}: ${missing.length} required ${source} events have no alarm on this account's log groups, and a qualifying trail delivers to ${[...foreign].sort().join(", ")} in another account, whose metric filters and alarms can only be read there — evaluate this control in that account`,
+        `cannot decide from account ${ctx.aws.accountId}: ${missing.length} required ${source ?? "scenario"} events have no alarm on this account's log groups, and a qualifying trail delivers to ${[...foreign].sort().join(", ")} in another account, whose metric filters and alarms can only be read there — evaluate this control in that account`,
       );
     }
     const row: Row = {

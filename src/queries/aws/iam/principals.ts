@@ -43,38 +43,23 @@ export interface PrincipalRow extends PrincipalAccess {
   role_last_used: Date | null;
 }
 
-/** Builds the principal rows from authorization-details rows. Throws on the first problem (strict form). */
-export function buildPrincipals(entities: AuthzEntity[], account: string): PrincipalRow[] {
-  const { rows, problems } = readPrincipals(entities, [], account);
-  if (problems.length > 0) throw new Error(problems[0]!.message);
-  return rows;
+/**
+ * Every policy each IAM user and role holds (attached, inline, and through its groups), with its document:
+ * the input of evaluatePrincipal, and of any question "which principals does an identity policy allow to …"
+ * (aws.kms.keyAccess). Throws on a dangling reference (fail closed).
+ */
+export function policiesHeldBy(entities: AuthzEntity[]): Map<string, GrantedPolicy[]> {
+  const { granted } = policyResolver(entities, new Map());
+  const out = new Map<string, GrantedPolicy[]>();
+  for (const e of entities) if (e.kind === "user" || e.kind === "role") out.set(e.arn, granted(e));
+  return out;
 }
 
 /**
- * Builds the principal rows, narrowly: a principal whose own entity, one of its policies or one of its groups
- * could not be read (an item problem of aws.iam.authorizationDetails), or that names a policy or group the
- * answer does not hold, is an item problem of its own (its kind, ARN, name and path are still known); the
- * other principals stand. A role that cannot be evaluated leaves open which users reach it by assuming it:
- * that is a problem for users (`members: {kind: "user"}`). Problems not about one entity pass through.
+ * Resolves an entity's managed policies and everything it is granted; throws for a reference that is
+ * dangling or names an entity in `unreadable` (key `policy|<arn>` / `group|<name>`, value: why).
  */
-export function readPrincipals(
-  entities: AuthzEntity[],
-  upstream: QueryProblem[],
-  account: string,
-): { rows: PrincipalRow[]; problems: QueryProblem[] } {
-  const problems: QueryProblem[] = [];
-  const unreadable = new Map<string, string>();
-  const upstreamPrincipals: QueryProblem[] = [];
-  for (const p of upstream) {
-    const kind = p.item?.kind;
-    if (kind === "policy" && typeof p.item?.arn === "string")
-      unreadable.set(`policy|${p.item.arn}`, p.message);
-    else if (kind === "group" && typeof p.item?.name === "string")
-      unreadable.set(`group|${p.item.name}`, p.message);
-    else if ((kind === "user" || kind === "role") && p.item) upstreamPrincipals.push(p);
-    else if (kind !== "policy" && kind !== "group") problems.push(p);
-    else problems.push({ ...p, item: undefined, members: {} });
-  }
+function policyResolver(entities: AuthzEntity[], unreadable: Map<string, string>) {
   const policies = new Map(entities.filter((e) => e.kind === "policy").map((e) => [e.arn, e]));
   const groups = new Map(entities.filter((e) => e.kind === "group").map((e) => [e.name, e]));
   const managed = (arn: string, owner: string): AuthzEntity => {
@@ -114,6 +99,43 @@ export function readPrincipals(
     }
     return list;
   };
+
+  return { managed, granted };
+}
+
+/** Builds the principal rows from authorization-details rows. Throws on the first problem (strict form). */
+export function buildPrincipals(entities: AuthzEntity[], account: string): PrincipalRow[] {
+  const { rows, problems } = readPrincipals(entities, [], account);
+  if (problems.length > 0) throw new Error(problems[0]!.message);
+  return rows;
+}
+
+/**
+ * Builds the principal rows, narrowly: a principal whose own entity, one of its policies or one of its groups
+ * could not be read (an item problem of aws.iam.authorizationDetails), or that names a policy or group the
+ * answer does not hold, is an item problem of its own (its kind, ARN, name and path are still known); the
+ * other principals stand. A role that cannot be evaluated leaves open which users reach it by assuming it:
+ * that is a problem for users (`members: {kind: "user"}`). Problems not about one entity pass through.
+ */
+export function readPrincipals(
+  entities: AuthzEntity[],
+  upstream: QueryProblem[],
+  account: string,
+): { rows: PrincipalRow[]; problems: QueryProblem[] } {
+  const problems: QueryProblem[] = [];
+  const unreadable = new Map<string, string>();
+  const upstreamPrincipals: QueryProblem[] = [];
+  for (const p of upstream) {
+    const kind = p.item?.kind;
+    if (kind === "policy" && typeof p.item?.arn === "string")
+      unreadable.set(`policy|${p.item.arn}`, p.message);
+    else if (kind === "group" && typeof p.item?.name === "string")
+      unreadable.set(`group|${p.item.name}`, p.message);
+    else if ((kind === "user" || kind === "role") && p.item) upstreamPrincipals.push(p);
+    else if (kind !== "policy" && kind !== "group") problems.push(p);
+    else problems.push({ ...p, item: undefined, members: {} });
+  }
+  const { managed, granted } = policyResolver(entities, unreadable);
 
   const rows: PrincipalRow[] = [];
   const held = new Map<string, GrantedPolicy[]>();

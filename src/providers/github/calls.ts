@@ -1,0 +1,259 @@
+/**
+ * The one wrapper every GitHub request of a run goes through (the counterpart of GcpCalls / the AWS middleware):
+ * - read-only guard: the operation must be a GET route of Octokit's REST endpoint table, refused otherwise
+ *   before anything is sent (the connection's request hook checks every request again, see read-only.ts);
+ * - rate-limit budget: refuses to send once only the reserve is left (budget.ts); the refusal is recorded,
+ *   so a replay of the evidence reaches the same `error` verdicts;
+ * - concurrency limit over the run;
+ * - recorder: one recorded call per REST page — input `{path}` (relative to the API base, so a recording
+ *   replays against any host), output `{status, headers, data}` with only the headers that matter (rate
+ *   limit, Link, request id) — never the request's Authorization header, which is not recorded at all;
+ * - replay: strict — a request with no recorded answer is an error naming it; a recorded HTTP error is
+ *   raised again with the same status and GitHub's message.
+ * Paging uses Octokit's own paginator (Link header, `rel="next"`), with this wrapper as its request function.
+ */
+import type { Recorder } from "../../recording/recorder.js";
+import type { ReplayIndex } from "../../recording/store.js";
+import type { RateBudget } from "./budget.js";
+import type { GitHubClient } from "./connection.js";
+import { apiMessage, fromRecordedError, GitHubApiError, httpStatus, toRecordedError } from "./errors.js";
+import { GitHubReadOnlyViolation, GitHubUndeclaredOperation } from "./read-only.js";
+
+export const GLOBAL_REGION = "global";
+
+/** `namespace:method` of Octokit's REST methods, e.g. `repos:getBranchProtection`. */
+export type GitHubOperation = `${string}:${string}`;
+
+/** Response headers kept in the evidence: what proves the rate limit, the paging and the request. */
+export const RECORDED_HEADERS = [
+  "link",
+  "x-ratelimit-limit",
+  "x-ratelimit-remaining",
+  "x-ratelimit-reset",
+  "x-ratelimit-used",
+  "x-ratelimit-resource",
+  "x-github-request-id",
+  "retry-after",
+] as const;
+
+export interface GitHubAnswer {
+  status: number;
+  headers: Record<string, string>;
+  data: unknown;
+}
+
+/** Per-request counter handed to the throttling callbacks through Octokit's request options. */
+export interface AttemptCounter {
+  retries: number;
+}
+
+export interface GitHubCallsOptions {
+  recorder: Recorder;
+  /** Routes, pagination and (live) the requests themselves. In replay it never reaches the network. */
+  client: GitHubClient;
+  replay?: ReplayIndex;
+  budget: RateBudget;
+  limit?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Read-only by declaration: when given, the only operations this run may send (the selected queries'
+   * `calls` plus the runtime's own scope discovery); anything else is refused before it is sent.
+   */
+  allowed?: ReadonlySet<string>;
+}
+
+type EndpointMethod = ((params?: Record<string, unknown>) => Promise<unknown>) & {
+  endpoint: ((params?: Record<string, unknown>) => {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+  }) & { DEFAULTS: { method: string; url: string } };
+};
+
+export class GitHubCalls {
+  private readonly base: URL;
+
+  constructor(private readonly opts: GitHubCallsOptions) {
+    this.base = new URL(opts.client.request.endpoint.DEFAULTS.baseUrl);
+  }
+
+  get replaying(): boolean {
+    return this.opts.replay !== undefined;
+  }
+
+  /** One GET; resolves to the response body. */
+  async get<T = Record<string, unknown>>(
+    operation: GitHubOperation,
+    account: string,
+    params: Record<string, unknown>,
+  ): Promise<T> {
+    const ep = this.route(operation).endpoint(params);
+    return (await this.send(operation, account, ep.url, ep.headers)).data as T;
+  }
+
+  /**
+   * Every page of a list operation, through Octokit's paginator; resolves to the items of all pages in order.
+   * `stop(pageItems)` ends paging early (e.g. pull requests sorted by update time, once older than the period).
+   */
+  async paged<T = Record<string, unknown>>(
+    operation: GitHubOperation,
+    account: string,
+    params: Record<string, unknown>,
+    opts: { stop?: (pageItems: T[]) => boolean } = {},
+  ): Promise<T[]> {
+    const route = this.route(operation);
+    const request = Object.assign(
+      async (o: { url: string; headers: Record<string, string> }) => {
+        const answer = await this.send(operation, account, o.url, o.headers);
+        // The paginator rewrites `data` of namespaced lists ({total_count, environments}); keep ours intact.
+        return { ...answer, data: structuredClone(answer.data), url: o.url };
+      },
+      { endpoint: route.endpoint },
+    );
+    const items: T[] = [];
+    const seen = new Set<string>();
+    // biome-ignore lint/suspicious/noExplicitAny: Octokit's paginate typing cannot follow a custom request function
+    for await (const page of this.opts.client.paginate.iterator(request as any, {
+      per_page: 100,
+      ...params,
+    })) {
+      const pageItems = (Array.isArray(page.data) ? page.data : []) as T[];
+      items.push(...pageItems);
+      const next = /<([^<>]+)>;\s*rel="next"/.exec(String(page.headers.link ?? ""))?.[1];
+      if (next && seen.has(next)) throw new Error(`${operation}: GitHub repeated the next-page link ${next}`);
+      if (next) seen.add(next);
+      if (opts.stop?.(pageItems)) break;
+    }
+    return items;
+  }
+
+  /** A pseudo-call answered by `live` (the caller identity), recorded and replayed like an API call. */
+  local<T>(
+    operation: GitHubOperation,
+    account: string,
+    input: Record<string, unknown>,
+    live: () => Promise<T>,
+  ) {
+    const [service, op] = split(operation);
+    return this.record(service, op, account, input, async () => ({
+      output: await live(),
+      attempts: 1,
+    })) as Promise<T>;
+  }
+
+  private route(operation: GitHubOperation): EndpointMethod {
+    if (this.opts.allowed && !this.opts.allowed.has(operation))
+      throw new GitHubUndeclaredOperation(operation);
+    const [ns, name] = split(operation);
+    const rest = this.opts.client.rest as unknown as Record<
+      string,
+      Record<string, EndpointMethod | undefined>
+    >;
+    const method = rest[ns]?.[name];
+    if (!method?.endpoint) throw new Error(`${operation} is not a GitHub REST operation known to Octokit`);
+    const { method: verb, url } = method.endpoint.DEFAULTS;
+    if (verb !== "GET") throw new GitHubReadOnlyViolation(verb, url);
+    return method;
+  }
+
+  /** The path of `url` relative to the API base (`/orgs/acme/repos?per_page=100`); refuses other hosts. */
+  private relative(url: string): string {
+    const u = new URL(url, this.base);
+    if (this.replaying) {
+      // Recorded Link headers name the host the recording was made against; nothing is sent in replay, so
+      // only the path matters (GitHub Enterprise Server's /api/v3 prefix removed, as when recording).
+      return `${u.pathname.replace(/^\/api\/v3(?=\/)/, "")}${u.search}`;
+    }
+    if (u.origin !== this.base.origin)
+      throw new Error(
+        `refused to follow ${u.origin}: not the GitHub API host of this run (${this.base.origin})`,
+      );
+    const basePath = this.base.pathname.replace(/\/$/, "");
+    const path =
+      basePath && u.pathname.startsWith(`${basePath}/`) ? u.pathname.slice(basePath.length) : u.pathname;
+    return `${path}${u.search}`;
+  }
+
+  private async send(
+    operation: GitHubOperation,
+    account: string,
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<GitHubAnswer> {
+    const [service, op] = split(operation);
+    const path = this.relative(url);
+    const output = await this.record(service, op, account, { path }, async () => {
+      this.opts.budget.check();
+      const counter: AttemptCounter = { retries: 0 };
+      try {
+        const res = await this.opts.client.request({
+          method: "GET",
+          url: path,
+          headers,
+          request: { itgc: counter },
+        });
+        this.opts.budget.observe(res.headers as Record<string, unknown>);
+        const answer: GitHubAnswer = {
+          status: res.status,
+          headers: keptHeaders(res.headers as Record<string, unknown>),
+          data: res.data,
+        };
+        return {
+          output: answer,
+          attempts: 1 + counter.retries,
+          requestId: answer.headers["x-github-request-id"],
+        };
+      } catch (e) {
+        this.opts.budget.observe(
+          (e as { response?: { headers?: Record<string, unknown> } }).response?.headers,
+        );
+        // The same error a replay raises (status and GitHub's message), so live and re-performed verdicts match.
+        const status = httpStatus(e);
+        const err = status === undefined ? (e as Error) : new GitHubApiError(status, apiMessage(e));
+        throw Object.assign(err, { attempts: 1 + counter.retries });
+      }
+    });
+    return output as GitHubAnswer;
+  }
+
+  private async record(
+    service: string,
+    operation: string,
+    account: string,
+    input: Record<string, unknown>,
+    live: () => Promise<{ output: unknown; attempts: number; requestId?: string }>,
+  ): Promise<unknown> {
+    const run = async () => {
+      const key = { provider: "github" as const, service, operation, account, region: GLOBAL_REGION, input };
+      const end = this.opts.recorder.begin(key);
+      try {
+        if (this.opts.replay) {
+          const call = this.opts.replay.take(key);
+          if (call.error) throw fromRecordedError(call.error);
+          const output = structuredClone(call.output ?? {}) as Partial<GitHubAnswer>;
+          this.opts.budget.observe(output.headers);
+          end({ output, attempts: call.attempts ?? 1 });
+          return output;
+        }
+        const { output, attempts, requestId } = await live();
+        end({ output, attempts, ...(requestId ? { requestId } : {}) });
+        return output;
+      } catch (e) {
+        const attempts = (e as { attempts?: number }).attempts;
+        end({ error: toRecordedError(e), ...(attempts ? { attempts } : {}) });
+        throw e;
+      }
+    };
+    return this.opts.limit ? this.opts.limit(run) : run();
+  }
+}
+
+function split(operation: GitHubOperation): [string, string] {
+  const i = operation.indexOf(":");
+  return [operation.slice(0, i), operation.slice(i + 1)];
+}
+
+function keptHeaders(headers: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of RECORDED_HEADERS) if (headers[h] !== undefined) out[h] = String(headers[h]);
+  return out;
+}

@@ -1,0 +1,167 @@
+/**
+ * How the tool reaches GitHub: the API base URL, the credentials and the Octokit client built on them.
+ *
+ * - Base URL: https://api.github.com, or `--github-api-url` (GitHub Enterprise Server: https://HOST/api/v3).
+ *   Plain http is accepted only for a loopback host (127.0.0.1, ::1, localhost: local test servers).
+ * - Credentials: a token from GITHUB_TOKEN or GH_TOKEN (a fine-grained personal access token, read-only),
+ *   or a GitHub App (`--github-app-id`, `--github-app-key-file`, `--github-app-installation-id`) through
+ *   @octokit/auth-app, which mints and renews installation tokens. A loopback endpoint may run without any.
+ * - Plugins: throttling (honours `x-ratelimit-*` and a secondary limit's `retry-after`, counted as throttles)
+ *   and retry (5xx and network errors); a request hook refuses anything but a read (read-only.ts).
+ * The token is held by the auth strategy only; it is never recorded, logged or returned.
+ */
+import { readFileSync } from "node:fs";
+import { createAppAuth } from "@octokit/auth-app";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import { InputError } from "../../core/errors.js";
+import { isLoopback } from "../gcp/connection.js";
+import type { AttemptCounter } from "./calls.js";
+import { GitHubReadOnlyViolation, isAllowedGitHubRequest } from "./read-only.js";
+
+const GitHubOctokit = Octokit.plugin(throttling, retry);
+export type GitHubClient = InstanceType<typeof GitHubOctokit>;
+
+export const DEFAULT_API_URL = "https://api.github.com";
+
+export type GitHubCredentials =
+  | { kind: "token"; token: string; source: string }
+  | { kind: "app"; appId: string; privateKey: string; installationId: number }
+  | { kind: "none" };
+
+export interface GitHubConnectionOptions {
+  apiUrl?: string;
+  credentials: GitHubCredentials;
+  /** Secondary-limit retries before a request fails (default 2). */
+  maxThrottleRetries?: number;
+  /** Milliseconds per second of `retry-after` (tests shrink it; default 1000). */
+  retryAfterBaseMs?: number;
+  onThrottle?: (kind: "primary" | "secondary") => void;
+  /** The HTTP transport under Octokit (default: global fetch); the benchmark answers synthetically through it. */
+  fetch?: typeof fetch;
+}
+
+/** Reads the credentials from flags and environment; throws InputError for an unusable combination. */
+export function credentialsFrom(
+  flags: { appId?: string; appKeyFile?: string; installationId?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): GitHubCredentials {
+  if (flags.appId || flags.appKeyFile || flags.installationId) {
+    if (!flags.appId || !flags.appKeyFile || !flags.installationId)
+      throw new InputError(
+        "a GitHub App needs all of --github-app-id, --github-app-key-file and --github-app-installation-id",
+      );
+    const installationId = Number(flags.installationId);
+    if (!Number.isInteger(installationId) || installationId < 1)
+      throw new InputError({ field: "--github-app-installation-id", message: "must be a positive number" });
+    let privateKey: string;
+    try {
+      privateKey = readFileSync(flags.appKeyFile, "utf8");
+    } catch (e) {
+      throw new InputError({
+        file: flags.appKeyFile,
+        message: `cannot read the App's private key: ${(e as Error).message}`,
+      });
+    }
+    return { kind: "app", appId: flags.appId, privateKey, installationId };
+  }
+  if (env.GITHUB_TOKEN) return { kind: "token", token: env.GITHUB_TOKEN, source: "GITHUB_TOKEN" };
+  if (env.GH_TOKEN) return { kind: "token", token: env.GH_TOKEN, source: "GH_TOKEN" };
+  return { kind: "none" };
+}
+
+/** Checks the base URL: https anywhere, http only on a loopback host. Returns it without a trailing slash. */
+export function parseApiUrl(value: string | undefined): string {
+  if (!value) return DEFAULT_API_URL;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InputError({ field: "--github-api-url", message: `"${value}" is not a URL` });
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  if (u.protocol === "http:" && !isLoopback(host))
+    throw new InputError({
+      field: "--github-api-url",
+      message: `plain http is allowed only for a loopback host (127.0.0.1, ::1, localhost), not ${u.host}`,
+    });
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new InputError({ field: "--github-api-url", message: `"${value}" is not an http(s) URL` });
+  return value.replace(/\/+$/, "");
+}
+
+export function createGitHubClient(opts: GitHubConnectionOptions): GitHubClient {
+  const baseUrl = parseApiUrl(opts.apiUrl);
+  const loopback = isLoopback(new URL(baseUrl).hostname.replace(/^\[|\]$/g, ""));
+  const c = opts.credentials;
+  if (c.kind === "none" && !loopback)
+    throw new InputError(
+      "no GitHub credentials: set GITHUB_TOKEN (or GH_TOKEN) to a read-only fine-grained token, or use a GitHub App " +
+        "(--github-app-id, --github-app-key-file, --github-app-installation-id)",
+    );
+  const maxRetries = opts.maxThrottleRetries ?? 2;
+  const client = new GitHubOctokit({
+    baseUrl,
+    userAgent: "itgc-validate",
+    ...(c.kind === "token" ? { auth: c.token } : {}),
+    ...(c.kind === "app"
+      ? {
+          authStrategy: createAppAuth,
+          auth: { appId: c.appId, privateKey: c.privateKey, installationId: c.installationId },
+        }
+      : {}),
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    ...(opts.fetch ? { request: { fetch: opts.fetch } } : {}),
+    throttle: {
+      retryAfterBaseValue: opts.retryAfterBaseMs ?? 1000,
+      onRateLimit: () => {
+        // The primary limit: waiting for the reset could take up to an hour, so the request fails and the
+        // budget (budget.ts) stops the run cleanly instead.
+        opts.onThrottle?.("primary");
+        return false;
+      },
+      onSecondaryRateLimit: (_retryAfter, options, _octokit, retryCount) => {
+        opts.onThrottle?.("secondary");
+        if (retryCount >= maxRetries) return false;
+        const counter = (options.request as { itgc?: AttemptCounter }).itgc;
+        if (counter) counter.retries++;
+        return true;
+      },
+    },
+    retry: { retries: 2 },
+  });
+  // Outermost check of every request Octokit would send (the auth strategy's and retries' included).
+  client.hook.before("request", (options) => {
+    if (!isAllowedGitHubRequest(options.method, options.url))
+      throw new GitHubReadOnlyViolation(options.method, options.url);
+  });
+  return client;
+}
+
+/** A client that can expand routes and paginate but never reaches the network (replay). */
+export function createOfflineClient(apiUrl?: string): GitHubClient {
+  return new GitHubOctokit({
+    baseUrl: parseApiUrl(apiUrl ?? DEFAULT_API_URL),
+    request: {
+      fetch: () => Promise.reject(new Error("replay: no request leaves the process")),
+    },
+    throttle: { enabled: false },
+    retry: { enabled: false },
+  });
+}
+
+/** Who the credentials belong to, without recording the token: the user login, or the App installation. */
+export async function callerIdentity(
+  client: GitHubClient,
+  c: GitHubCredentials,
+): Promise<{ principal: string; source: string }> {
+  if (c.kind === "app")
+    return {
+      principal: `github-app:${c.appId}/installation:${c.installationId}`,
+      source: "GitHub App installation token",
+    };
+  if (c.kind === "none") return { principal: "anonymous", source: "no credentials (loopback endpoint)" };
+  const me = await client.rest.users.getAuthenticated();
+  return { principal: me.data.login, source: c.source };
+}

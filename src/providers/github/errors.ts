@@ -1,0 +1,63 @@
+/**
+ * GitHub API errors: recognising them, and rebuilding recorded ones for replay. Octokit raises a RequestError
+ * carrying the HTTP `status` and the response body (`{message, documentation_url}`); a replayed call raises
+ * a GitHubApiError with the same status and message, so queries decide on the same facts either way.
+ */
+import type { RecordedError } from "../../recording/format.js";
+
+export class GitHubApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(`HTTP ${status}: ${message}`);
+    this.name = "HttpError";
+    this.status = status;
+  }
+}
+
+/** The run stopped sending requests to keep the rate-limit reserve (see budget.ts). */
+export class GitHubBudgetExhausted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RateLimitBudgetExhausted";
+  }
+}
+
+export function httpStatus(e: unknown): number | undefined {
+  const s = (e as { status?: unknown } | null)?.status;
+  return typeof s === "number" ? s : undefined;
+}
+
+/** GitHub's own message (the response body's `message`), without Octokit's decoration. */
+export function apiMessage(e: unknown): string {
+  const data = (e as { response?: { data?: { message?: unknown } } } | null)?.response?.data;
+  if (data && typeof data.message === "string") return data.message;
+  if (e instanceof GitHubApiError) return e.message.replace(/^HTTP \d+: /, "");
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function toRecordedError(e: unknown): RecordedError {
+  const status = httpStatus(e);
+  if (status !== undefined) return { name: "HttpError", message: apiMessage(e), httpStatusCode: status };
+  const err = e as { name?: string; message?: string };
+  return { name: err.name ?? "Error", message: err.message ?? String(e) };
+}
+
+export function fromRecordedError(r: RecordedError): Error {
+  if (r.httpStatusCode !== undefined) return new GitHubApiError(r.httpStatusCode, r.message);
+  if (r.name === "RateLimitBudgetExhausted") return new GitHubBudgetExhausted(r.message);
+  const err = new Error(r.message);
+  err.name = r.name;
+  return err;
+}
+
+/**
+ * Why a 403 / 404 happened, in words an auditor can act on. GitHub answers 404 (not 403) for a private
+ * resource the token may not see, so a 404 on a resource we listed is a scope gap, not an absence.
+ */
+export function describeDenied(e: unknown, what: string): string {
+  const status = httpStatus(e);
+  if (status === 404)
+    return `${what}: not found or not visible to this token (HTTP 404: ${apiMessage(e)}); grant the permission \`itgc-validate permissions --provider github\` lists`;
+  if (status === 403 || status === 401) return `${what}: denied (HTTP ${status}: ${apiMessage(e)})`;
+  return `${what}: ${e instanceof Error ? e.message : String(e)}`;
+}

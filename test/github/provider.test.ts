@@ -1,0 +1,259 @@
+/**
+ * The GitHub provider end to end in process: the real Octokit client (throttling and retry plugins, Link
+ * paging) against the local GitHub stand-in on 127.0.0.1, the queries, the controls, the recorder and strict
+ * replay. One server for the file, reconfigured per scenario.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoModel, type GitHubOrgModel, sha } from "../../fixtures/github/demo-src/model.js";
+import type { FakeGitHub } from "../../fixtures/lib/github-server.js";
+import { executeRun } from "../../src/engine/execute-run.js";
+import { RateBudget } from "../../src/providers/github/budget.js";
+import { GitHubCalls } from "../../src/providers/github/calls.js";
+import { createGitHubClient } from "../../src/providers/github/connection.js";
+import { GitHubRuntime } from "../../src/providers/github/runtime.js";
+import { Recorder } from "../../src/recording/recorder.js";
+import {
+  byId,
+  change,
+  flagged,
+  ORG,
+  PARAMS,
+  R,
+  runLive,
+  SEEDED,
+  startServer,
+  TEST_TOKEN,
+} from "./support.js";
+
+let server: FakeGitHub;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.close());
+
+describe("live run against the local GitHub (real Octokit over HTTP)", () => {
+  it("flags exactly the seeded exceptions, pages through Link headers, retries a secondary limit, records no token", async () => {
+    const secondary = `/orgs/${ORG}/members?per_page=100&role=admin`;
+    server.configure({ token: TEST_TOKEN, pageSize: 2, secondaryLimitOnce: [secondary] });
+    const out = await runLive(server, { overrides: PARAMS });
+    const results = byId(out);
+    expect(Object.keys(results).sort()).toEqual(Object.keys(SEEDED).sort());
+    for (const [id, expected] of Object.entries(SEEDED)) {
+      expect({ id, status: results[id]!.status, flagged: flagged(results[id]) }).toEqual({
+        id,
+        status: expected.length ? "fail" : "pass",
+        flagged: expected,
+      });
+    }
+    // The changes population: first-parent commits in the period only (not A10 after it, not the merged
+    // branch's F1/F2), the rebase's first commit found through the commit → pull request association.
+    const changes = results["change-management.github-changes-reviewed"]!;
+    expect(changes.findings.map((f) => f.resource).sort()).toEqual(
+      [
+        change("payments-api", "A4"),
+        change("payments-api", "A5"),
+        change("payments-api", "A6"),
+        change("payments-api", "A7"),
+        change("payments-api", "A8"),
+        change("payments-api", "A9"),
+        change("infra-terraform", "B2"),
+        change("legacy-tools", "L1"),
+      ].sort(),
+    );
+    const direct = changes.findings.find((f) => f.resource === change("payments-api", "A6"))!;
+    expect(direct.message).toContain(
+      "by bob-cto at 2026-08-15T23:10:00.000Z was pushed to acme-exchange/payments-api main directly",
+    );
+
+    // Paging: 9 commits since the period start at 2 a page = 5 pages, each one recorded call.
+    const commitPages = out.calls.filter(
+      (c) => c.service === "repos" && c.operation === "listCommits" && c.account === R("payments-api"),
+    );
+    expect(commitPages).toHaveLength(5);
+    // Pull requests paged only until older than the period: #16..#9 of #16..#8 (4 pages of 2, not 5).
+    expect(
+      out.calls.filter(
+        (c) => c.service === "pulls" && c.operation === "list" && c.account === R("payments-api"),
+      ),
+    ).toHaveLength(4);
+    // The repository list's second page came from GitHub's /organizations/{id}/repos link.
+    expect(
+      out.calls.some((c) =>
+        String((c.input as { path: string }).path).startsWith("/organizations/9000001/repos?"),
+      ),
+    ).toBe(true);
+
+    // The secondary limit was retried (after retry-after) and counted.
+    const throttled = out.calls.find((c) => (c.input as { path?: string }).path === secondary)!;
+    expect(throttled.attempts).toBe(2);
+    expect(out.document.run.stats.throttles).toBeGreaterThanOrEqual(1);
+
+    // Read-only, authenticated, and the token is nowhere in the evidence.
+    expect(server.requests.every((r) => r.method === "GET")).toBe(true);
+    expect(server.requests.every((r) => r.authorization === `token ${TEST_TOKEN}`)).toBe(true);
+    expect(JSON.stringify(out.calls)).not.toContain(TEST_TOKEN);
+    expect(JSON.stringify(out.calls).toLowerCase()).not.toContain("authorization");
+    for (const c of out.calls.filter((c) => c.service !== "auth"))
+      expect(
+        c.output
+          ? (c.output as { headers: Record<string, string> }).headers["x-ratelimit-remaining"]
+          : "error",
+      ).toBeDefined();
+
+    // Strict replay of the recording reproduces every verdict without a server.
+    const before = server.requests.length;
+    const again = await executeRun({
+      filter: { provider: ["github"] },
+      recording: {
+        dir: "memory",
+        meta: { evaluatedAt: "2026-11-20T09:00:00.000Z", period: out.document.run.period },
+        calls: out.calls,
+      },
+      overrides: PARAMS,
+      runtimeFactories: { github: ({ recorder, replay }) => new GitHubRuntime({ recorder, replay }) },
+    });
+    expect(server.requests.length).toBe(before);
+    const verdicts = (rs: typeof out.results) => rs.map((r) => `${r.id}:${r.status}:${flagged(r).join(",")}`);
+    expect(verdicts(again.results)).toEqual(verdicts(out.results));
+  });
+
+  it("a fully compliant organization passes every control", async () => {
+    server.configure({ token: TEST_TOKEN }, compliantModel());
+    const out = await runLive(server, { overrides: PARAMS });
+    for (const r of out.results)
+      expect({ id: r.id, status: r.status, flagged: flagged(r) }).toEqual({
+        id: r.id,
+        status: "pass",
+        flagged: [],
+      });
+    const populations = Object.fromEntries(out.results.map((r) => [r.id, r.population]));
+    expect(populations["change-management.github-changes-reviewed"]).toBe(4); // A4, A8, A9, B2
+    expect(populations["change-management.github-default-branch-no-bypass"]).toBe(4);
+  });
+});
+
+describe("fail closed, narrowly", () => {
+  it("a private repository the token cannot see (404) is a scope gap: repository controls error, organization ones still evaluate", async () => {
+    server.configure({ token: TEST_TOKEN }, demoModel());
+    const out = await runLive(server, {
+      overrides: PARAMS,
+      runtime: { repoPatterns: ["payments-api", "treasury-keys"] },
+      control: ["change-management.github-default-branch-*", "access.github-org-2fa-required"],
+    });
+    const results = byId(out);
+    const approvals = results["change-management.github-default-branch-required-approvals"]!;
+    expect(approvals.status).toBe("error");
+    expect(approvals.errors.map((e) => e.account)).toEqual([R("treasury-keys")]);
+    expect(approvals.reason).toMatch(
+      /treasury-keys: not found or not visible to this token \(HTTP 404: Not Found\)/,
+    );
+    // payments-api was still evaluated (it passes), so nothing else is lost.
+    expect(approvals.findings.map((f) => `${f.resource}:${f.status}`)).toEqual([`${R("payments-api")}:pass`]);
+    expect(results["access.github-org-2fa-required"]!.status).toBe("fail");
+    expect(out.document.run.providers[0]!.targets.map((t) => t.unit)).toEqual([ORG]);
+  });
+
+  it("a permission the token lacks (403) makes exactly the dependent control error, never pass", async () => {
+    server.configure({ token: TEST_TOKEN, deny: [`/orgs/${ORG}/members?per_page=100&filter=2fa_disabled`] });
+    const out = await runLive(server, { overrides: PARAMS, control: ["access.github-*"] });
+    const results = byId(out);
+    expect(results["access.github-members-without-2fa"]!.status).toBe("error");
+    expect(results["access.github-members-without-2fa"]!.reason).toMatch(/403.*Resource not accessible/);
+    for (const [id, r] of Object.entries(results))
+      if (id !== "access.github-members-without-2fa") expect(flagged(r)).toEqual(SEEDED[id]);
+  });
+
+  it("stops sending when only the reserve of the rate limit is left: waiting controls error, evidence kept", async () => {
+    server.configure({ token: TEST_TOKEN, remaining: 130 });
+    const out = await runLive(server, { runtime: { reserve: 100, concurrency: 1 } });
+    const sent = server.requests.length;
+    expect(sent).toBeLessThanOrEqual(31); // the identity lookup, then at most 30 until 100 are left
+    const stopped = out.results.filter((r) => r.status === "error");
+    expect(stopped.length).toBeGreaterThan(0);
+    for (const r of stopped)
+      expect(r.reason).toMatch(/rate-limit budget exhausted: 100 of 5000 requests left/);
+    const refused = out.calls.filter((c) => c.error?.name === "RateLimitBudgetExhausted");
+    expect(refused.length).toBeGreaterThan(0);
+    // Every request that was sent is in the evidence (the identity lookup is one recorded pseudo-call).
+    expect(
+      out.calls.filter((c) => c.service !== "auth" && c.error?.name !== "RateLimitBudgetExhausted"),
+    ).toHaveLength(sent - 1);
+  });
+});
+
+describe("read-only by construction", () => {
+  it("refuses a non-GET operation before anything is sent, in the wrapper and in the request hook", async () => {
+    server.configure({ token: TEST_TOKEN });
+    const client = createGitHubClient({
+      apiUrl: server.url,
+      credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
+    });
+    const calls = new GitHubCalls({ recorder: new Recorder(), client, budget: new RateBudget(0) });
+    await expect(
+      calls.get("repos:update", R("payments-api"), { owner: ORG, repo: "payments-api" }),
+    ).rejects.toThrow(/refused PATCH/);
+    await expect(
+      client.request("POST /repos/{owner}/{repo}/issues", { owner: ORG, repo: "payments-api", title: "x" }),
+    ).rejects.toThrow(/refused POST/);
+    await expect(
+      client.request("DELETE /repos/{owner}/{repo}", { owner: ORG, repo: "payments-api" }),
+    ).rejects.toThrow(/refused DELETE/);
+    expect(server.requests).toEqual([]);
+  });
+
+  it("with the run's allow-list, refuses a read no selected query declares, before anything is sent", async () => {
+    server.configure({ token: TEST_TOKEN });
+    const client = createGitHubClient({
+      apiUrl: server.url,
+      credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
+    });
+    const calls = new GitHubCalls({
+      recorder: new Recorder(),
+      client,
+      budget: new RateBudget(0),
+      allowed: new Set(["orgs:get"]),
+    });
+    await expect(
+      calls.get("repos:getBranchProtection", R("payments-api"), {
+        owner: ORG,
+        repo: "payments-api",
+        branch: "main",
+      }),
+    ).rejects.toThrow(/refused repos:getBranchProtection: not an operation the selected queries declare/);
+    expect(server.requests).toEqual([]);
+    await calls.get("orgs:get", ORG, { org: ORG });
+    expect(server.requests.length).toBe(1);
+  });
+});
+
+/** The demo organization with every seeded exception repaired. */
+function compliantModel(): GitHubOrgModel {
+  const m = demoModel();
+  m.org.two_factor_requirement_enabled = true;
+  m.without2fa = [];
+  m.owners = ["alice-sec", "bob-cto"];
+  m.actions.workflow.default_workflow_permissions = "read";
+  const payments = m.repos.find((r) => r.repo.name === "payments-api")!;
+  for (const r of m.repos) {
+    if (r.repo.name === "payments-api") continue;
+    r.protection = structuredClone(payments.protection);
+    r.rules = [];
+    r.rulesets = [];
+    r.keys = r.keys.map((k) => ({ ...k, read_only: true }));
+    r.environments = r.environments.map((e) =>
+      structuredClone({ ...payments.environments[0]!, id: e.id, name: e.name }),
+    );
+    r.collaborators = r.collaborators.filter((c) => c.login !== "terraform-bot" && c.login !== "eve-admin");
+  }
+  for (const r of m.repos) r.collaborators = r.collaborators.filter((c) => c.login !== "eve-admin");
+  payments.collaborators = payments.collaborators.filter((c) => c.login !== "ext-contractor");
+  // Only approved, pull-request changes: drop the direct pushes and the badly reviewed pull requests.
+  const legacy = m.repos.find((r) => r.repo.name === "legacy-tools")!;
+  legacy.commits = [];
+  const keep = new Set(["A10", "A9", "A8", "A4", "F2", "F1"].map((l) => sha(`payments-api:${l}`)));
+  payments.commits = payments.commits.filter((c) => keep.has(c.sha));
+  payments.commits.find((c) => c.sha === sha("payments-api:A8"))!.parents = [
+    { sha: sha("payments-api:A4"), url: "" },
+  ];
+  return m;
+}

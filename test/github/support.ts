@@ -1,0 +1,94 @@
+/** Runs the GitHub controls in process: the real Octokit client against the local FakeGitHub server. */
+import { demoModel, type GitHubOrgModel, sha } from "../../fixtures/github/demo-src/model.js";
+import { FakeGitHub, type FakeGitHubOptions } from "../../fixtures/lib/github-server.js";
+import { parsePeriod } from "../../src/core/period.js";
+import type { ControlResult } from "../../src/core/types.js";
+import { executeRun, type RunOutcome } from "../../src/engine/execute-run.js";
+import { GitHubRuntime, type GitHubRuntimeOptions } from "../../src/providers/github/runtime.js";
+
+export const TEST_TOKEN = "github_pat_TESTTOKEN0123456789abcdefghijklmnopqrstuvwxyz";
+
+export async function startServer(
+  opts: FakeGitHubOptions = {},
+  model: GitHubOrgModel = demoModel(),
+): Promise<FakeGitHub> {
+  const server = new FakeGitHub(model, { token: TEST_TOKEN, ...opts });
+  await server.start();
+  return server;
+}
+
+export async function runLive(
+  server: FakeGitHub,
+  opts: {
+    control?: string[];
+    runtime?: Partial<GitHubRuntimeOptions>;
+    overrides?: Record<string, Record<string, unknown>>;
+  } = {},
+): Promise<RunOutcome> {
+  return executeRun({
+    filter: { provider: ["github"], ...(opts.control ? { control: opts.control } : {}) },
+    now: new Date("2026-11-20T09:00:00.000Z"),
+    period: parsePeriod("2026-Q3"),
+    overrides: opts.overrides ?? {},
+    runtimeFactories: {
+      github: ({ recorder, replay }) =>
+        new GitHubRuntime({
+          recorder,
+          replay,
+          orgs: ["acme-exchange"],
+          apiUrl: server.url,
+          credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
+          retryAfterBaseMs: 1,
+          ...opts.runtime,
+        }),
+    },
+  });
+}
+
+export function flagged(r: ControlResult | undefined): string[] {
+  return (r?.findings ?? [])
+    .filter((f) => f.status === "fail")
+    .map((f) => f.resource)
+    .sort();
+}
+
+export function byId(outcome: RunOutcome): Record<string, ControlResult> {
+  return Object.fromEntries(outcome.results.map((r) => [r.id, r]));
+}
+
+export const ORG = "acme-exchange";
+export const R = (name: string) => `${ORG}/${name}`;
+export const change = (repo: string, label: string) => `${R(repo)}@${sha(`${repo}:${label}`)}`;
+/** Approvals the test organization records (the defaults approve nobody). */
+export const PARAMS = {
+  "access.github-org-owners-approved": { approved_owners: ["alice-sec", "bob-cto"] },
+  "access.github-repository-admins-population": { approved_admins: ["alice-sec", "bob-cto", "eve-admin"] },
+};
+
+/** Exactly what the demo organization must produce with PARAMS: the seeded exceptions and nothing else. */
+export const SEEDED: Record<string, string[]> = {
+  "access.github-deploy-keys-read-only": [`${R("infra-terraform")}/3201`],
+  "access.github-members-without-2fa": ["mallory-ops"],
+  "access.github-org-2fa-required": [ORG],
+  "access.github-org-owners-approved": ["eve-admin"],
+  "access.github-outside-collaborators-no-write": [`${R("payments-api")}/ext-contractor`],
+  "access.github-repository-admins-population": [`${R("infra-terraform")}/terraform-bot`],
+  "change-management.github-actions-allowed-actions-restricted": [],
+  "change-management.github-actions-default-token-read-only": [ORG],
+  "change-management.github-changes-reviewed": [
+    change("legacy-tools", "L1"),
+    change("payments-api", "A5"),
+    change("payments-api", "A6"),
+    change("payments-api", "A7"),
+  ].sort(),
+  "change-management.github-default-branch-code-owner-review": [R("infra-terraform"), R("web-frontend")],
+  "change-management.github-default-branch-dismiss-stale-reviews": [R("infra-terraform")],
+  "change-management.github-default-branch-force-push-deletion-blocked": [
+    R("legacy-tools"),
+    R("web-frontend"),
+  ],
+  "change-management.github-default-branch-no-bypass": [R("infra-terraform"), R("web-frontend")],
+  "change-management.github-default-branch-required-approvals": [R("legacy-tools")],
+  "change-management.github-default-branch-status-checks": [R("infra-terraform")],
+  "change-management.github-production-environment-protection": [`${R("infra-terraform")}/prod`],
+};

@@ -1,0 +1,133 @@
+/** GitHub provider pieces without a server: permissions vs calls, review judgement, first-parent walk, scope patterns, budget, URL rule. */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { permissionsFor } from "../../src/cli/commands/permissions.js";
+import { selectControls } from "../../src/engine/select-controls.js";
+import { RateBudget } from "../../src/providers/github/budget.js";
+import { parseApiUrl } from "../../src/providers/github/connection.js";
+import { OPERATION_PERMISSIONS } from "../../src/providers/github/permissions.js";
+import { isAllowedGitHubRequest } from "../../src/providers/github/read-only.js";
+import { matches } from "../../src/providers/github/scope.js";
+import { firstParentLine, judgeReviews } from "../../src/queries/github/changes.js";
+import { allQueries } from "../../src/queries/registry.js";
+import { loadRecording } from "../../src/recording/store.js";
+import { ROOT } from "../support/cli.js";
+
+const githubQueries = () => allQueries().filter((q) => q.provider === "github");
+
+describe("permissions --provider github", () => {
+  it("prints exactly the read permissions of the operations the selected queries declare", () => {
+    const { selected } = selectControls(undefined, { provider: ["github"] });
+    expect(permissionsFor(selected, "github")).toEqual([
+      "Organization: Administration (read)",
+      "Organization: Members (read)",
+      "Repository: Actions (read)",
+      "Repository: Administration (read)",
+      "Repository: Contents (read)",
+      "Repository: Metadata (read)",
+      "Repository: Pull requests (read)",
+    ]);
+    for (const p of Object.values(OPERATION_PERMISSIONS)) expect(p.access).toBe("read");
+    // Only what the selection needs: the Actions policy control alone needs organization Administration.
+    const { selected: one } = selectControls(undefined, {
+      control: ["change-management.github-actions-allowed-actions-restricted"],
+    });
+    expect(permissionsFor(one, "github")).toEqual(["Organization: Administration (read)"]);
+  });
+
+  it("every operation a recorded run made is declared by a query, so it has a permission", () => {
+    const declared = new Set(githubQueries().flatMap((q) => q.calls));
+    for (const call of declared) expect(OPERATION_PERMISSIONS[call], call).toBeDefined();
+    const made = new Set(
+      loadRecording(join(ROOT, "fixtures", "github", "demo"))
+        .calls.filter((c) => c.service !== "auth")
+        .map((c) => `${c.service}:${c.operation}`),
+    );
+    for (const op of made) expect(declared.has(op), op).toBe(true);
+    // And the demo exercises nearly all of them (selected-actions and the association lookup included).
+    expect(made.size).toBeGreaterThanOrEqual(declared.size - 1);
+  });
+});
+
+describe("review judgement (GitHub semantics)", () => {
+  const r = (login: string, state: string, at: string) => ({ user: { login }, state, submitted_at: at });
+  it("takes each reviewer's latest decisive review before the merge", () => {
+    const merged = new Date("2026-08-01T12:00:00Z");
+    const out = judgeReviews(
+      [
+        r("ann", "APPROVED", "2026-08-01T10:00:00Z"),
+        r("ann", "COMMENTED", "2026-08-01T11:00:00Z"),
+        r("ben", "APPROVED", "2026-08-01T09:00:00Z"),
+        r("ben", "CHANGES_REQUESTED", "2026-08-01T10:30:00Z"),
+        r("cat", "APPROVED", "2026-08-01T13:00:00Z"), // after the merge
+        r("dov", "DISMISSED", "2026-08-01T08:00:00Z"),
+        r("eli", "DISMISSED", "2026-08-01T08:00:00Z"),
+        r("eli", "APPROVED", "2026-08-01T09:00:00Z"),
+      ],
+      merged,
+    );
+    expect(out).toEqual({ approvers: ["ann", "eli"], dismissedWithoutNew: ["dov"] });
+  });
+});
+
+describe("first-parent line", () => {
+  const c = (sha: string, parents: string[]) => ({
+    sha,
+    parents: parents.map((p) => ({ sha: p })),
+    author: null,
+    committer: null,
+    commit: {},
+  });
+  it("follows first parents from the tip and leaves merged-branch commits out", () => {
+    const line = firstParentLine([
+      c("m2", ["m1", "f2"]),
+      c("f2", ["f1"]),
+      c("m1", ["m0", "f1"]),
+      c("f1", ["m0"]),
+    ]);
+    expect(line.map((x) => x.sha)).toEqual(["m2", "m1"]);
+  });
+});
+
+describe("scope and guard", () => {
+  const repo = {
+    full_name: "acme/payments-api",
+    owner: "acme",
+    name: "payments-api",
+    default_branch: "main",
+    visibility: "private",
+    archived: false,
+  };
+  it("matches NAME and ORG/NAME patterns with * wildcards, case-insensitively", () => {
+    expect(matches("payments-*", repo)).toBe(true);
+    expect(matches("ACME/Payments-API", repo)).toBe(true);
+    expect(matches("other/*", repo)).toBe(false);
+    expect(matches("pay", repo)).toBe(false);
+  });
+  it("allows GET and the App token exchange only", () => {
+    expect(isAllowedGitHubRequest("GET", "/repos/{owner}/{repo}")).toBe(true);
+    expect(isAllowedGitHubRequest("POST", "/app/installations/{installation_id}/access_tokens")).toBe(true);
+    expect(
+      isAllowedGitHubRequest("POST", "https://ghe.example.com/api/v3/app/installations/42/access_tokens"),
+    ).toBe(true);
+    expect(isAllowedGitHubRequest("POST", "/graphql")).toBe(false);
+    expect(isAllowedGitHubRequest("PUT", "/repos/a/b/branches/main/protection")).toBe(false);
+    expect(isAllowedGitHubRequest("PATCH", "/orgs/acme")).toBe(false);
+  });
+  it("accepts plain http only for a loopback API URL", () => {
+    expect(parseApiUrl("http://127.0.0.1:8080/")).toBe("http://127.0.0.1:8080");
+    expect(parseApiUrl("https://ghe.example.com/api/v3")).toBe("https://ghe.example.com/api/v3");
+    expect(() => parseApiUrl("http://ghe.example.com/api/v3")).toThrow(/loopback/);
+  });
+  it("the budget refuses once only the reserve is left before the reset", () => {
+    const b = new RateBudget(100);
+    const now = new Date("2026-11-20T09:00:00Z");
+    const reset = String(Math.floor(now.getTime() / 1000) + 600);
+    b.observe({ "x-ratelimit-remaining": "101", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset });
+    expect(() => b.check(now)).not.toThrow();
+    b.observe({ "x-ratelimit-remaining": "100", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset });
+    expect(() => b.check(now)).toThrow(/100 of 5000 requests left until 2026-11-20T09:10:00.000Z/);
+    expect(() => b.check(new Date("2026-11-20T09:11:00Z"))).not.toThrow(); // a new window
+    expect(b.status()).toBe("github budget 100/5000 (resets 09:10Z)");
+  });
+});
