@@ -131,7 +131,7 @@ describe("GCP end to end: real clients over gRPC against a local organization", 
     expect(r.stderr).not.toMatch(/metadata|ECONNREFUSED/i);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout) as Doc;
-    expect(doc.controls).toHaveLength(19);
+    expect(doc.controls).toHaveLength(22); // 16 configuration, 3 org-policy baseline, 3 event controls
     const byId = Object.fromEntries(doc.controls.map((c) => [c.id, c]));
     // This local organization does not serve the Logging API: the event controls over the audit period
     // fail closed (error), never pass on an unanswered listLogEntries.
