@@ -2,7 +2,7 @@
  * The HTML report printed to PDF by headless Chromium, as an auditor attaches it to a workpaper: nothing is
  * cut (no element wider than the A4 printable width, no word beyond the page edge in the PDF), every
  * finding's text is in the PDF, the first page carries what a reviewer needs, and every page has the running
- * header and "page N of M". The report comes from a real in-process run of both demo recordings, with one
+ * header and "page N of M". The report comes from a real in-process run of the three demo recordings, with one
  * control given a long list parameter and a long unbroken resource name (the values that used to be clipped).
  */
 import { spawnSync } from "node:child_process";
@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gcpRuntimeFrom } from "../../src/cli/options/gcp.js";
+import { githubRuntimeFrom } from "../../src/cli/options/github.js";
 import { executeRun } from "../../src/engine/execute-run.js";
 import { readBundle } from "../../src/evidence/files.js";
 import type { BundleModel } from "../../src/evidence/model.js";
@@ -46,8 +47,12 @@ beforeAll(async () => {
   if (skip) return;
   const outcome = await executeRun({
     filter: {},
-    replayDir: [join(ROOT, "fixtures/aws/demo"), join(ROOT, "fixtures/gcp/demo")],
-    runtimeFactories: { gcp: gcpRuntimeFrom({}, {}) },
+    replayDir: [
+      join(ROOT, "fixtures/aws/demo"),
+      join(ROOT, "fixtures/gcp/demo"),
+      join(ROOT, "fixtures/github/demo"),
+    ],
+    runtimeFactories: { gcp: gcpRuntimeFrom({}, {}), github: githubRuntimeFrom({}, {}) },
   });
   const out = tempDir();
   const { path } = await writeBundle(outcome, { outDir: out, signer: testSigner() });
