@@ -174,6 +174,8 @@ function toControl(raw: Record<string, unknown>, file: string, text: string): Co
     when_empty: (raw.when_empty as Status) ?? "pass",
     params: (raw.params as Record<string, unknown>) ?? {},
     ...(raw.param_ranges ? { param_ranges: raw.param_ranges as Record<string, ParamRange> } : {}),
+    // List parameters an auditor may give as a CSV file, with their columns.
+    ...(raw.param_csv ? { param_csv: raw.param_csv as Record<string, string[]> } : {}),
     // How often the control operates (operating-effectiveness tests): sizes the default sample.
     ...(raw.frequency ? { frequency: raw.frequency as ControlFrequency } : {}),
     source: { file, text },

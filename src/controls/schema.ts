@@ -60,6 +60,7 @@ const KNOWN_FIELDS = [
   "when_empty",
   "params",
   "param_ranges",
+  "param_csv",
   "references",
   "notes",
   "that",

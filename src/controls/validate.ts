@@ -124,6 +124,18 @@ function paramProblems(control: Control, source?: YamlSource): InputProblem[] {
       at(["param_ranges", name], `minimum ${r.minimum} is above maximum ${r.maximum}`);
     }
   }
+  for (const name of Object.keys(control.param_csv ?? {})) {
+    if (!(name in control.params)) {
+      const s = closest(name, Object.keys(control.params));
+      at(
+        ["param_csv", name],
+        `is not a parameter declared under params${s ? ` (did you mean "${s}"?)` : ""}`,
+        true,
+      );
+    } else if (!Array.isArray(control.params[name])) {
+      at(["param_csv", name], "only a list parameter can be given as a CSV file", true);
+    }
+  }
   return problems;
 }
 

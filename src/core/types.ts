@@ -168,6 +168,11 @@ export interface Control {
   params: Record<string, unknown>;
   /** Allowed ranges of numeric parameters (`param_ranges:`); every value, default or override, must lie in it. */
   param_ranges?: Record<string, ParamRange>;
+  /**
+   * List parameters that may be given as a CSV file (`"@file.csv"` in a params file), with the columns of a
+   * row (`param_csv:`): each row becomes one element, its cells joined by "|" (src/engine/params-csv.ts).
+   */
+  param_csv?: Record<string, string[]>;
   /** How often the control operates; `recurring` = many times a day (e.g. every change, every sign-in). */
   frequency?: ControlFrequency;
   /** Where the definition came from, and its exact bytes (for the evidence). */

@@ -20,14 +20,15 @@ import "../queries/index.js";
 import { sha256Hex } from "../evidence/bagit.js";
 import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js";
 import { declaredOperations } from "../queries/registry.js";
-import type { RecordedCall } from "../recording/format.js";
+import { type RecordedCall, safeName } from "../recording/format.js";
 import { Recorder } from "../recording/recorder.js";
 import { type LoadedRecording, loadRecordings } from "../recording/store.js";
 import { type ResultsDocument, type RunInfo, toDocument } from "../report/results-document.js";
 import { TOOL_NAME, TOOL_VERSION } from "../util/version.js";
 import { applyWaivers } from "../waivers/apply.js";
 import type { WaiverSet } from "../waivers/load.js";
-import { loadParamsFile, type ParamOverrides } from "./params.js";
+import { loadParams, type ParamOverrides } from "./params.js";
+import type { ParamSource } from "./params-csv.js";
 import { type RunObserver, runControls } from "./run-controls.js";
 import { selectControls } from "./select-controls.js";
 
@@ -71,6 +72,8 @@ export interface RunOutcome {
   controls: Control[];
   calls: RecordedCall[];
   overrides: ParamOverrides;
+  /** The CSV files list parameters were read from (the bundle keeps their bytes). */
+  paramSources?: ParamSource[];
   waivers?: WaiverSet;
 }
 
@@ -84,7 +87,13 @@ export function registerRuntimeFactory(provider: Provider, factory: RuntimeFacto
 export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const { selected, all } = selectControls(opts.controlPaths, opts.filter);
-  const overrides = opts.overrides ?? (opts.paramsFile ? loadParamsFile(opts.paramsFile, all) : {});
+  const loaded = opts.overrides
+    ? { overrides: opts.overrides, sources: [] }
+    : opts.paramsFile
+      ? loadParams(opts.paramsFile, all)
+      : { overrides: {}, sources: [] };
+  const { overrides } = loaded;
+  const paramSources: ParamSource[] = loaded.sources;
   const replayDirs = opts.replayDir === undefined ? [] : [opts.replayDir].flat();
   const replay = opts.recording ?? (replayDirs.length > 0 ? loadRecordings(replayDirs) : undefined);
   const now = opts.now ?? recordingTime(replay) ?? startedAt;
@@ -147,7 +156,14 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     command: opts.command ?? [],
     providers: runtimes.map((r) => r.describe()),
     regions,
-    params: { ...(opts.paramsFile ? { file: opts.paramsFile } : {}), overrides },
+    params: {
+      ...(opts.paramsFile ? { file: opts.paramsFile } : {}),
+      overrides,
+      // The CSV files list parameters came from: their lists are in overrides, their bytes in the bundle.
+      ...(paramSources.length > 0
+        ? { sources: paramSources.map(({ text: _text, ...s }) => ({ ...s, path: paramSourcePath(s) })) }
+        : {}),
+    },
     controlsSelected: selected.length,
     stats: {
       apiCalls: recStats.calls,
@@ -169,8 +185,14 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     controls: selected,
     calls,
     overrides,
+    paramSources,
     ...(opts.waivers ? { waivers: opts.waivers } : {}),
   };
+}
+
+/** Where the bundle keeps a parameter's CSV file (data/params/<control>.<param>.csv). */
+export function paramSourcePath(s: Pick<ParamSource, "control" | "param">): string {
+  return `data/params/${safeName(s.control)}.${safeName(s.param)}.csv`;
 }
 
 /** The instant a recording's run evaluated at: replay re-evaluates at the same instant. */

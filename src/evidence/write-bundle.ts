@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { RunOutcome } from "../engine/execute-run.js";
+import { paramSourcePath, type RunOutcome } from "../engine/execute-run.js";
 import { RECORDED_CALL_FORMAT, recordedCallPath, safeName } from "../recording/format.js";
 import { scrubSecrets } from "../recording/scrub.js";
 import { exceptionsCsv, populationCsv } from "../report/csv.js";
@@ -223,6 +223,9 @@ export async function buildBundle(
   }
   // The waivers applied, byte for byte, so `reperform` re-applies exactly them and the signature covers them.
   if (outcome.waivers) put("data/waivers.yaml", outcome.waivers.text);
+  // The CSV files the auditor gave list parameters in (e.g. HR's leavers), byte for byte: their parsed lists
+  // are run.json's overrides (what reperform uses); the files are the evidence of where those came from.
+  for (const s of outcome.paramSources ?? []) put(paramSourcePath(s), s.text);
   const results: ResultRecord[] = outcome.results.map(toResultRecord);
   for (const r of results) {
     put(`data/results/${safeName(r.id)}.json`, json(r));

@@ -39,7 +39,21 @@ export interface RunInfo {
   providers: ProviderRunInfo[];
   /** Regions covered per AWS account. */
   regions: Record<string, string[]>;
-  params: { file?: string; overrides: Record<string, Record<string, unknown>> };
+  params: {
+    file?: string;
+    overrides: Record<string, Record<string, unknown>>;
+    /** CSV files list parameters were read from (their parsed lists are in overrides). */
+    sources?: {
+      control: string;
+      param: string;
+      file: string;
+      sha256: string;
+      rows: number;
+      header: boolean;
+      /** The file's copy in the bundle. */
+      path: string;
+    }[];
+  };
   controlsSelected: number;
   stats: RunStats;
   /** Present when the run applied a waivers file (`--waivers`): what each waiver did. */

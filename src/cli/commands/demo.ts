@@ -8,6 +8,8 @@ import { addRunOptions, type RunFlags } from "./run.js";
 export const DEMO_RECORDING = join(FIXTURES_DIR, "aws", "demo");
 export const GCP_DEMO_RECORDING = join(FIXTURES_DIR, "gcp", "demo");
 export const GITHUB_DEMO_RECORDING = join(FIXTURES_DIR, "github", "demo");
+/** The demo auditor's params: HR's leavers list as a CSV file (shows a CSV parameter and its evidence). */
+export const DEMO_PARAMS = join(FIXTURES_DIR, "aws", "demo-params", "params.yaml");
 
 /**
  * Flags that only mean something against a live cloud: credentials, endpoints, organization fan-out, API
@@ -44,7 +46,8 @@ export function demoCommand(): Command {
   const cmd = new Command("demo").description(
     "Run every bundled control against the bundled demo recordings (a realistic AWS account, GCP\n" +
       "organization and GitHub organization, replayed offline). They hold failures, an AccessDenied and a\n" +
-      "PERMISSION_DENIED, so it exits 3. Flags for a live cloud (credentials, --org, --upload, endpoints…) are\n" +
+      "PERMISSION_DENIED, so it exits 3. Unless --params is given, the demo auditor's params are used\n" +
+      "(fixtures/aws/demo-params: HR's leavers as a CSV file). Flags for a live cloud (credentials, --org, --upload, endpoints…) are\n" +
       "refused: use `run` for those.",
   );
   addRunOptions(cmd);
@@ -62,6 +65,7 @@ export function demoCommand(): Command {
       {
         ...flags,
         replay: flags.replay ?? [DEMO_RECORDING, GCP_DEMO_RECORDING, GITHUB_DEMO_RECORDING],
+        params: flags.params ?? DEMO_PARAMS,
         throwawayKey: true,
       },
       process.argv.slice(2),

@@ -34,7 +34,12 @@ export function addRunOptions(cmd: Command): Command {
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--json", "print only the results document (JSON) on stdout")
-    .option("--params <file>", "YAML file overriding control parameters, keyed by control id")
+    .option(
+      "--params <file>",
+      "YAML file overriding control parameters, keyed by control id; a list parameter the control accepts " +
+        'as CSV (e.g. leavers) may be "@file.csv" (relative to the params file; columns such as ' +
+        "user,leaving_date, header detected; the file goes into the bundle). See docs/params.md",
+    )
     .option(
       "--waivers <file>",
       "YAML file of approved exceptions (control, resource glob, ticket, approver, expiry); matching failed " +

@@ -36,6 +36,7 @@ import { logGroups } from "./logs/log-groups.js";
 import { metricFilters } from "./logs/metric-filters.js";
 import { trailLogGroups } from "./logs/trail-log-groups.js";
 import { serviceControlPolicies } from "./organizations/service-control-policies.js";
+import { trailCoverage } from "./organizations/trail-coverage.js";
 import { trailBuckets } from "./s3/trail-buckets.js";
 import { accountPublicAccessBlock } from "./s3control/public-access-block.js";
 
@@ -50,6 +51,7 @@ for (const q of [
   metricFilters,
   trailLogGroups,
   serviceControlPolicies,
+  trailCoverage,
   trailBuckets,
   accountPublicAccessBlock,
 ])
