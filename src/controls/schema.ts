@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import type { InputProblem } from "../core/errors.js";
 import { CONTROL_SCHEMA_FILE } from "../util/paths.js";
+import { schemaErrorProblem } from "./schema-problem.js";
 import type { YamlSource } from "./yaml-source.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
@@ -16,29 +17,12 @@ export function schemaProblems(source: YamlSource): InputProblem[] {
 }
 
 function toProblem(source: YamlSource, e: ErrorObject): InputProblem {
-  const path = e.instancePath
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  let field = path.join(".") || undefined;
-  let message = e.message ?? "is invalid";
-  let pos = source.locate(path);
-  if (e.keyword === "additionalProperties") {
-    const extra = String((e.params as { additionalProperty: string }).additionalProperty);
-    field = [...path, extra].join(".");
-    message = `unknown field "${extra}"${suggest(extra, e)}`;
-    pos = source.locate([...path, extra], true);
-  } else if (e.keyword === "required") {
-    const missing = String((e.params as { missingProperty: string }).missingProperty);
-    field = [...path, missing].join(".");
-    message = "is required";
-  } else if (e.keyword === "enum") {
-    message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
-  } else if (e.keyword === "anyOf" && e.instancePath === "") {
-    message = "a control needs at least one `expect` or `assert` clause";
-    field = "expect";
+  if (e.keyword === "anyOf" && e.instancePath === "") {
+    const pos = source.locate([]);
+    const message = "a control needs at least one `expect` or `assert` clause";
+    return { file: source.file, line: pos?.line, column: pos?.column, field: "expect", message };
   }
-  return { file: source.file, line: pos?.line, column: pos?.column, field, message };
+  return schemaErrorProblem(source, e, suggest);
 }
 
 const KNOWN_FIELDS = [
@@ -68,7 +52,7 @@ const KNOWN_FIELDS = [
 ];
 
 /** " (did you mean "expect"?)" for a field one or two edits away from a known one. */
-function suggest(field: string, _e: ErrorObject): string {
+function suggest(field: string): string {
   const best = KNOWN_FIELDS.map((k) => ({ k, d: editDistance(field, k) })).sort((a, b) => a.d - b.d)[0];
   return best && best.d <= 2 ? ` (did you mean "${best.k}"?)` : "";
 }

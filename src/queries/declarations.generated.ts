@@ -1053,7 +1053,7 @@ export const QUERY_DECLARATIONS: QueryDeclaration[] = [
     fields: {
       account_id: "string: the account id",
       account_name: "string?: the account name in the organization",
-      status:
+      account_status:
         "string: ACTIVE | SUSPENDED | PENDING_CLOSURE (ListAccounts State; STANDALONE outside an organization)",
       organization_trails:
         "list<string>: organization trails (ARNs) logging all management events in every region",

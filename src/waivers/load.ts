@@ -6,8 +6,9 @@
  * typo would hide the wrong finding.
  */
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject } from "ajv";
-import { parseYaml, type YamlSource } from "../controls/yaml-source.js";
+import { Ajv } from "ajv";
+import { schemaErrorProblem } from "../controls/schema-problem.js";
+import { parseYaml } from "../controls/yaml-source.js";
 import { InputError, type InputProblem } from "../core/errors.js";
 import { WAIVERS_SCHEMA } from "./schema.js";
 
@@ -47,7 +48,8 @@ export function parseWaivers(file: string, text: string): WaiverSet {
   const parsed = parseYaml(file, text);
   if (!parsed.source) throw new InputError(parsed.problems);
   const source = parsed.source;
-  if (!validate(source.value)) throw new InputError((validate.errors ?? []).map((e) => toProblem(source, e)));
+  if (!validate(source.value))
+    throw new InputError((validate.errors ?? []).map((e) => schemaErrorProblem(source, e)));
   const raw = source.value as { waivers: Omit<Waiver, "index" | "where">[] };
   const problems: InputProblem[] = [];
   const waivers = raw.waivers.map((w, i) => {
@@ -91,24 +93,4 @@ export function loadWaiversFile(file: string): WaiverSet {
 function dateText(v: unknown): string {
   if (v instanceof Date) return v.toISOString().replace(/T00:00:00\.000Z$/, "");
   return String(v);
-}
-
-function toProblem(source: YamlSource, e: ErrorObject): InputProblem {
-  const path = e.instancePath
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  let field = path.join(".") || undefined;
-  let message = e.message ?? "is invalid";
-  let pos = source.locate(path);
-  if (e.keyword === "additionalProperties") {
-    const extra = String((e.params as { additionalProperty: string }).additionalProperty);
-    field = [...path, extra].join(".");
-    message = `unknown field "${extra}"`;
-    pos = source.locate([...path, extra], true);
-  } else if (e.keyword === "required") {
-    field = [...path, String((e.params as { missingProperty: string }).missingProperty)].join(".");
-    message = "is required";
-  }
-  return { file: source.file, line: pos?.line, column: pos?.column, field, message };
 }

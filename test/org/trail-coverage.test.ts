@@ -111,7 +111,7 @@ describe("organization trail coverage", () => {
     // ACTIVE account; the suspended one is not required to be logged.
     const table = r.items!.map((i) => [
       i.account_id,
-      i.status,
+      i.account_status,
       i.covering_trails,
       i.covered,
       i.own_trails_read,

@@ -88,7 +88,7 @@ export const trailCoverage = defineAwsQuery({
   fields: {
     account_id: "string: the account id",
     account_name: "string?: the account name in the organization",
-    status:
+    account_status:
       "string: ACTIVE | SUSPENDED | PENDING_CLOSURE (ListAccounts State; STANDALONE outside an organization)",
     organization_trails:
       "list<string>: organization trails (ARNs) logging all management events in every region",
@@ -120,7 +120,7 @@ export const trailCoverage = defineAwsQuery({
       const row: Row = {
         account_id: a.id,
         account_name: a.name,
-        status: a.status,
+        account_status: a.status,
         organization_trails: orgTrails,
         own_trails: own.trails,
         own_trails_read: own.read,
