@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli } from "../support/cli.js";
+import { cli, ROOT } from "../support/cli.js";
 
 /** Every run writes an evidence bundle: keep them (and any signing key) out of the working tree. */
 const tmpOut = () => mkdtempSync(join(tmpdir(), "itgc-bundles-"));
@@ -76,7 +76,24 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     expect(readFileSync(join(data, "report.html"), "utf8")).toContain("Audit period");
     expect(readdirSync(join(data, "raw")).length).toBeGreaterThan(0);
     expect(cli(["verify", bundle]).code).toBe(0);
-    const again = cli(["run", "--replay", bundle, "--json", "--out", tmpOut()]);
+    // The demo's params are its auditor's (the leavers CSV): a replay with the same inputs gives the same verdicts.
+    expect(runJson.params.sources.map((x: { path: string }) => x.path)).toEqual([
+      "data/params/access.aws-identity-center-leavers.leavers.csv",
+      "data/params/access.aws-sso-leavers-no-access.leavers.csv",
+    ]);
+    expect(readFileSync(join(data, "params", "access.aws-sso-leavers-no-access.leavers.csv"), "utf8")).toBe(
+      readFileSync(join(ROOT, "fixtures", "aws", "demo-params", "leavers.csv"), "utf8"),
+    );
+    const again = cli([
+      "run",
+      "--replay",
+      bundle,
+      "--params",
+      join(ROOT, "fixtures", "aws", "demo-params", "params.yaml"),
+      "--json",
+      "--out",
+      tmpOut(),
+    ]);
     expect(again.code).toBe(3);
     const doc = JSON.parse(again.stdout);
     const verdicts = (d: { controls: { id: string; status: string; exceptions: number }[] }) =>

@@ -203,14 +203,19 @@ interface Cell {
   fault: Fault;
 }
 
-const cells: Cell[] = operations.flatMap((op) =>
-  FAULTS.filter((f) => (f === "truncated-paging" || f === "paging-cycle" ? isPaged(op) : true)).map(
-    (fault) => ({
-      op,
-      fault,
-    }),
-  ),
-);
+/** FAULT_MATRIX_OPS=Service:Operation,… runs only those operations' cells (while working on them). */
+const only = process.env.FAULT_MATRIX_OPS?.split(",").filter(Boolean);
+
+const cells: Cell[] = operations
+  .filter((op) => !only || only.includes(op))
+  .flatMap((op) =>
+    FAULTS.filter((f) => (f === "truncated-paging" || f === "paging-cycle" ? isPaged(op) : true)).map(
+      (fault) => ({
+        op,
+        fault,
+      }),
+    ),
+  );
 
 const NOW = new Date(String(demo.meta.evaluatedAt ?? demo.meta.startedAt));
 
