@@ -1,6 +1,12 @@
 /**
  * An AWS session: the credentials of one account (the caller's, or an assumed role in a member account) and
  * the SDK clients built on them — one per (service, region), each carrying the run's middleware.
+ *
+ * Clients are created when a query first asks for one and held only weakly: a client lives while some query
+ * is using it and is then released, instead of every (account × region × service) client of an organization
+ * staying in memory for the whole run (≈ 18,000 clients, hundreds of MB at 200 accounts). A client keeps no
+ * state of its own worth keeping — the credentials are the session's (memoized, assumeRole in
+ * credentials.ts), the HTTP connection pool is the run's — so one made again later behaves the same.
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -23,7 +29,10 @@ import { RunRetryStrategy } from "./retry.js";
 export interface AwsEnvironment {
   recorder: Recorder;
   replay?: ReplaySource;
-  /** Bounds calls in flight over the whole run. */
+  /**
+   * Bounds attempts in flight over the whole run. Taken per attempt, not per call: a call waiting out a
+   * retry backoff holds no run-wide slot, so throttling of one operation does not slow every other one.
+   */
   limit?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Calls in flight at once per account (default: unbounded below the run's limit). */
   accountConcurrency?: number;
@@ -58,8 +67,19 @@ const REPLAY_CREDENTIALS: AwsCredentialIdentity = {
 // biome-ignore lint/suspicious/noExplicitAny: any AWS SDK v3 client constructor
 export type ClientCtor<T> = new (config: any) => T;
 
+/** SDK clients created by every session of this process (a diagnostic for the benchmark). */
+let clientsCreated = 0;
+export const awsClientsCreated = (): number => clientsCreated;
+
+/** Drops a released client's entry from its session's cache (unless a newer client took the key). */
+const released = new FinalizationRegistry<{ clients: Map<string, WeakRef<object>>; key: string }>(
+  ({ clients, key }) => {
+    if (clients.get(key)?.deref() === undefined) clients.delete(key);
+  },
+);
+
 export class AwsSession implements SessionInfo {
-  private readonly clients = new Map<string, unknown>();
+  private readonly clients = new Map<string, WeakRef<object>>();
   private readonly accountLimit?: LimitFunction;
   private readonly apiLimits = new Map<string, LimitFunction>();
   private readonly limiter: CallLimiter | undefined;
@@ -73,11 +93,12 @@ export class AwsSession implements SessionInfo {
   ) {
     if (env.rateLimits && Object.keys(env.rateLimits).length > 0) this.rates = new RateLimits(env.rateLimits);
     if (env.accountConcurrency) this.accountLimit = pLimit(env.accountConcurrency);
-    if (env.limit || env.accountConcurrency || env.apiConcurrency) {
-      // Always acquired in the same order (API → account → run), so limits cannot deadlock each other.
+    if (env.accountConcurrency || env.apiConcurrency) {
+      // Always acquired in the same order (API → account, then the run's per attempt), so limits cannot
+      // deadlock each other. These two are held for the whole call, retries and their backoff included:
+      // a throttled operation slows down itself (and its account), nothing else.
       this.limiter = (fn, call) => {
-        const global = env.limit ? () => env.limit!(fn) : fn;
-        const account = this.accountLimit ? () => this.accountLimit!(global) : global;
+        const account = this.accountLimit ? () => this.accountLimit!(fn) : fn;
         if (!env.apiConcurrency) return account();
         const key = `${call.region}|${call.service}:${call.operation}`;
         let api = this.apiLimits.get(key);
@@ -97,8 +118,9 @@ export class AwsSession implements SessionInfo {
 
   client<T extends { middlewareStack: { use(p: unknown): void } }>(Ctor: ClientCtor<T>, region: string): T {
     const key = `${Ctor.name}|${region}`;
-    let client = this.clients.get(key) as T | undefined;
+    let client = this.clients.get(key)?.deref() as T | undefined;
     if (!client) {
+      clientsCreated++;
       const service = Ctor.name.replace(/Client$/, "");
       const endpoint = this.env.endpoint ?? (this.env.replay ? undefined : endpointOverride(service));
       client = new Ctor({
@@ -146,6 +168,7 @@ export class AwsSession implements SessionInfo {
           recorder: this.env.recorder,
           replay: this.env.replay,
           limit: this.limiter,
+          attemptLimit: this.env.limit,
           rateLimit: this.rates
             ? (call: CallIdentity) => this.rates!.acquire(region, call.service, call.operation)
             : undefined,
@@ -154,7 +177,8 @@ export class AwsSession implements SessionInfo {
           onOutcome: this.env.onOutcome,
         }),
       );
-      this.clients.set(key, client);
+      this.clients.set(key, new WeakRef(client));
+      released.register(client, { clients: this.clients, key });
     }
     return client;
   }
