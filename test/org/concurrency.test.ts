@@ -1,7 +1,7 @@
 /**
  * The layered limits of an AWS run (session.ts, middleware.ts): the run-wide limit is taken per attempt, so a
  * call sleeping a retry backoff holds no run-wide slot; the per-account/region/operation limit is held for the
- * whole call, so a throttled operation slows down only itself. Clients are made on first use and reused.
+ * whole call, so a throttled operation slows down only itself. Clients are made on first use and reused (and counted).
  */
 import { GetAccountSummaryCommand, IAMClient, ListUsersCommand } from "@aws-sdk/client-iam";
 import { ServiceException } from "@smithy/smithy-client";
@@ -127,7 +127,7 @@ describe("AWS run limits", () => {
     expect(order).toEqual(["GetAccountSummary", "ListUsers", "GetAccountSummary", "GetAccountSummary"]);
   }, 30_000);
 
-  it("creates a client on first use and reuses it while it is in use", () => {
+  it("creates a client on first use and reuses it", () => {
     const before = awsClientsCreated();
     const s = new AwsSession(
       env({}, () => false),

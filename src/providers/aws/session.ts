@@ -1,12 +1,9 @@
 /**
  * An AWS session: the credentials of one account (the caller's, or an assumed role in a member account) and
  * the SDK clients built on them — one per (service, region), each carrying the run's middleware.
- *
- * Clients are created when a query first asks for one and held only weakly: a client lives while some query
- * is using it and is then released, instead of every (account × region × service) client of an organization
- * staying in memory for the whole run (≈ 18,000 clients, hundreds of MB at 200 accounts). A client keeps no
- * state of its own worth keeping — the credentials are the session's (memoized, assumeRole in
- * credentials.ts), the HTTP connection pool is the run's — so one made again later behaves the same.
+ * Clients are created when a query first asks for one. (Holding them weakly, so that an unused client is
+ * released, was measured and did not pay: the engine starts every fetch at once, so nearly every client is
+ * in use at the same time — docs/performance.md, "Org scale".)
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -71,15 +68,8 @@ export type ClientCtor<T> = new (config: any) => T;
 let clientsCreated = 0;
 export const awsClientsCreated = (): number => clientsCreated;
 
-/** Drops a released client's entry from its session's cache (unless a newer client took the key). */
-const released = new FinalizationRegistry<{ clients: Map<string, WeakRef<object>>; key: string }>(
-  ({ clients, key }) => {
-    if (clients.get(key)?.deref() === undefined) clients.delete(key);
-  },
-);
-
 export class AwsSession implements SessionInfo {
-  private readonly clients = new Map<string, WeakRef<object>>();
+  private readonly clients = new Map<string, unknown>();
   private readonly accountLimit?: LimitFunction;
   private readonly apiLimits = new Map<string, LimitFunction>();
   private readonly limiter: CallLimiter | undefined;
@@ -118,7 +108,7 @@ export class AwsSession implements SessionInfo {
 
   client<T extends { middlewareStack: { use(p: unknown): void } }>(Ctor: ClientCtor<T>, region: string): T {
     const key = `${Ctor.name}|${region}`;
-    let client = this.clients.get(key)?.deref() as T | undefined;
+    let client = this.clients.get(key) as T | undefined;
     if (!client) {
       clientsCreated++;
       const service = Ctor.name.replace(/Client$/, "");
@@ -177,8 +167,7 @@ export class AwsSession implements SessionInfo {
           onOutcome: this.env.onOutcome,
         }),
       );
-      this.clients.set(key, new WeakRef(client));
-      released.register(client, { clients: this.clients, key });
+      this.clients.set(key, client);
     }
     return client;
   }
