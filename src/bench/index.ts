@@ -30,6 +30,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ServiceException } from "@smithy/smithy-client";
 import { executeRun, type RunOutcome } from "../engine/execute-run.js";
+import { awsClientsCreated } from "../providers/aws/session.js";
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { canonicalJson } from "../util/canonical-json.js";
@@ -81,7 +82,8 @@ export const SCENARIOS: Scenario[] = [
   { name: "iam-1000", accounts: 1, users: 1_000, org: false },
   { name: "iam-10000", accounts: 1, users: 10_000, org: false, maxSeconds: 10, maxRssMb: 400 },
   { name: "org-50", accounts: 50, users: 25, org: true },
-  { name: "org-200", accounts: 200, users: 25, org: true, maxSeconds: 180 },
+  { name: "org-200", accounts: 200, users: 25, org: true, maxSeconds: 30, maxRssMb: 500 },
+  { name: "org-1000", accounts: 1_000, users: 25, org: true, maxSeconds: 180, maxRssMb: 1_000 },
   // Identity Center at scale: 500 account assignments over 200 accounts, 300 KMS keys; 1,000 vs 5,000 people
   // with the same assignments shows that calls follow assignments and keys, not users × accounts.
   { name: "ic-1000u", ...IC, identity: { ...IC.identity, ssoUsers: 1_000 } },
@@ -287,6 +289,12 @@ export interface ScenarioResult {
   controlsInErrorThrottling: number;
   verdictsMatchUnthrottled: boolean;
   seconds: number;
+  /** CPU time (user + system) of the measured replay, recording load excluded: less noise-sensitive. */
+  cpuSeconds: number;
+  /** cpuSeconds per API call made, ms. */
+  cpuMsPerCall: number;
+  /** SDK clients created by the measured replay. */
+  clientsCreated: number;
   peakRssMb: number;
   chainCalls?: number;
   ratio?: number;
@@ -308,7 +316,11 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     calls: RecordedCall[];
     verdicts: Record<string, string>;
   };
+  const cpu0 = process.cpuUsage();
+  const clients0 = awsClientsCreated();
   const { outcome, seconds, injected } = await replay(w, calls, a);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const stats = outcome.document.run.stats;
   // Lost: a recorded call the throttled run did not complete with the recorded outcome.
   const made = new Map<string, string>();
@@ -334,6 +346,9 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     ).length,
     verdictsMatchUnthrottled: outcome.results.every((r) => verdicts[r.id] === r.status),
     seconds,
+    cpuSeconds,
+    cpuMsPerCall: (cpuSeconds * 1000) / Math.max(1, stats.apiCalls),
+    clientsCreated: awsClientsCreated() - clients0,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -389,7 +404,23 @@ function verdict(s: Scenario, r: ScenarioResult, flat: boolean): string {
   return notes.join("; ") || "ok";
 }
 
+const HELP = `npm run bench -- [options]   (without --scenario: every scenario, which takes a long time)
+
+  --scenario a,b       scenarios: startup, ${SCENARIOS.map((s) => s.name).join(", ")},
+                       ${EVENT_SCENARIOS.map((s) => s.name).join(", ")}, sql-200
+  --latency MS         injected latency per attempt (default 50)
+  --throttle SHARE     share of attempts throttled (default 0.05)
+  --seed N             PRNG seed of the throttling (default 1)
+  --event-rate N       LookupEvents requests/s per account-region in the event scenarios (default 2)
+  --markdown           also print the raw results as JSON
+  --github [--repos N] the GitHub large-organization scenario
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(HELP);
+    return;
+  }
   // The GitHub large-organization scenario has its own driver (github.ts): its cost is requests, not time.
   if (process.argv.includes("--github")) return githubBench(process.argv.slice(2));
   const a = parseArgs(process.argv.slice(2));
@@ -487,6 +518,9 @@ async function main(): Promise<void> {
     "calls lost",
     "controls in error (throttling)",
     "wall time",
+    "CPU (user+sys)",
+    "CPU per call",
+    "SDK clients",
     "peak RSS",
     "chain calls",
     "wall / critical path",
@@ -507,6 +541,9 @@ async function main(): Promise<void> {
     String(r.lostCalls),
     `${r.controlsInError} (${r.controlsInErrorThrottling})`,
     `${r.seconds.toFixed(2)} s`,
+    `${r.cpuSeconds.toFixed(1)} s`,
+    `${r.cpuMsPerCall.toFixed(2)} ms`,
+    String(r.clientsCreated),
     `${r.peakRssMb.toFixed(0)} MB`,
     String(r.chainCalls),
     `${r.ratio!.toFixed(1)}×`,

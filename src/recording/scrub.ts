@@ -76,10 +76,19 @@ export function registerEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env)
     registerSecret(env[name]);
 }
 
+/**
+ * Every rule above needs one of these literals (case-insensitive here, a superset of the rules' own case):
+ * a text with none of them cannot match any rule, and is checked with one scan instead of eleven. The
+ * recorder scrubs every string of every recorded answer, most of them ARNs, names and dates.
+ */
+const ANCHORS =
+  /-----BEGIN|authorization|security_token|security-token|sessiontoken|aws_session_token|secret_access_key|secretaccesskey|client_secret|private_key|refresh_token|access_token|id_token|x-amz-signature|password|signature=|IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AKIA|ASIA|ABIA|ACCA|bearer|gh[pousr]_|github_pat_|ya29\.|eyJ/i;
+
 /** The text with every secret replaced by [REDACTED]. */
 export function scrubSecrets(text: string): string {
   let out = text;
   for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  if (!ANCHORS.test(out)) return out;
   for (const [re, rep] of RULES) out = out.replace(re, rep as string);
   return out;
 }

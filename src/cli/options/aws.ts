@@ -114,7 +114,7 @@ export function addAwsOptions(cmd: Command): Command {
     )
     .option(
       "--concurrency <n>",
-      "API calls in flight at once over the whole run",
+      "API requests in flight at once over the whole run (a call waiting out a retry backoff holds none)",
       parsePositiveInt,
       AWS_DEFAULTS.concurrency,
     )

@@ -2,7 +2,9 @@
  * The middleware every AWS client of a run carries:
  * - read-only guard (initialize, first): refuses any operation not on the run's allow-list (the operations
  *   the selected queries declare, read-only.ts) before anything is built or sent;
- * - concurrency limit (initialize): bounds calls in flight over the run, per account and per API;
+ * - concurrency limits: per account and per account/region/API for the whole call (initialize), retries and
+ *   their backoff included, so a throttled operation slows down only itself; over the whole run per attempt
+ *   (deserialize, inside the retry loop), so a call sleeping a backoff holds no run-wide slot;
  * - recorder (initialize): records each logical call — input, final output or error, request id, attempts;
  * - rate limit (initialize, before the concurrency limit; and deserialize, first, for retries): spaces the
  *   attempts of an operation with a documented request rate (CloudTrail LookupEvents: 2/s per account and
@@ -89,6 +91,8 @@ export interface AwsMiddlewareOptions {
   replay?: ReplaySource;
   /** Wraps each call for concurrency limiting (STS calls bypass it: credentials are fetched under it). */
   limit?: CallLimiter;
+  /** Wraps each attempt (the run-wide limit; STS bypasses it too). */
+  attemptLimit?: <T>(fn: () => Promise<T>) => Promise<T>;
   /**
    * Waits for a request slot under a documented rate limit, before every attempt (retries count against
    * AWS's quota too); returns undefined when the operation has none.
@@ -247,6 +251,15 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
           },
           // Added first at this step, so it runs outermost: once per attempt, before it is counted or sent.
           { step: "deserialize", name: "itgcRateLimit", priority: "high", override: true },
+        );
+      }
+      if (opts.attemptLimit) {
+        const attemptLimit = opts.attemptLimit;
+        stack.add(
+          (next, context) => (args) =>
+            callIdentity(context).service === "STS" ? next(args) : attemptLimit(() => next(args)),
+          // After the rate limit (a call waiting for its rate slot holds no run-wide slot), before the counter.
+          { step: "deserialize", name: "itgcAttemptLimit", priority: "high", override: true },
         );
       }
       if (opts.stats) {

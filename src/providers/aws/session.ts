@@ -1,6 +1,9 @@
 /**
  * An AWS session: the credentials of one account (the caller's, or an assumed role in a member account) and
  * the SDK clients built on them — one per (service, region), each carrying the run's middleware.
+ * Clients are created when a query first asks for one. (Holding them weakly, so that an unused client is
+ * released, was measured and did not pay: the engine starts every fetch at once, so nearly every client is
+ * in use at the same time — docs/performance.md, "Org scale".)
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -23,7 +26,10 @@ import { RunRetryStrategy } from "./retry.js";
 export interface AwsEnvironment {
   recorder: Recorder;
   replay?: ReplaySource;
-  /** Bounds calls in flight over the whole run. */
+  /**
+   * Bounds attempts in flight over the whole run. Taken per attempt, not per call: a call waiting out a
+   * retry backoff holds no run-wide slot, so throttling of one operation does not slow every other one.
+   */
   limit?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Calls in flight at once per account (default: unbounded below the run's limit). */
   accountConcurrency?: number;
@@ -58,6 +64,10 @@ const REPLAY_CREDENTIALS: AwsCredentialIdentity = {
 // biome-ignore lint/suspicious/noExplicitAny: any AWS SDK v3 client constructor
 export type ClientCtor<T> = new (config: any) => T;
 
+/** SDK clients created by every session of this process (a diagnostic for the benchmark). */
+let clientsCreated = 0;
+export const awsClientsCreated = (): number => clientsCreated;
+
 export class AwsSession implements SessionInfo {
   private readonly clients = new Map<string, unknown>();
   private readonly accountLimit?: LimitFunction;
@@ -73,11 +83,12 @@ export class AwsSession implements SessionInfo {
   ) {
     if (env.rateLimits && Object.keys(env.rateLimits).length > 0) this.rates = new RateLimits(env.rateLimits);
     if (env.accountConcurrency) this.accountLimit = pLimit(env.accountConcurrency);
-    if (env.limit || env.accountConcurrency || env.apiConcurrency) {
-      // Always acquired in the same order (API → account → run), so limits cannot deadlock each other.
+    if (env.accountConcurrency || env.apiConcurrency) {
+      // Always acquired in the same order (API → account, then the run's per attempt), so limits cannot
+      // deadlock each other. These two are held for the whole call, retries and their backoff included:
+      // a throttled operation slows down itself (and its account), nothing else.
       this.limiter = (fn, call) => {
-        const global = env.limit ? () => env.limit!(fn) : fn;
-        const account = this.accountLimit ? () => this.accountLimit!(global) : global;
+        const account = this.accountLimit ? () => this.accountLimit!(fn) : fn;
         if (!env.apiConcurrency) return account();
         const key = `${call.region}|${call.service}:${call.operation}`;
         let api = this.apiLimits.get(key);
@@ -99,6 +110,7 @@ export class AwsSession implements SessionInfo {
     const key = `${Ctor.name}|${region}`;
     let client = this.clients.get(key) as T | undefined;
     if (!client) {
+      clientsCreated++;
       const service = Ctor.name.replace(/Client$/, "");
       const endpoint = this.env.endpoint ?? (this.env.replay ? undefined : endpointOverride(service));
       client = new Ctor({
@@ -146,6 +158,7 @@ export class AwsSession implements SessionInfo {
           recorder: this.env.recorder,
           replay: this.env.replay,
           limit: this.limiter,
+          attemptLimit: this.env.limit,
           rateLimit: this.rates
             ? (call: CallIdentity) => this.rates!.acquire(region, call.service, call.operation)
             : undefined,
