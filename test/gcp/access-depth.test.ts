@@ -67,7 +67,9 @@ describe("user-managed service-account keys", () => {
     expect(exceptions(out, USED)).toEqual([CI_LEGACY]);
     expect(result(out, NO_KEYS).population).toBe(4);
     const f = result(out, USED).findings.find((x) => x.status === "fail")!;
-    expect(f.message).toMatch(/not seen authenticating for more than 90 days \(last authenticated none, created 2026-07-23/);
+    expect(f.message).toMatch(
+      /not seen authenticating for more than 90 days \(last authenticated none, created 2026-07-23/,
+    );
   });
 
   it("pass: approved accounts, a longer allowed age, no keys at all", async () => {
