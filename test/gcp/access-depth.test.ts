@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 import { gcpDemoCalls } from "../../fixtures/gcp/demo-src/index.js";
 import { RECORDED_AT } from "../../fixtures/gcp/demo-src/model.js";
 import { finaliseGcp, type GcpCallSpec } from "../../fixtures/lib/gcp.js";
+import { permissionsFor } from "../../src/cli/commands/permissions.js";
 import { gcpRuntimeFrom } from "../../src/cli/options/gcp.js";
+import { loadControls } from "../../src/controls/loader.js";
 import { executeRun } from "../../src/engine/execute-run.js";
 import type { ParamOverrides } from "../../src/engine/params.js";
 import { analyseAttributeCondition } from "../../src/policy/wif-condition.js";
@@ -412,5 +414,32 @@ describe("completeness of the project population (searchProjects vs listProjects
   it("the allow-list and the run's other controls: all seven access-depth controls evaluate in one run", async () => {
     const out = await run(ALL);
     for (const id of ALL) expect(result(out, id).status, id).toBe("fail");
+  });
+});
+
+describe("permissions of the access-depth controls", () => {
+  it("are the hierarchy reads plus exactly the declared reads of IAM, Policy Analyzer and Cloud KMS", () => {
+    const controls = loadControls().controls.filter((c) => ALL.includes(c.id));
+    expect(controls).toHaveLength(ALL.length);
+    expect(permissionsFor(controls, "gcp")).toEqual([
+      "cloudkms.cryptoKeys.getIamPolicy",
+      "cloudkms.cryptoKeys.list",
+      "cloudkms.keyRings.getIamPolicy",
+      "cloudkms.keyRings.list",
+      "cloudkms.locations.list",
+      "iam.serviceAccountKeys.list",
+      "iam.serviceAccounts.list",
+      "iam.workloadIdentityPoolProviders.list",
+      "iam.workloadIdentityPools.list",
+      "policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query",
+      "resourcemanager.folders.get",
+      "resourcemanager.folders.getIamPolicy",
+      "resourcemanager.folders.list",
+      "resourcemanager.organizations.get",
+      "resourcemanager.organizations.getIamPolicy",
+      "resourcemanager.projects.get",
+      "resourcemanager.projects.getIamPolicy",
+      "resourcemanager.projects.list",
+    ]);
   });
 });
