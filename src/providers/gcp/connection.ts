@@ -22,7 +22,7 @@ const SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 
 export interface GcpConnectionOptions {
   endpoint?: GcpEndpoint;
-  /** Endpoint for the REST-only APIs (Liens v1, Cloud Storage JSON); defaults to `endpoint`. */
+  /** Endpoint for the REST-only APIs (Liens v1, Cloud Storage JSON, IAM v1, Policy Analyzer v1); defaults to `endpoint`. */
   restEndpoint?: GcpEndpoint;
   impersonate?: string;
   /** An auth client to use instead of ADC (tests, embedding). */
