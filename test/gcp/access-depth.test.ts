@@ -217,6 +217,26 @@ describe("Cloud KMS key IAM population", () => {
     expect(result(out, KMS_ROTATION).errors).toEqual([]);
   });
 
+  it("error: the project's IAM policy is denied — only the controls that read project-level KMS grants", async () => {
+    const out = await run([KMS_PUBLIC, KMS_USERS], {
+      model: variant((m) => {
+        m.iamDenied = ["projects/300000000002"];
+      }),
+    });
+    // key-ring and key bindings of acme-prod-web are still read: the public grant is still found
+    expect(result(out, KMS_PUBLIC).errors).toEqual([]);
+    expect(exceptions(out, KMS_PUBLIC)).toEqual([
+      `acme-prod-web ${WEB_KEY}/roles/cloudkms.cryptoKeyEncrypter/allAuthenticatedUsers`,
+    ]);
+    // who holds a Cloud KMS role on the project is unknown there: the key-user population is error there only
+    expect(result(out, KMS_USERS).status).toBe("error");
+    expect(errorAccounts(out, KMS_USERS)).toEqual(["acme-prod-web"]);
+    expect(result(out, KMS_USERS).errors[0]!.message).toMatch(
+      /Cloud KMS roles granted on project acme-prod-web/,
+    );
+    expect(exceptions(out, KMS_USERS)).toHaveLength(7);
+  });
+
   it("error: the KMS locations cannot be listed — every KMS control errors for that project only", async () => {
     const out = await run([KMS_PUBLIC, KMS_ROTATION], {
       edit: (calls) =>

@@ -157,6 +157,64 @@ function grantRow(
   };
 }
 
+/** Grant types above the keys: what a project / folder / organization IAM problem can hide. */
+const HIERARCHY_GRANT_TYPES = ["project", "folder", "organization"];
+
+/**
+ * The `roles/cloudkms.*` bindings of the project's effective IAM policy (own and inherited), as grants that
+ * reach every key of the project. When that policy (or an ancestor's) cannot be read, only the grants made on
+ * the hierarchy may be missing: a problem for those (`granted_on_type` project / folder / organization), so a
+ * control about key-ring and key bindings alone is still evaluated.
+ */
+async function cloudKmsRoleGrants(
+  ctx: GcpQueryContext,
+  keys: CryptoKey[],
+  domain: string | null,
+): Promise<{ rows: Row[]; problems: QueryProblem[] }> {
+  const project = ctx.gcp.node.unit;
+  const hidden = (message: string): QueryProblem[] =>
+    HIERARCHY_GRANT_TYPES.map((type) => ({
+      message,
+      members: { project, granted_on_type: type, location: null, key_ring: null, crypto_key: null },
+    }));
+  let answer: Awaited<ReturnType<GcpQueryContext["queryResult"]>>;
+  try {
+    answer = await ctx.queryResult("gcp.iam.effectiveBindings");
+  } catch (e) {
+    return {
+      rows: [],
+      problems: hidden(
+        `cannot read the Cloud KMS roles granted on project ${project} or above: ${errorMessage(e)}`,
+      ),
+    };
+  }
+  const rows: Row[] = [];
+  for (const b of answer.rows) {
+    const role = String(b.role);
+    if (!role.startsWith("roles/cloudkms.")) continue;
+    const cond = b.conditional
+      ? { title: String(b.condition_title ?? ""), expression: String(b.condition_expression ?? "") }
+      : null;
+    rows.push(
+      grantRow(
+        {
+          project,
+          granted_on: String(b.granted_on),
+          granted_on_type: String(b.granted_on_type),
+          inherited: b.inherited === true,
+        },
+        { location: null, key_ring: null, crypto_key: null },
+        keys,
+        domain,
+        role,
+        String(b.member),
+        cond,
+      ),
+    );
+  }
+  return { rows, problems: answer.problems.flatMap((p) => hidden(p.message)) };
+}
+
 export const keyIamMembers = defineGcpQuery({
   id: "gcp.kms.keyIamMembers",
   scope: "project",
@@ -250,29 +308,9 @@ export const keyIamMembers = defineGcpQuery({
     }
     // Cloud KMS roles above the keys reach every key of the project — but only when there is one.
     if (inv.rings.length > 0) {
-      for (const b of await ctx.query("gcp.iam.effectiveBindings")) {
-        const role = String(b.role);
-        if (!role.startsWith("roles/cloudkms.")) continue;
-        const cond = b.conditional
-          ? { title: String(b.condition_title ?? ""), expression: String(b.condition_expression ?? "") }
-          : null;
-        rows.push(
-          grantRow(
-            {
-              project,
-              granted_on: String(b.granted_on),
-              granted_on_type: String(b.granted_on_type),
-              inherited: b.inherited === true,
-            },
-            { location: null, key_ring: null, crypto_key: null },
-            allKeys,
-            domain,
-            role,
-            String(b.member),
-            cond,
-          ),
-        );
-      }
+      const inheritedGrants = await cloudKmsRoleGrants(ctx, allKeys, domain);
+      rows.push(...inheritedGrants.rows);
+      problems.push(...inheritedGrants.problems);
     }
     rows.sort((a, b) => String(a.binding_id).localeCompare(String(b.binding_id)));
     return { rows, problems };
