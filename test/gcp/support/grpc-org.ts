@@ -1,8 +1,9 @@
 /**
  * A local Google Cloud double for end-to-end tests: a real gRPC server (@grpc/grpc-js, services loaded with
  * @grpc/proto-loader from the client packages' own build/protos plus google-gax's) serving Resource Manager
- * v3 (Organizations, Folders, Projects), OrgPolicy v2 and Logging ConfigServiceV2, and a small HTTP server for
- * the REST-only APIs (Liens v1, Cloud Storage JSON). Lists page for real (page tokens, a small page size), and
+ * v3 (Organizations, Folders, Projects), OrgPolicy v2, Logging ConfigServiceV2 and Cloud KMS (with its IAMPolicy
+ * and Locations mixins), and a small HTTP server for the REST-only APIs (Liens v1, Cloud Storage JSON, IAM v1,
+ * Policy Analyzer v1). Lists page for real (page tokens, a small page size), and
  * any IAM policy can be replaced by a gRPC error (e.g. PERMISSION_DENIED) to test fail-closed behaviour.
  */
 import { createServer, type Server as HttpServer } from "node:http";
