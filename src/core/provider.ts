@@ -50,6 +50,12 @@ export interface ProviderRuntime {
    * regions has none.
    */
   regionCompleteness?(unit: string, covered: string[]): Promise<CompletenessCheck>;
+  /**
+   * The completeness tests of the scopes of a kind themselves (GCP: the projects found vs an independent
+   * listing), each about a whole unit (`unit`, e.g. the organization): a control at that kind of scope is
+   * `error` when one is not reconciled. Optional: a provider without such a count has none.
+   */
+  scopeCompleteness?(kind: ScopeKind): Promise<{ unit: string; check: CompletenessCheck }[]>;
   describe(): ProviderRunInfo;
   /** Counters for run.stats: `throttles` = throttling answers seen on any attempt (also those retried). */
   stats?(): { throttles: number };

@@ -216,8 +216,24 @@ async function runOne(
   }
   // Scopes finish in any order; sort so results are deterministic (re-performance compares them).
   scopes.sort((a, b) => `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`));
-  const checks = def?.scope === "region" && runtime ? await regionChecks(runtime, scopes) : [];
+  const checks = def && runtime ? await scopeChecks(runtime, def.scope, scopes) : [];
   return evaluateControl({ compiled, params, scopes, now: opts.now, checks, period: opts.period });
+}
+
+/** The completeness tests of the control's scopes: regions (per unit) and the scopes themselves (projects). */
+async function scopeChecks(
+  runtime: ProviderRuntime,
+  kind: ScopeKind,
+  scopes: ScopeRows[],
+): Promise<UnitCheck[]> {
+  const own = runtime.scopeCompleteness
+    ? (await runtime.scopeCompleteness(kind)).map(({ unit, check }) => ({
+        account: unit,
+        region: "global",
+        check,
+      }))
+    : [];
+  return [...(kind === "region" ? await regionChecks(runtime, scopes) : []), ...own];
 }
 
 /** Regions covered vs regions in scope, per unit that had any region scope (see regionCompleteness). */

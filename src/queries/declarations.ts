@@ -23,7 +23,16 @@ export function declaredQueries(): QueryDeclaration[] {
 
 /** The declarations of the queries a set of controls uses (for `permissions`). */
 export function queriesUsedBy(controls: Control[]): QueryDeclaration[] {
-  return [...new Set(controls.map((c) => c.query))].map((id) => byId.get(id)).filter((q) => q !== undefined);
+  // The queries a control's query asks through `ctx.query` (`uses`, transitively) run too: their permissions
+  // and calls are part of what the control needs.
+  const ids = new Set<string>();
+  const visit = (id: string) => {
+    if (ids.has(id)) return;
+    ids.add(id);
+    for (const dep of byId.get(id)?.uses ?? []) visit(dep);
+  };
+  for (const c of controls) visit(c.query);
+  return [...ids].map((id) => byId.get(id)).filter((q) => q !== undefined);
 }
 
 /** A query module's declaration: everything but its code, as plain JSON data. */

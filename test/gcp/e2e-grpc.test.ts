@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accessDepthCalls } from "../../fixtures/gcp/demo-src/access-depth.js";
 import { parseEndpoint } from "../../src/providers/gcp/connection.js";
 import { GcpRuntime } from "../../src/providers/gcp/runtime.js";
 import { Recorder } from "../../src/recording/recorder.js";
@@ -34,6 +35,10 @@ function serverModel() {
     liens: m.liens,
     buckets: m.buckets,
     pageSize: 2,
+    accessDepth: accessDepthCalls(
+      m.accessDepth,
+      m.projects.filter((p) => p.state === "ACTIVE").map((p) => p.projectId),
+    ),
   };
 }
 
@@ -131,7 +136,8 @@ describe("GCP end to end: real clients over gRPC against a local organization", 
     expect(r.stderr).not.toMatch(/metadata|ECONNREFUSED/i);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout) as Doc;
-    expect(doc.controls).toHaveLength(22); // 16 configuration, 3 org-policy baseline, 3 event controls
+    // 16 configuration, 3 org-policy baseline, 3 event controls, 7 access-depth (keys, KMS, WIF)
+    expect(doc.controls).toHaveLength(29);
     const byId = Object.fromEntries(doc.controls.map((c) => [c.id, c]));
     // This local organization does not serve the Logging API: the event controls over the audit period
     // fail closed (error), never pass on an unanswered listLogEntries.
@@ -220,6 +226,22 @@ describe("GCP end to end: real clients over gRPC against a local organization", 
     expect(doc.controls.map((c) => `${c.id}:${c.status}`)).toEqual(
       replay.results.map((c) => `${c.id}:${c.status}`),
     );
+    // Cloud KMS (and its IAMPolicy / Locations mixins) went over gRPC, the project count too.
+    const methods = new Set(org.requests.map((q) => q.method));
+    for (const m of [
+      "Locations.ListLocations",
+      "KeyManagementService.ListKeyRings",
+      "KeyManagementService.ListCryptoKeys",
+      "IAMPolicy.GetIamPolicy",
+      "Projects.ListProjects",
+    ])
+      expect(methods.has(m), m).toBe(true);
+    expect(flagged["access.gcp-kms-keys-not-public"]).toEqual([
+      "acme-prod-web projects/acme-prod-web/locations/global/keyRings/web/cryptoKeys/session-cookies/roles/cloudkms.cryptoKeyEncrypter/allAuthenticatedUsers",
+    ]);
+    expect(flagged["access.gcp-wif-ci-providers-pinned"]).toEqual([
+      "acme-shared-ci projects/300000000004/locations/global/workloadIdentityPools/github/providers/github-any",
+    ]);
 
     // The bundle holds every page and the recorded error with its gRPC code; it replays to the same verdicts.
     const raw = files(out).filter((f) => f.includes(`${join("data", "raw")}`));

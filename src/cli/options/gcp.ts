@@ -27,7 +27,7 @@ export function addGcpOptions(cmd: Command): Command {
     )
     .option(
       "--gcp-rest-endpoint <host[:port]>",
-      "GCP: endpoint for the REST-only APIs (Liens v1, Cloud Storage JSON); env ITGC_GCP_REST_ENDPOINT; " +
+      "GCP: endpoint for the REST-only APIs (Liens v1, Cloud Storage JSON, IAM v1, Policy Analyzer v1); env ITGC_GCP_REST_ENDPOINT; " +
         "default: --gcp-endpoint",
     );
 }

@@ -28,7 +28,7 @@ export interface GcpTransport {
     request: unknown,
     options?: Record<string, unknown>,
   ): Promise<unknown>;
-  /** A REST (JSON) GET for APIs with no gRPC client (Liens v1, Cloud Storage JSON). */
+  /** A REST (JSON) GET for APIs with no gRPC client (Liens v1, Cloud Storage JSON, IAM v1, Policy Analyzer v1). */
   rest(
     service: string,
     url: { base: string; path: string; query?: Record<string, string> },

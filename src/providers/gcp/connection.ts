@@ -22,7 +22,7 @@ const SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 
 export interface GcpConnectionOptions {
   endpoint?: GcpEndpoint;
-  /** Endpoint for the REST-only APIs (Liens v1, Cloud Storage JSON); defaults to `endpoint`. */
+  /** Endpoint for the REST-only APIs (Liens v1, Cloud Storage JSON, IAM v1, Policy Analyzer v1); defaults to `endpoint`. */
   restEndpoint?: GcpEndpoint;
   impersonate?: string;
   /** An auth client to use instead of ADC (tests, embedding). */
@@ -45,12 +45,29 @@ const CLIENTS: Record<string, () => Promise<AnyCtor>> = {
   OrgPolicyClient: async () => (await import("@google-cloud/org-policy")).OrgPolicyClient,
   ConfigServiceV2Client: async () => (await import("@google-cloud/logging-api")).ConfigServiceV2Client,
   LoggingServiceV2Client: async () => (await import("@google-cloud/logging-api")).LoggingServiceV2Client,
+  KeyManagementServiceClient: async () => (await import("@google-cloud/kms")).KeyManagementServiceClient,
+  // Cloud KMS locations (google.cloud.location.Locations on the KMS endpoint): the KMS client only exposes
+  // them as an async iterable, so the client's own LocationsClient is used to page them one by one.
+  KmsLocationsClient: async () => {
+    const { KeyManagementServiceClient } = await import("@google-cloud/kms");
+    return class {
+      constructor(opts: unknown) {
+        // biome-ignore lint/correctness/noConstructorReturn: the mixin client the KMS client builds for itself
+        return (new KeyManagementServiceClient(opts as never) as unknown as { locationsClient: object })
+          .locationsClient;
+      }
+    } as AnyCtor;
+  },
 };
 
 /** Public REST bases of the REST-only APIs. */
 export const REST_BASES: Record<string, string> = {
   ResourceManagerV1: "https://cloudresourcemanager.googleapis.com",
   StorageJson: "https://storage.googleapis.com",
+  // IAM v1 (service accounts and their keys, Workload Identity Federation): REST only in Node.
+  IamV1: "https://iam.googleapis.com",
+  // Policy Analyzer v1 (Activity Analyzer: the last authentication of each service-account key).
+  PolicyAnalyzerV1: "https://policyanalyzer.googleapis.com",
 };
 
 export class GcpConnection implements GcpTransport {

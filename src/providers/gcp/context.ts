@@ -22,7 +22,7 @@ export type GcpQueryDef = QueryDef<GcpQueryContext>;
 
 /**
  * Permissions every GCP run needs to discover the hierarchy (searchOrganizations / getOrganization,
- * listFolders / getFolder, searchProjects / getProject), whatever the controls: part of every query's list so
+ * listFolders / getFolder, searchProjects / getProject, listProjects), whatever the controls: part of every query's list so
  * `itgc-validate permissions` prints them.
  */
 export const HIERARCHY_PERMISSIONS = [
@@ -30,6 +30,8 @@ export const HIERARCHY_PERMISSIONS = [
   "resourcemanager.folders.get",
   "resourcemanager.folders.list",
   "resourcemanager.projects.get",
+  // listProjects: the independent count the project population is reconciled with (completeness).
+  "resourcemanager.projects.list",
 ];
 
 /** Declares a GCP query (typing helper). */

@@ -5,7 +5,8 @@
  * walk up the parents. A part of the hierarchy that could not be read becomes a scope gap, never a silent hole.
  */
 import { errorMessage } from "../../core/errors.js";
-import type { ScopeGap } from "../../core/types.js";
+import type { CompletenessCheck, ScopeGap } from "../../core/types.js";
+import { countCheck, unavailableCheck } from "../../queries/completeness.js";
 import type { GcpCalls } from "./calls.js";
 
 export type NodeType = "organization" | "folder" | "project";
@@ -38,6 +39,10 @@ export class GcpHierarchy {
   readonly organizations: string[] = [];
   readonly folders: string[] = [];
   readonly projects: string[] = [];
+  /** The organizations and folders whose direct child projects are in scope (when not named with --project). */
+  private projectParents: string[] = [];
+  /** The project ids named with --project, when the run was asked for projects. */
+  private askedProjects: string[] = [];
 
   constructor(private readonly calls: GcpCalls) {}
 
@@ -126,6 +131,7 @@ export class GcpHierarchy {
     for (const root of roots) await this.descend(root);
 
     if (req.projects?.length) {
+      this.askedProjects = [...new Set(req.projects)];
       for (const id of req.projects) {
         try {
           const p = await this.calls.unary("ProjectsClient", "getProject", id, { name: `projects/${id}` });
@@ -149,6 +155,7 @@ export class GcpHierarchy {
       const inScope = new Set(
         [...this.organizations, ...this.folders].filter((n) => roots.some((r) => this.isUnder(n, r))),
       );
+      this.projectParents = [...inScope].sort();
       const found = await this.calls.paged(
         "ProjectsClient",
         "searchProjects",
@@ -164,6 +171,64 @@ export class GcpHierarchy {
       }
     }
     this.projects.sort((a, b) => this.nodes.get(a)!.unit.localeCompare(this.nodes.get(b)!.unit));
+  }
+
+  /**
+   * The completeness test of the project population (IPE completeness, issue 9): the active projects found
+   * (searchProjects, filtered to the organization / folders in scope) against an independent listing — the
+   * direct children of every organization and folder in scope (listProjects, strongly consistent and needing
+   * resourcemanager.projects.list on the parent, where searchProjects only returns what the search index
+   * holds and the caller may get). Both sets must be equal; with --project the reference is the list asked.
+   */
+  async projectCompleteness(): Promise<CompletenessCheck> {
+    const found = new Set(this.projects.map((n) => this.nodes.get(n)!.unit));
+    if (this.askedProjects.length > 0) {
+      const missing = this.askedProjects.filter((id) => !found.has(id));
+      return countCheck({
+        population: "projects",
+        source: "projects read (ProjectsClient.getProject, ACTIVE)",
+        reference: "--project (the projects asked for)",
+        found: found.size,
+        expected: this.askedProjects.length,
+        ...(missing.length ? { detail: `not read: ${missing.join(", ")}` } : {}),
+      });
+    }
+    const spec = {
+      population: "projects",
+      source: "ProjectsClient.searchProjects (state:ACTIVE, under the organization / folders in scope)",
+      reference:
+        "ProjectsClient.listProjects (ACTIVE direct children of each organization and folder in scope)",
+      found: found.size,
+    };
+    const listed = new Set<string>();
+    try {
+      for (const parent of this.projectParents) {
+        const children = await this.calls.paged(
+          "ProjectsClient",
+          "listProjects",
+          GcpHierarchy.unitOf(parent),
+          { parent, showDeleted: false },
+          "projects",
+        );
+        for (const p of children) {
+          const node = nodeFrom("project", p);
+          if (node.state === "ACTIVE") listed.add(node.unit);
+        }
+      }
+    } catch (e) {
+      return unavailableCheck(spec, e);
+    }
+    const missing = [...listed].filter((id) => !found.has(id)).sort();
+    const extra = [...found].filter((id) => !listed.has(id)).sort();
+    const detail = [
+      missing.length ? `not returned by searchProjects: ${missing.join(", ")}` : "",
+      extra.length ? `not listed under the organization / folders in scope: ${extra.join(", ")}` : "",
+    ]
+      .filter(Boolean)
+      .join("; ");
+    const check = countCheck({ ...spec, expected: listed.size, ...(detail ? { detail } : {}) });
+    // Equal counts of different projects do not reconcile.
+    return detail ? { ...check, outcome: "mismatch", detail } : check;
   }
 
   private addOrganization(raw: Record<string, unknown>): void {

@@ -7,6 +7,12 @@
  */
 const READ_METHODS = /^(get|list|search|batchGet)[A-Z]/;
 
+/**
+ * Google read methods whose verb is not one of the above, named exactly: Policy Analyzer's
+ * `activities.query` is an HTTP GET that reads recorded activity (the last authentication of each key).
+ */
+const READ_METHODS_BY_NAME: ReadonlySet<string> = new Set(["PolicyAnalyzerV1:queryActivities"]);
+
 /** Read-named methods that mint credentials or return secrets: never declarable, never sent. */
 export const NEVER_ALLOWED_GCP: ReadonlySet<string> = new Set([
   "IAMCredentialsClient:generateAccessToken",
@@ -24,6 +30,8 @@ export const HIERARCHY_OPERATIONS: readonly string[] = [
   "FoldersClient:listFolders",
   "ProjectsClient:getProject",
   "ProjectsClient:searchProjects",
+  // The independent count of the projects in scope (the completeness check of the project population).
+  "ProjectsClient:listProjects",
 ];
 
 export class GcpReadOnlyViolation extends Error {
@@ -36,7 +44,10 @@ export class GcpReadOnlyViolation extends Error {
 /** True when a query may declare the method: a Google read method name, and no credential method. */
 export function isAllowedGcpOperation(service: string, operation: string): boolean {
   if (NEVER_ALLOWED_GCP.has(`${service}:${operation}`)) return false;
-  return READ_METHODS.test(operation) || `${service}:${operation}` === "GoogleAuth:getCallerIdentity";
+  const id = `${service}:${operation}`;
+  return (
+    READ_METHODS.test(operation) || READ_METHODS_BY_NAME.has(id) || id === "GoogleAuth:getCallerIdentity"
+  );
 }
 
 /** An exact allow-list of `Client:method` names; throws when one is not a declarable read. */

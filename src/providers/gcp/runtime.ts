@@ -9,7 +9,7 @@ import pLimit from "p-limit";
 import { CallerIdentityError, errorMessage, InputError } from "../../core/errors.js";
 import type { CallerIdentity, ProviderRunInfo, ProviderRuntime, TargetInfo } from "../../core/provider.js";
 import type { QueryContext } from "../../core/query.js";
-import type { Scope, ScopeGap, ScopeKind } from "../../core/types.js";
+import type { CompletenessCheck, Scope, ScopeGap, ScopeKind } from "../../core/types.js";
 import type { Recorder } from "../../recording/recorder.js";
 import { type LoadedRecording, ReplayIndex } from "../../recording/store.js";
 import { GcpCalls, GLOBAL_REGION } from "./calls.js";
@@ -44,6 +44,7 @@ export class GcpRuntime implements ProviderRuntime {
   private readonly connection?: GcpConnection;
   private caller?: CallerIdentity;
   private readonly memos = new Map<string, Promise<unknown>>();
+  private projectCheck?: Promise<CompletenessCheck>;
 
   constructor(private readonly opts: GcpRuntimeOptions) {
     this.connection = opts.replay ? undefined : new GcpConnection(opts);
@@ -162,6 +163,17 @@ export class GcpRuntime implements ProviderRuntime {
       return this.scope("organization", org.unit);
     }
     throw new Error(`a ${kind}-scoped query cannot be asked from ${from.kind} ${from.unit}`);
+  }
+
+  /**
+   * The project population's completeness test (GcpHierarchy.projectCompleteness), once per run, for every
+   * project-scoped control; reported against the organization (or "caller" when none is in scope).
+   */
+  async scopeCompleteness(kind: ScopeKind): Promise<{ unit: string; check: CompletenessCheck }[]> {
+    if (kind !== "project") return [];
+    this.projectCheck ??= this.hierarchy.projectCompleteness();
+    const orgs = this.hierarchy.organizations.map((n) => this.hierarchy.nodes.get(n)!.unit);
+    return [{ unit: orgs.length === 1 ? orgs[0]! : "caller", check: await this.projectCheck }];
   }
 
   async regionsOf(): Promise<string[]> {

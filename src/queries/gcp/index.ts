@@ -31,3 +31,10 @@ for (const q of [
 import { adminActivity, orgAdminActivity } from "./admin-activity.js";
 
 for (const q of [adminActivity, orgAdminActivity]) registerQuery(q);
+
+// Access depth (issue 10 item 6): service-account keys, Cloud KMS key IAM, Workload Identity Federation
+import { cryptoKeys, keyIamMembers } from "./kms.js";
+import { serviceAccountKeys } from "./service-accounts.js";
+import { workloadIdentityProviders } from "./workload-identity.js";
+
+for (const q of [serviceAccountKeys, keyIamMembers, cryptoKeys, workloadIdentityProviders]) registerQuery(q);

@@ -1,8 +1,9 @@
 /**
  * A local Google Cloud double for end-to-end tests: a real gRPC server (@grpc/grpc-js, services loaded with
  * @grpc/proto-loader from the client packages' own build/protos plus google-gax's) serving Resource Manager
- * v3 (Organizations, Folders, Projects), OrgPolicy v2 and Logging ConfigServiceV2, and a small HTTP server for
- * the REST-only APIs (Liens v1, Cloud Storage JSON). Lists page for real (page tokens, a small page size), and
+ * v3 (Organizations, Folders, Projects), OrgPolicy v2, Logging ConfigServiceV2 and Cloud KMS (with its IAMPolicy
+ * and Locations mixins), and a small HTTP server for the REST-only APIs (Liens v1, Cloud Storage JSON, IAM v1,
+ * Policy Analyzer v1). Lists page for real (page tokens, a small page size), and
  * any IAM policy can be replaced by a gRPC error (e.g. PERMISSION_DENIED) to test fail-closed behaviour.
  */
 import { createServer, type Server as HttpServer } from "node:http";
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import type { GcpCallSpec } from "../../../fixtures/lib/gcp.js";
 
 const NODE_MODULES = fileURLToPath(new URL("../../../node_modules/", import.meta.url));
 const pkgDir = (name: string) => join(NODE_MODULES, name);
@@ -39,6 +41,11 @@ export interface FakeOrg {
   /** Cloud Storage bucket resources by bucket name. */
   buckets: Record<string, Obj>;
   pageSize: number;
+  /**
+   * Answers of the access-depth APIs (IAM v1 and Policy Analyzer REST, Cloud KMS gRPC), as the demo's
+   * recorded calls of fixtures/gcp/demo-src/access-depth.ts: served by request (path and query / message).
+   */
+  accessDepth?: GcpCallSpec[];
 }
 
 export interface RunningOrg {
@@ -65,6 +72,7 @@ export async function startFakeOrg(org: FakeOrg): Promise<RunningOrg> {
     join(pkgDir("@google-cloud/resource-manager"), "build", "protos"),
     join(pkgDir("@google-cloud/org-policy"), "build", "protos"),
     join(pkgDir("@google-cloud/logging-api"), "build", "protos"),
+    join(pkgDir("@google-cloud/kms"), "build", "protos"),
     join(pkgDir("google-gax"), "build", "protos"),
   ];
   const def = await protoLoader.load(
@@ -74,6 +82,9 @@ export async function startFakeOrg(org: FakeOrg): Promise<RunningOrg> {
       "google/cloud/resourcemanager/v3/projects.proto",
       "google/cloud/orgpolicy/v2/orgpolicy.proto",
       "google/logging/v2/logging_config.proto",
+      "google/cloud/kms/v1/service.proto",
+      "google/iam/v1/iam_policy.proto",
+      "google/cloud/location/locations.proto",
     ],
     { includeDirs, keepCase: false, longs: String, enums: String, defaults: false, oneofs: true },
   );
@@ -146,6 +157,52 @@ export async function startFakeOrg(org: FakeOrg): Promise<RunningOrg> {
       return { projects: p.items, nextPageToken: p.nextPageToken };
     }),
     getIamPolicy: unary("Projects", "GetIamPolicy", policy),
+    listProjects: unary("Projects", "ListProjects", (r) => {
+      const children = org.projects.filter(
+        (p) => p.parent === r.parent && (r.showDeleted === true || p.state === "ACTIVE"),
+      );
+      const p = page(children, r, org.pageSize);
+      return { projects: p.items, nextPageToken: p.nextPageToken };
+    }),
+  });
+  // Cloud KMS and its mixins (IAMPolicy, Locations on the same endpoint), answered from the recorded calls.
+  const recorded = (service: string, operation: string, key: (input: Obj) => string) => {
+    const byKey = new Map<string, GcpCallSpec>();
+    for (const c of org.accessDepth ?? [])
+      if (c.service === service && c.operation === operation) byKey.set(key(c.input as Obj), c);
+    return (r: Obj): Obj | GrpcError => {
+      const c = byKey.get(key(r));
+      if (!c) return notFound(`${service}.${operation} ${key(r)}`);
+      if (c.error) return { code: c.error.code as grpc.status, details: c.error.message };
+      return c.output as Obj;
+    };
+  };
+  const KMS = "KeyManagementServiceClient";
+  server.addService(pkg.google.cloud.kms.v1.KeyManagementService.service, {
+    listKeyRings: unary(
+      "KeyManagementService",
+      "ListKeyRings",
+      recorded(KMS, "listKeyRings", (i) => String(i.parent)),
+    ),
+    listCryptoKeys: unary(
+      "KeyManagementService",
+      "ListCryptoKeys",
+      recorded(KMS, "listCryptoKeys", (i) => String(i.parent)),
+    ),
+  });
+  server.addService(pkg.google.iam.v1.IAMPolicy.service, {
+    getIamPolicy: unary(
+      "IAMPolicy",
+      "GetIamPolicy",
+      recorded(KMS, "getIamPolicy", (i) => String(i.resource)),
+    ),
+  });
+  server.addService(pkg.google.cloud.location.Locations.service, {
+    listLocations: unary(
+      "Locations",
+      "ListLocations",
+      recorded("KmsLocationsClient", "listLocations", (i) => String(i.name)),
+    ),
   });
   server.addService(pkg.google.cloud.orgpolicy.v2.OrgPolicy.service, {
     getEffectivePolicy: unary(
@@ -197,6 +254,17 @@ export async function startFakeOrg(org: FakeOrg): Promise<RunningOrg> {
         });
       return send(200, bucket);
     }
+    // IAM v1 and Policy Analyzer v1 (REST): the recorded answer of the same path and query.
+    const query = Object.fromEntries(url.searchParams.entries());
+    const answer = (org.accessDepth ?? []).find(
+      (c) =>
+        (c.service === "IamV1" || c.service === "PolicyAnalyzerV1") &&
+        (c.input as { path?: string }).path === decodeURIComponent(url.pathname) &&
+        JSON.stringify((c.input as { query?: Obj }).query ?? {}) === JSON.stringify(query),
+    );
+    if (answer?.error)
+      return send(403, { error: { code: 403, message: answer.error.message, status: answer.error.name } });
+    if (answer) return send(200, answer.output);
     send(404, { error: { code: 404, message: `no route ${url.pathname}`, status: "NOT_FOUND" } });
   });
   const restPort = await new Promise<number>((resolve) =>
