@@ -66,6 +66,18 @@ describe("live run against the local GitHub (real Octokit over HTTP)", () => {
       "by bob-cto at 2026-09-15T23:10:00.000Z was pushed to acme-exchange/payments-api main directly",
     );
 
+    // A merge commit's second parent is the pull request's last commit, already listed with the branch: the
+    // last pusher of #11 (dev-carol, F2) comes from it, and #11's commits are not listed; squash / rebase
+    // merges (#12, #15, #16) still list theirs.
+    const a4 = changes.items.find((i) => i.change_id === change("payments-api", "A4"))!;
+    expect(a4).toMatchObject({ pull_request: 11, last_pusher: "dev-carol", independent_approvals: 2 });
+    const prCommitPaths = out.calls
+      .filter((c) => c.service === "pulls" && c.operation === "listCommits")
+      .map((c) => String((c.input as { path: string }).path).split("?")[0]);
+    expect(prCommitPaths.sort()).toEqual(
+      [12, 14, 15, 16].map((n) => `/repos/${ORG}/payments-api/pulls/${n}/commits`),
+    );
+
     // Paging: 9 commits since the period start at 2 a page = 5 pages, each one recorded call.
     const commitPages = out.calls.filter(
       (c) => c.service === "repos" && c.operation === "listCommits" && c.account === R("payments-api"),
