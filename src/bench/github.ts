@@ -1,13 +1,16 @@
 /**
  * `npm run bench -- --github` — the large-organization GitHub scenario: 2,000 repositories and 50,000
- * default-branch changes in a quarter, answered synthetically under Octokit (its `fetch` transport) in
- * GitHub's REST shapes, with the real runtime, queries and controls. Two runs:
- *  1. unlimited budget: how many requests every GitHub control needs, by operation, against the 5,000 an
- *     hour a token gets;
- *  2. the real budget (5,000, reserve 100): the run stops cleanly — controls `error` naming the budget,
- *     every answer obtained kept as evidence.
+ * default-branch changes in a quarter, served synthetically in GitHub's REST shapes by a local HTTP server
+ * (node:http on 127.0.0.1), reached by the real Octokit client (throttling and retry plugins, Link paging)
+ * with the real runtime, queries and controls. Two runs:
+ *  1. the real budget (5,000, reserve 100): the run stops cleanly — controls `error` naming the budget,
+ *     every answer obtained kept as evidence;
+ *  2. unlimited budget: how many requests every GitHub control needs, by operation, against the 5,000 an
+ *     hour a token gets, with wall time and peak RSS.
  *   npm run bench -- --github [--repos 2000] [--changes-per-repo 25]
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { parsePeriod } from "../core/period.js";
 import { executeRun, type RunOutcome } from "../engine/execute-run.js";
 import { GitHubRuntime } from "../providers/github/runtime.js";
@@ -27,7 +30,10 @@ const user = (login: string) => ({ login, id: login.length, node_id: "U", type: 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The synthetic organization as a fetch: every answer with rate-limit headers, lists paged by per_page. */
-function syntheticGitHub(shape: Shape, limit: number): { fetch: typeof fetch; requests: () => number } {
+function syntheticGitHub(
+  shape: Shape,
+  limit: number,
+): { fetch: (url: URL) => Response; requests: () => number } {
   let used = 0;
   const reset = Math.floor(Date.now() / 1000) + 3600;
   const at = (repo: number, i: number) => PERIOD_START + (i + 1) * 3_000_000 + repo;
@@ -137,8 +143,7 @@ function syntheticGitHub(shape: Shape, limit: number): { fetch: typeof fetch; re
       };
     return { status: 404, body: { message: "Not Found" } };
   };
-  const fetchFn = (async (input: string | URL | Request) => {
-    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+  const fetchFn = (url: URL) => {
     used++;
     const headers: Record<string, string> = {
       "content-type": "application/json",
@@ -161,18 +166,39 @@ function syntheticGitHub(shape: Shape, limit: number): { fetch: typeof fetch; re
       body = body.slice((page - 1) * per, page * per);
     }
     return new Response(JSON.stringify(body), { status: a.status, headers });
-  }) as typeof fetch;
+  };
   return { fetch: fetchFn, requests: () => used };
+}
+
+/** Serves the synthetic organization over HTTP on 127.0.0.1 (links point back at the server). */
+async function serve(
+  gh: ReturnType<typeof syntheticGitHub>,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  let base = "";
+  const server = createServer(async (req, res) => {
+    const answer = gh.fetch(new URL(req.url ?? "/", base));
+    const headers: Record<string, string> = {};
+    answer.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    res.writeHead(answer.status, headers);
+    res.end(await answer.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: base, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 async function runScenario(
   shape: Shape,
   limit: number,
+  control: string[] = [],
 ): Promise<{ outcome: RunOutcome; requests: number; seconds: number }> {
   const gh = syntheticGitHub(shape, limit);
+  const server = await serve(gh);
   const t0 = Date.now();
   const outcome = await executeRun({
-    filter: { provider: ["github"] },
+    filter: { provider: ["github"], ...(control.length ? { control } : {}) },
     now: new Date("2026-11-20T09:00:00Z"),
     period: parsePeriod("2026-Q3"),
     runtimeFactories: {
@@ -180,14 +206,15 @@ async function runScenario(
         new GitHubRuntime({
           recorder,
           orgs: [ORG],
-          apiUrl: "https://api.github.com",
+          apiUrl: server.url,
           credentials: { kind: "token", token: "bench", source: "GITHUB_TOKEN" },
-          fetch: gh.fetch,
           concurrency: 16,
         }),
     },
   });
-  return { outcome, requests: gh.requests(), seconds: (Date.now() - t0) / 1000 };
+  const seconds = (Date.now() - t0) / 1000;
+  await server.close();
+  return { outcome, requests: gh.requests(), seconds };
 }
 
 export async function githubBench(argv: string[]): Promise<void> {
@@ -195,21 +222,23 @@ export async function githubBench(argv: string[]): Promise<void> {
     const i = argv.indexOf(flag);
     return i >= 0 ? Number(argv[i + 1]) : dflt;
   };
+  // --control PATTERN (repeatable): only those controls, to show what a narrower selection costs.
+  const control = argv.flatMap((a, i) => (a === "--control" && argv[i + 1] ? [argv[i + 1]!] : []));
   const shape = { repos: num("--repos", 2000), changesPerRepo: num("--changes-per-repo", 25) };
   console.log(
-    `github-${shape.repos}: ${shape.repos} repositories, ${shape.repos * shape.changesPerRepo} changes in 2026-Q3, every GitHub control`,
+    `github-${shape.repos}: ${shape.repos} repositories, ${shape.repos * shape.changesPerRepo} changes in 2026-Q3, ${control.length ? control.join(", ") : "every GitHub control"}; local HTTP server, real Octokit`,
   );
-  const full = await runScenario(shape, 10_000_000);
+  const capped = await runScenario(shape, HOUR, control);
+  const errors = capped.outcome.results.filter((r) => r.status === "error");
+  console.log(
+    `  5,000 budget, reserve 100: stopped after ${capped.requests} requests, ${capped.seconds.toFixed(1)} s; ${errors.length} of ${capped.outcome.results.length} controls error (${[...new Set(errors.map((e) => e.reason?.replace(/^.*?: /, "").slice(0, 60)))].join("; ")}); ${capped.outcome.calls.length} recorded calls kept`,
+  );
+  const full = await runScenario(shape, 10_000_000, control);
   const byOp = new Map<string, number>();
   for (const c of full.outcome.calls)
     byOp.set(`${c.service}:${c.operation}`, (byOp.get(`${c.service}:${c.operation}`) ?? 0) + 1);
   console.log(
-    `  unlimited budget: ${full.requests} requests (${(full.requests / HOUR).toFixed(1)} hours of a 5,000/hour token), ${full.seconds.toFixed(1)} s, errors ${full.outcome.results.filter((r) => r.status === "error").length}`,
+    `  unlimited budget: ${full.requests} requests (${(full.requests / HOUR).toFixed(1)} hours of a 5,000/hour token), ${full.seconds.toFixed(1)} s wall, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB, errors ${full.outcome.results.filter((r) => r.status === "error").length}`,
   );
   for (const [op, n] of [...byOp].sort((a, b) => b[1] - a[1])) console.log(`    ${op.padEnd(48)} ${n}`);
-  const capped = await runScenario(shape, HOUR);
-  const errors = capped.outcome.results.filter((r) => r.status === "error");
-  console.log(
-    `  5,000 budget, reserve 100: stopped after ${capped.requests} requests; ${errors.length} of ${capped.outcome.results.length} controls error (${[...new Set(errors.map((e) => e.reason?.replace(/^.*?: /, "").slice(0, 60)))].join("; ")}); ${capped.outcome.calls.length} recorded calls kept`,
-  );
 }

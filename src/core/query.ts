@@ -60,6 +60,21 @@ export interface QueryContext {
   ): Promise<NormalisedResult>;
   /** The regions in scope for this unit (AWS: the account's enabled regions, or --regions). */
   regions(): Promise<string[]>;
+  /**
+   * Rows of a query of *another provider*, over every unit of its scope kind that provider covers in this
+   * run (e.g. the repositories of each GitHub organization, read by the AWS OIDC trust link), through the
+   * same run cache. `undefined` when that provider is not part of the run: the link is optional, so a run
+   * with one provider neither fails nor calls the other. A query may only link what it declares in `links`.
+   */
+  linked(id: string, params?: Record<string, unknown>): Promise<LinkedResult | undefined>;
+}
+
+/** What a linked (other-provider) query established, unit by unit. */
+export interface LinkedResult {
+  /** The units that answered completely (no problem), with their rows. */
+  units: { unit: string; rows: Row[] }[];
+  /** Units asked for but not established (a scope gap, an error, or a problem of the linked query). */
+  failed: { unit: string; reason: string }[];
 }
 
 /**
@@ -84,6 +99,11 @@ export interface QueryDef<C extends QueryContext = QueryContext> {
   calls: string[];
   /** The queries it asks through `ctx.query` (their calls join the allow-list; asking another is refused). */
   uses?: string[];
+  /**
+   * Queries of other providers it reads through `ctx.linked` when those providers run too (their calls join
+   * that provider's allow-list only then; linking another is refused). Never a reason to start a provider.
+   */
+  links?: string[];
   /** The row fields, each with a short description: the vocabulary controls may use in CEL. */
   fields: Record<string, string>;
   /** JSON Schema for `query_params`. */

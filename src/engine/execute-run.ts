@@ -19,7 +19,7 @@ import type { Control, ControlResult, Provider } from "../core/types.js";
 import "../queries/index.js";
 import { sha256Hex } from "../evidence/bagit.js";
 import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js";
-import { declaredOperations } from "../queries/registry.js";
+import { declaredOperations, linkedQueryIds } from "../queries/registry.js";
 import { type RecordedCall, safeName } from "../recording/format.js";
 import { Recorder } from "../recording/recorder.js";
 import { type LoadedRecording, loadRecordings } from "../recording/store.js";
@@ -104,12 +104,15 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const recorder = new Recorder();
   const providers = [...new Set(selected.map((c) => c.provider))].sort();
   const runtimes: ProviderRuntime[] = [];
+  // Other-provider queries the selected ones link (e.g. AWS OIDC trusts → GitHub repositories): read only
+  // when their provider runs anyway, so their calls join that provider's allow-list.
+  const linked = linkedQueryIds(selected.map((c) => c.query));
   for (const provider of providers) {
     // Read-only by declaration: each provider may send exactly what the selected queries declare.
-    const allowedOperations = declaredOperations(
-      provider,
-      selected.filter((c) => c.provider === provider).map((c) => c.query),
-    );
+    const allowedOperations = declaredOperations(provider, [
+      ...selected.filter((c) => c.provider === provider).map((c) => c.query),
+      ...linked,
+    ]);
     if (provider === "aws") {
       runtimes.push(new AwsRuntime({ ...opts.aws, recorder, replay, allowedOperations }));
     } else {

@@ -7,7 +7,13 @@
 import { errorMessage } from "../core/errors.js";
 import { type Period, resolvePeriod } from "../core/period.js";
 import type { ProviderRunInfo, ProviderRuntime } from "../core/provider.js";
-import { type NormalisedResult, normaliseResult, type QueryContext, queryParamsFor } from "../core/query.js";
+import {
+  type LinkedResult,
+  type NormalisedResult,
+  normaliseResult,
+  type QueryContext,
+  queryParamsFor,
+} from "../core/query.js";
 import type {
   CompletenessCheck,
   Control,
@@ -55,6 +61,11 @@ export class QueryExecutor {
     private readonly observer?: RunObserver,
   ) {}
 
+  /** Another provider's query over every unit that provider covers in this run (see linkedAcross). */
+  linked(id: string, params: Record<string, unknown>): Promise<LinkedResult | undefined> {
+    return linkedAcross(this, this.runtimes, id, params);
+  }
+
   runtime(provider: string): ProviderRuntime {
     const rt = this.runtimes.get(provider);
     if (!rt) throw new Error(`no ${provider} runtime in this run (select it with --provider)`);
@@ -96,7 +107,7 @@ export class QueryExecutor {
    */
   private context(
     scope: Scope,
-    asking: { id: string; uses?: string[] },
+    asking: { id: string; uses?: string[]; links?: string[] },
     inherited: { problems: QueryProblem[]; completeness: CompletenessCheck[] },
   ): QueryContext {
     const runtime = this.runtime(scope.provider);
@@ -134,9 +145,51 @@ export class QueryExecutor {
       },
       queryResult: (id, params = {}, at) => dependency(id, params, at),
       regions: () => runtime.regionsOf(scope.unit),
+      linked: (id, params = {}) => {
+        if (!(asking.links ?? []).includes(id))
+          return Promise.reject(new Error(`query ${asking.id} links ${id} without declaring it in links`));
+        return this.linked(id, params);
+      },
     };
     return runtime.contextFor(scope, base);
   }
+}
+
+/**
+ * A query of another provider over every unit it covers in this run, or undefined when that provider is not
+ * in the run. Each unit is fetched through the cache (shared with that provider's own controls); a scope gap,
+ * a failed fetch or any problem of the linked query leaves that unit `failed`, never silently complete.
+ */
+async function linkedAcross(
+  executor: QueryExecutor,
+  runtimes: Map<string, ProviderRuntime>,
+  id: string,
+  params: Record<string, unknown>,
+): Promise<LinkedResult | undefined> {
+  const def = getQuery(id);
+  if (!def) throw new Error(`unknown query ${id}`);
+  const runtime = runtimes.get(def.provider);
+  if (!runtime) return undefined;
+  const { scopes, gaps } = await runtime.resolveScopes(def.scope);
+  const out: LinkedResult = {
+    units: [],
+    failed: gaps.map((g) => ({ unit: g.unit, reason: `not covered: ${g.reason}` })),
+  };
+  await Promise.all(
+    scopes.map(async (s) => {
+      try {
+        const r = await executor.result(id, s, params);
+        if (r.problems.length > 0)
+          out.failed.push({ unit: s.unit, reason: r.problems.map((p) => p.message).join("; ") });
+        else out.units.push({ unit: s.unit, rows: r.rows });
+      } catch (e) {
+        out.failed.push({ unit: s.unit, reason: describeError(e) });
+      }
+    }),
+  );
+  out.units.sort((a, b) => a.unit.localeCompare(b.unit));
+  out.failed.sort((a, b) => a.unit.localeCompare(b.unit));
+  return out;
 }
 
 /** A dependency's problem as a problem of the whole dependent query (its region kept). */

@@ -646,6 +646,34 @@ export const QUERY_DECLARATIONS: QueryDeclaration[] = [
   },
   {
     provider: "aws",
+    id: "aws.iam.oidcTrustRepositories",
+    scope: "account",
+    title:
+      "GitHub Actions OIDC trusts linked to the repositories of the GitHub organizations in the same run",
+    permissions: ["iam:GetAccountAuthorizationDetails"],
+    calls: [],
+    uses: ["aws.iam.oidcTrust"],
+    links: ["github.org.repositories"],
+    fields: {
+      trust_id: "string: `<role name> <statement> <issuer>`",
+      role_arn: "string: the role",
+      role_name: "string: its name",
+      statement: "string: `Sid X` or `statement N` of the trust policy",
+      subjects: "list<string>: the subjects (patterns) the deciding `sub` condition lets in",
+      trusted_repositories: "list<string>: `org/repo` (or patterns such as `org/*`) the statement lets in",
+      github_in_run: "bool: GitHub is part of this run, so the trust can be linked to its repositories",
+      audited_organizations:
+        "list<string>: the GitHub organizations whose repositories were listed in this run",
+      linked_repositories:
+        "list<string>: existing repositories of the audited organizations the trust lets in",
+      outside_audited_organizations:
+        "list<string>: trusted names that can match repositories outside the audited organizations",
+      unknown_repositories:
+        "list<string>: trusted names of an audited organization that match none of its repositories",
+    },
+  },
+  {
+    provider: "aws",
     id: "aws.iam.passwordPolicy",
     scope: "account",
     title: "IAM account password policy (one row per account; exists = false when none is set)",
@@ -2071,6 +2099,22 @@ export const QUERY_DECLARATIONS: QueryDeclaration[] = [
       site_admin: "bool: a GitHub Enterprise Server site administrator",
     },
     permissions: ["Organization: Administration (read)", "Organization: Members (read)"],
+  },
+  {
+    provider: "github",
+    id: "github.org.repositories",
+    scope: "organization",
+    title: "Every repository of the organization (archived included), as the token lists them",
+    calls: ["orgs:get", "repos:listForOrg"],
+    fields: {
+      org: "string: the organization login",
+      full_name: "string: owner/name",
+      name: "string: the repository name",
+      visibility: "string: public, private or internal",
+      archived: "bool: archived (read-only; its workflows do not run)",
+      default_branch: "string: the default branch",
+    },
+    permissions: ["Organization: Administration (read)", "Repository: Metadata (read)"],
   },
   {
     provider: "github",

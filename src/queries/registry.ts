@@ -38,3 +38,13 @@ export function declaredOperations(provider: string, ids: Iterable<string>): str
   for (const q of queryClosure(ids)) if (q.provider === provider) for (const c of q.calls) ops.add(c);
   return [...ops].sort();
 }
+
+/**
+ * The other-provider queries that the queries `ids` (and those they use) declare in `links`. Their calls join
+ * the linked provider's allow-list when that provider runs anyway (execute-run.ts); they never start one.
+ */
+export function linkedQueryIds(ids: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const q of queryClosure(ids)) for (const l of q.links ?? []) out.add(l);
+  return [...out].sort();
+}

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PERIOD } from "../../fixtures/github/demo-src/model.js";
 import type { FakeGitHub } from "../../fixtures/lib/github-server.js";
 import { ROOT } from "../support/cli.js";
 import { ORG, PARAMS, SEEDED, startServer, TEST_TOKEN } from "./support.js";
@@ -59,7 +60,7 @@ describe("itgc-validate run --provider github (real CLI, local GitHub)", () => {
         .join(""),
     );
     const out = join(tmp, "bundles");
-    const args = ["run", "--provider", "github", "--github-org", ORG, "--period", "2026-Q3"];
+    const args = ["run", "--provider", "github", "--github-org", ORG, "--period", PERIOD.spec];
     const r = await cli(
       [
         ...args,
@@ -89,8 +90,8 @@ describe("itgc-validate run --provider github (real CLI, local GitHub)", () => {
     );
     expect(got).toEqual(SEEDED);
     expect(doc.run.period).toMatchObject({
-      start: "2026-07-01T00:00:00.000Z",
-      end: "2026-09-30T23:59:59.999Z",
+      start: PERIOD.start,
+      end: PERIOD.end,
     });
     expect(
       server.requests.every((q) => q.method === "GET" && q.authorization === `token ${TEST_TOKEN}`),

@@ -45,11 +45,12 @@ describe("live run against the local GitHub (real Octokit over HTTP)", () => {
         flagged: expected,
       });
     }
-    // The changes population: first-parent commits in the period only (not A10 after it, not the merged
-    // branch's F1/F2), the rebase's first commit found through the commit → pull request association.
+    // The changes population: first-parent commits in the period only (not the merged branch's F1/F2, not
+    // A3 before it), the rebase's first commit found through the commit → pull request association.
     const changes = results["change-management.github-changes-reviewed"]!;
     expect(changes.findings.map((f) => f.resource).sort()).toEqual(
       [
+        change("payments-api", "A10"),
         change("payments-api", "A4"),
         change("payments-api", "A5"),
         change("payments-api", "A6"),
@@ -62,7 +63,19 @@ describe("live run against the local GitHub (real Octokit over HTTP)", () => {
     );
     const direct = changes.findings.find((f) => f.resource === change("payments-api", "A6"))!;
     expect(direct.message).toContain(
-      "by bob-cto at 2026-08-15T23:10:00.000Z was pushed to acme-exchange/payments-api main directly",
+      "by bob-cto at 2026-09-15T23:10:00.000Z was pushed to acme-exchange/payments-api main directly",
+    );
+
+    // A merge commit's second parent is the pull request's last commit, already listed with the branch: the
+    // last pusher of #11 (dev-carol, F2) comes from it, and #11's commits are not listed; squash / rebase
+    // merges (#12, #15, #16) still list theirs.
+    const a4 = changes.items.find((i) => i.change_id === change("payments-api", "A4"))!;
+    expect(a4).toMatchObject({ pull_request: 11, last_pusher: "dev-carol", independent_approvals: 2 });
+    const prCommitPaths = out.calls
+      .filter((c) => c.service === "pulls" && c.operation === "listCommits")
+      .map((c) => String((c.input as { path: string }).path).split("?")[0]);
+    expect(prCommitPaths.sort()).toEqual(
+      [12, 14, 15, 16].map((n) => `/repos/${ORG}/payments-api/pulls/${n}/commits`),
     );
 
     // Paging: 9 commits since the period start at 2 a page = 5 pages, each one recorded call.
@@ -127,8 +140,23 @@ describe("live run against the local GitHub (real Octokit over HTTP)", () => {
         flagged: [],
       });
     const populations = Object.fromEntries(out.results.map((r) => [r.id, r.population]));
-    expect(populations["change-management.github-changes-reviewed"]).toBe(4); // A4, A8, A9, B2
+    expect(populations["change-management.github-changes-reviewed"]).toBe(5); // A4, A8, A9, A10, B2
     expect(populations["change-management.github-default-branch-no-bypass"]).toBe(4);
+  });
+});
+
+describe("the period bounds the changes population", () => {
+  it("a commit after the period's end is listed (the walk starts at the tip) but is not a change of the period", async () => {
+    server.configure({ token: TEST_TOKEN }, demoModel());
+    const out = await runLive(server, {
+      control: ["change-management.github-changes-reviewed"],
+      period: "2026-08-22T09:00:00Z..2026-10-31",
+    });
+    const changes = byId(out)["change-management.github-changes-reviewed"]!;
+    const resources = changes.findings.map((f) => f.resource);
+    expect(resources).not.toContain(change("payments-api", "A10")); // 2026-11-05, after the period
+    expect(resources).toContain(change("payments-api", "A9"));
+    expect(flagged(changes)).toEqual(SEEDED["change-management.github-changes-reviewed"]);
   });
 });
 

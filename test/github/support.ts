@@ -1,5 +1,5 @@
 /** Runs the GitHub controls in process: the real Octokit client against the local FakeGitHub server. */
-import { demoModel, type GitHubOrgModel, sha } from "../../fixtures/github/demo-src/model.js";
+import { demoModel, type GitHubOrgModel, PERIOD, sha } from "../../fixtures/github/demo-src/model.js";
 import { FakeGitHub, type FakeGitHubOptions } from "../../fixtures/lib/github-server.js";
 import { parsePeriod } from "../../src/core/period.js";
 import type { ControlResult } from "../../src/core/types.js";
@@ -23,12 +23,14 @@ export async function runLive(
     control?: string[];
     runtime?: Partial<GitHubRuntimeOptions>;
     overrides?: Record<string, Record<string, unknown>>;
+    /** Default: the demo's period (fixtures/github/demo-src/model.ts PERIOD). */
+    period?: string;
   } = {},
 ): Promise<RunOutcome> {
   return executeRun({
     filter: { provider: ["github"], ...(opts.control ? { control: opts.control } : {}) },
     now: new Date("2026-11-20T09:00:00.000Z"),
-    period: parsePeriod("2026-Q3"),
+    period: parsePeriod(opts.period ?? PERIOD.spec),
     overrides: opts.overrides ?? {},
     runtimeFactories: {
       github: ({ recorder, replay }) =>

@@ -75,6 +75,7 @@ async function runClient() {
     query: async () => [],
     queryResult: async () => ({ rows: [], problems: [], completeness: [] }),
     regions: async () => [],
+    linked: async () => undefined,
   });
   return ctx.aws;
 }

@@ -26,6 +26,8 @@ export interface GitHubQueryContext extends QueryContext {
     calls: GitHubCalls;
     /** Once per run per key (single-flight), e.g. an organization's outside collaborators for every repository. */
     memo<T>(key: string, fn: () => Promise<T>): Promise<T>;
+    /** Every repository of the scope's organization, archived included (the run's one listing of it). */
+    repositories(): Promise<RepositoryInfo[]>;
   };
 }
 

@@ -157,6 +157,7 @@ export class GitHubRuntime implements ProviderRuntime {
           }
           return p;
         },
+        repositories: () => this.requireScope().listing(org?.login ?? login),
       },
     };
   }

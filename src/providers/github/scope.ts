@@ -22,6 +22,7 @@ export class GitHubScope {
   readonly orgs: OrgInfo[] = [];
   readonly gaps: ScopeGap[] = [];
   private repos?: Promise<{ repos: RepositoryInfo[]; gaps: ScopeGap[] }>;
+  private readonly listings = new Map<string, Promise<RepositoryInfo[]>>();
 
   constructor(
     private readonly calls: GitHubCalls,
@@ -55,6 +56,22 @@ export class GitHubScope {
     return this.repos;
   }
 
+  /**
+   * Every repository of an organization the token can list, archived ones included (listed once per run and
+   * shared by the repository scope and the github.org.repositories query). Rejects when the listing fails.
+   */
+  listing(org: string): Promise<RepositoryInfo[]> {
+    const key = org.toLowerCase();
+    let p = this.listings.get(key);
+    if (!p) {
+      p = this.calls
+        .paged<Record<string, unknown>>("repos:listForOrg", org, { org, type: "all", sort: "full_name" })
+        .then((raw) => raw.map(toRepositoryInfo));
+      this.listings.set(key, p);
+    }
+    return p;
+  }
+
   private async listRepositories(): Promise<{ repos: RepositoryInfo[]; gaps: ScopeGap[] }> {
     const repos: RepositoryInfo[] = [];
     const gaps: ScopeGap[] = [];
@@ -62,12 +79,7 @@ export class GitHubScope {
     for (const org of this.orgs) {
       let listed: RepositoryInfo[];
       try {
-        const raw = await this.calls.paged<Record<string, unknown>>("repos:listForOrg", org.login, {
-          org: org.login,
-          type: "all",
-          sort: "full_name",
-        });
-        listed = raw.map(toRepositoryInfo);
+        listed = await this.listing(org.login);
       } catch (e) {
         gaps.push({
           provider: "github",

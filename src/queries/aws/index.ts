@@ -72,6 +72,7 @@ for (const q of [guardDutyDetectors, securityHub, logArchiveBuckets, eksClusters
 import { breakGlassReadiness } from "./iam/break-glass.js";
 import { oidcProviders } from "./iam/oidc-providers.js";
 import { oidcTrust } from "./iam/oidc-trust.js";
+import { oidcTrustRepositories } from "./iam/oidc-trust-repositories.js";
 // Identity planes: IAM Identity Center, KMS key access, CI (OIDC) trust, break-glass readiness
 import { identityStoreGroups } from "./identitystore/groups.js";
 import { identityStoreUsers } from "./identitystore/users.js";
@@ -96,6 +97,7 @@ for (const q of [
   kmsKeyAccess,
   oidcProviders,
   oidcTrust,
+  oidcTrustRepositories,
   breakGlassReadiness,
 ])
   registerQuery(q);

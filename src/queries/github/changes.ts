@@ -14,7 +14,9 @@
  * - only for a change whose SHA is no pull request's merge commit (rebase merges, direct pushes): the pull
  *   requests associated with that commit;
  * - for each pull request behind a change: its reviews and its commits (the last one's committer stands for
- *   the last pusher: REST does not name the pusher).
+ *   the last pusher: REST does not name the pusher). A merge commit's second parent *is* the pull request's
+ *   last commit, and it is usually in the branch listing already (it came in with the merge): then that
+ *   commit answers, and the pull request's commits are not listed (one request saved per merge-commit merge).
  */
 import type { Row } from "../../core/types.js";
 import { defineGitHubQuery, repoOf } from "../../providers/github/context.js";
@@ -86,6 +88,7 @@ export const defaultBranchChanges = defineGitHubQuery({
       sha: repo.default_branch,
       since: start.toISOString(),
     });
+    const listed = new Map(commits.map((c) => [c.sha, c]));
     const changes = firstParentLine(commits).filter((c) => {
       const t = committedAt(c);
       return t !== null && t >= start && t <= end;
@@ -141,7 +144,12 @@ export const defaultBranchChanges = defineGitHubQuery({
         });
         continue;
       }
-      const [reviews, prCommits] = await Promise.all([reviewsOf(pr.number), commitsOf(pr.number)]);
+      // A merge commit of this pull request: its second parent is the pull request's head (its last commit).
+      const head = pr.merge_commit_sha === c.sha && c.parents[1] ? listed.get(c.parents[1].sha) : undefined;
+      const [reviews, prCommits] = await Promise.all([
+        reviewsOf(pr.number),
+        head ? Promise.resolve([head]) : commitsOf(pr.number),
+      ]);
       const prAuthor = loginOf(pr.user);
       const last = prCommits[prCommits.length - 1];
       const lastPusher = last ? (loginOf(last.committer) ?? loginOf(last.author)) : null;
