@@ -9,10 +9,11 @@
  * Regions without an instance return no rows. The events come from aws.cloudtrail.lookupEvents through the
  * run cache, so the period's coverage check (90 days of event history) applies: a longer period is `error`.
  */
-import { IdentitystoreClient, ListUsersCommand, type User } from "@aws-sdk/client-identitystore";
-import { ListInstancesCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import type { User } from "@aws-sdk/client-identitystore";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { IdentitystoreClient, ListUsersCommand } from "../../../providers/aws/sdk/client-identitystore.js";
+import { ListInstancesCommand, SSOAdminClient } from "../../../providers/aws/sdk/client-sso-admin.js";
 import { paginateAws } from "../paginate.js";
 
 export const identityCenterSignIns = defineAwsQuery({
