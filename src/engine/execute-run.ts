@@ -83,7 +83,7 @@ export function registerRuntimeFactory(provider: Provider, factory: RuntimeFacto
 
 export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
-  const { selected, all } = selectControls(opts.controlPaths, opts.filter);
+  const { selected, all } = await selectControls(opts.controlPaths, opts.filter);
   const overrides = opts.overrides ?? (opts.paramsFile ? loadParamsFile(opts.paramsFile, all) : {});
   const replayDirs = opts.replayDir === undefined ? [] : [opts.replayDir].flat();
   const replay = opts.recording ?? (replayDirs.length > 0 ? loadRecordings(replayDirs) : undefined);
