@@ -7,8 +7,8 @@
  * is most of what `lint`, `controls list` and the start of every run spend (≈ 0.4 s of CPU on the 2-core
  * machine), and for an unchanged bundled file its outcome is already known. A file whose text is not in the
  * record (edited, added, or any file outside the bundle) goes through every check as before, and so does every
- * file when the record is absent (tests run from src/, where there is none) or was made against another
- * control schema. Checks across files (id equals path, duplicate ids) and `--params` always run. The record
+ * file when the record is absent (tests run from src/, where there is none) or was made with another control
+ * schema or other checker code. Checks across files (id equals path, duplicate ids) and `--params` always run. The record
  * only holds files with no problem, so it can never hide one: a problem is always found by a real check.
  */
 import { createHash } from "node:crypto";
@@ -20,9 +20,38 @@ import { CONTROL_SCHEMA_FILE } from "../util/paths.js";
 const RECORD_FILE = new URL("./checked-catalogue.json", import.meta.url);
 const FORMAT = 1;
 
+/**
+ * What the checks are made of, besides the control file: the schema and the built checker modules. The record
+ * holds their digest, so a record left by another build (or a `tsc` without the last build step) is ignored.
+ */
+const CHECKER_FILES = [
+  CONTROL_SCHEMA_FILE,
+  ...[
+    "./checked-catalogue.js",
+    "./loader.js",
+    "./yaml-source.js",
+    "./schema.js",
+    "./validate.js",
+    "./param-rules.js",
+    "../cel/check.js",
+    "../cel/expression.js",
+    "../cel/references.js",
+    "../cel/types.js",
+    "../core/query.js",
+    "../queries/declarations.js",
+    "../queries/declarations.generated.js",
+  ].map((f) => new URL(f, import.meta.url)),
+];
+
+function checkerDigest(): string {
+  const hash = createHash("sha256");
+  for (const f of CHECKER_FILES) hash.update(readFileSync(f)).update("\0");
+  return hash.digest("hex");
+}
+
 interface RecordFile {
   format: number;
-  /** SHA-256 of schema/control.schema.json when the record was made. */
+  /** Digest of the schema and the checker modules when the record was made (CHECKER_FILES). */
   schema: string;
   /** SHA-256 of a control file's text → the value its YAML parses to. */
   files: Record<string, unknown>;
@@ -43,7 +72,7 @@ export function loadCheckedCatalogue(): CheckedCatalogue | undefined {
   try {
     record = JSON.parse(readFileSync(RECORD_FILE, "utf8")) as RecordFile;
     if (record.format !== FORMAT) return undefined;
-    if (record.schema !== textDigest(readFileSync(CONTROL_SCHEMA_FILE, "utf8"))) return undefined;
+    if (record.schema !== checkerDigest()) return undefined;
   } catch {
     return undefined;
   }
@@ -65,7 +94,7 @@ export function writeCheckedCatalogue(passed: { text: string; value: unknown }[]
   }
   const record: RecordFile = {
     format: FORMAT,
-    schema: textDigest(readFileSync(CONTROL_SCHEMA_FILE, "utf8")),
+    schema: checkerDigest(),
     files,
   };
   writeFileSync(RECORD_FILE, `${JSON.stringify(record)}\n`);
