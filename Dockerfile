@@ -6,6 +6,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build ends by checking the bundled controls against the schema (the checked catalogue in dist/).
+COPY controls ./controls
+COPY schema ./schema
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-slim

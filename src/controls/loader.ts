@@ -8,14 +8,20 @@ import { basename, dirname, join, relative, sep } from "node:path";
 import type { InputProblem } from "../core/errors.js";
 import type { Control, ControlFrequency, ExpectClause, ParamRange, Status } from "../core/types.js";
 import { BUNDLED_CONTROLS_DIR } from "../util/paths.js";
+import { type CheckedCatalogue, loadCheckedCatalogue, textDigest } from "./checked-catalogue.js";
 import { schemaProblems } from "./schema.js";
-import { parseYaml, YAML_LIMITS, type YamlSource } from "./yaml-source.js";
+import { deferredYamlSource, parseYaml, YAML_LIMITS, type YamlSource } from "./yaml-source.js";
 
 export interface LoadResult {
   controls: Control[];
   problems: InputProblem[];
   /** Parsed sources by control id, for positions in later checks. */
   sources: Map<string, YamlSource>;
+  /**
+   * The controls whose file is in the checked catalogue (checked-catalogue.ts): its per-file checks,
+   * validate.ts's included, are known to pass, so callers need not run them again.
+   */
+  checked: Set<Control>;
 }
 
 /** Finds every .yaml / .yml file under the given paths (files or directories). */
@@ -58,10 +64,19 @@ function walkYaml(dir: string, problems: InputProblem[], depth: number): string[
   return out;
 }
 
-export function loadControls(paths: string[] = [BUNDLED_CONTROLS_DIR]): LoadResult {
+/**
+ * `catalogue`: the checked catalogue to trust (default: this build's, if any); null checks every file (the
+ * build, making the catalogue).
+ */
+export function loadControls(
+  paths: string[] = [BUNDLED_CONTROLS_DIR],
+  opts: { catalogue?: CheckedCatalogue | null } = {},
+): LoadResult {
   const { files, problems } = findControlFiles(paths);
+  const catalogue = opts.catalogue === undefined ? loadCheckedCatalogue() : (opts.catalogue ?? undefined);
   const controls: Control[] = [];
   const sources = new Map<string, YamlSource>();
+  const checked = new Set<Control>();
   const seen = new Map<string, string>();
   for (const file of files) {
     const rel = relative(process.cwd(), file);
@@ -83,15 +98,21 @@ export function loadControls(paths: string[] = [BUNDLED_CONTROLS_DIR]): LoadResu
       problems.push({ file: display, message: `cannot read: ${(e as Error).message}` });
       continue;
     }
-    const parsed = parseYaml(display, text);
-    problems.push(...parsed.problems);
-    const source = parsed.source;
+    const known = catalogue?.valueOf(textDigest(text));
+    let source: YamlSource | undefined;
+    if (known !== undefined) {
+      source = deferredYamlSource(display, text, known);
+    } else {
+      const parsed = parseYaml(display, text);
+      problems.push(...parsed.problems);
+      source = parsed.source;
+    }
     if (!source) continue;
     if (!source.value || typeof source.value !== "object" || Array.isArray(source.value)) {
       problems.push({ file: display, line: 1, message: "a control file must hold one YAML mapping" });
       continue;
     }
-    const fileProblems = schemaProblems(source);
+    const fileProblems = known !== undefined ? [] : schemaProblems(source);
     const schemaOk = fileProblems.length === 0;
     const raw = source.value as Record<string, unknown>;
     const expectedId = idFromPath(file);
@@ -140,9 +161,10 @@ export function loadControls(paths: string[] = [BUNDLED_CONTROLS_DIR]): LoadResu
     const control = toControl(raw, display, text);
     controls.push(control);
     sources.set(control.id, source);
+    if (known !== undefined) checked.add(control);
   }
   controls.sort((a, b) => a.id.localeCompare(b.id));
-  return { controls, problems, sources };
+  return { controls, problems, sources, checked };
 }
 
 /** controls/<domain>/<name>.yaml → <domain>.<name>; undefined when the file is not in a domain folder. */

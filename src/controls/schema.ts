@@ -1,15 +1,28 @@
 /** Validates control definitions against schema/control.schema.json with ajv (all errors, with positions). */
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject } from "ajv";
+import { createRequire } from "node:module";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import type { InputProblem } from "../core/errors.js";
 import { CONTROL_SCHEMA_FILE } from "../util/paths.js";
 import { schemaErrorProblem } from "./schema-problem.js";
 import type { YamlSource } from "./yaml-source.js";
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
-const validate = ajv.compile(JSON.parse(readFileSync(CONTROL_SCHEMA_FILE, "utf8")));
+/**
+ * Compiled on the first file to validate: ajv (CommonJS, loaded with require) and the compilation are most of
+ * this module's cost, and a command whose control files are all in the checked catalogue validates none.
+ */
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+    const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+    compiled = ajv.compile(JSON.parse(readFileSync(CONTROL_SCHEMA_FILE, "utf8")));
+  }
+  return compiled;
+}
 
 export function schemaProblems(source: YamlSource): InputProblem[] {
+  const validate = validator();
   if (validate(source.value)) return [];
   return dedupe(validate.errors ?? [])
     .filter((e) => e.keyword !== "anyOf" || e.instancePath === "")

@@ -7,19 +7,17 @@
  * alias expansion the `yaml` package performs (its maxAliasCount, which stops "billion laughs" bombs).
  * Every violation is a problem with file:line:column, like any other input error.
  */
-import {
-  isAlias,
-  isCollection,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  Scalar,
-} from "yaml";
+import { createRequire } from "node:module";
+import type { Document, Node, Scalar } from "yaml";
 import type { InputProblem } from "../core/errors.js";
+
+/**
+ * The yaml package (CommonJS) loads on the first parse, not with this module: a run or a listing whose control
+ * files are all in the checked catalogue (checked-catalogue.ts) parses none of them.
+ */
+let yamlPackage: typeof import("yaml") | undefined;
+const yaml = (): typeof import("yaml") =>
+  (yamlPackage ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
 
 export const YAML_LIMITS = {
   /** Largest file accepted (a control is a few KB; the largest params file a few hundred). */
@@ -63,6 +61,7 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; pr
       ],
     };
   }
+  const { LineCounter, parseDocument, isScalar } = yaml();
   const lineCounter = new LineCounter();
   const early = prescan(text);
   if (early) {
@@ -74,7 +73,7 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; pr
     }
     return { problems: [{ file, line, column: early.offset - lineStart + 1, message: early.message }] };
   }
-  let doc: ReturnType<typeof parseDocument>;
+  let doc: Document.Parsed;
   try {
     // prettyErrors off: it formats context for every error (quadratic on a file with thousands of them);
     // positions come from the line counter, for the first few errors only.
@@ -199,6 +198,7 @@ function prescan(text: string): { offset: number; message: string } | undefined 
 
 /** The first violation of YAML_LIMITS in the node tree (walked iteratively: no recursion on input depth). */
 function boundProblems(root: Node | null): { offset?: number; message: string } | undefined {
+  const { isAlias, isCollection, isMap, isPair } = yaml();
   let aliases = 0;
   const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
   while (stack.length > 0) {
@@ -238,6 +238,7 @@ function boundProblems(root: Node | null): { offset?: number; message: string } 
 }
 
 function firstAlias(root: Node | null): number | undefined {
+  const { isAlias, isCollection, isPair } = yaml();
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -255,6 +256,7 @@ function firstAlias(root: Node | null): number | undefined {
  * block scalars (only escapes such as `\"` or `''` can shift it by a character).
  */
 function offsetInScalar(text: string, node: Scalar, offset: number): number | undefined {
+  const { Scalar } = yaml();
   const [start, end] = node.range ?? [];
   if (start === undefined || end === undefined || typeof node.value !== "string") return undefined;
   const value = node.value;
@@ -278,6 +280,7 @@ function offsetInScalar(text: string, node: Scalar, offset: number): number | un
 }
 
 function findNode(root: Node | null, path: (string | number)[], key: boolean): Node | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   let cur: Node | null | undefined = root;
   for (let i = 0; i < path.length; i++) {
     const step = path[i];
@@ -298,4 +301,20 @@ function findNode(root: Node | null, path: (string | number)[], key: boolean): N
     }
   }
   return cur ?? undefined;
+}
+
+/**
+ * A source whose value is already known (a file of the checked catalogue): the text is parsed for positions
+ * only if a later check asks where something is.
+ */
+export function deferredYamlSource(file: string, text: string, value: unknown): YamlSource {
+  let parsed: YamlSource | undefined;
+  const full = () => (parsed ??= parseYaml(file, text).source);
+  return {
+    file,
+    text,
+    value,
+    locate: (path, key) => full()?.locate(path, key),
+    locateIn: (path, offset) => full()?.locateIn(path, offset),
+  };
 }

@@ -86,7 +86,7 @@ export function registerRuntimeFactory(provider: Provider, factory: RuntimeFacto
 
 export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
-  const { selected, all } = selectControls(opts.controlPaths, opts.filter);
+  const { selected, all } = await selectControls(opts.controlPaths, opts.filter);
   const loaded = opts.overrides
     ? { overrides: opts.overrides, sources: [] }
     : opts.paramsFile

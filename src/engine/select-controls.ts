@@ -4,18 +4,17 @@
  */
 import { type ControlFilter, filterControls } from "../controls/catalogue.js";
 import { loadControls } from "../controls/loader.js";
-import { semanticProblems } from "../controls/validate.js";
+import { semanticProblemsOf } from "../controls/semantic-checks.js";
 import { InputError } from "../core/errors.js";
 import type { Control } from "../core/types.js";
 
 /** Loads, filters and checks controls; throws InputError listing every problem. */
-export function selectControls(
+export async function selectControls(
   paths: string[] | undefined,
   filter: ControlFilter,
-): { selected: Control[]; all: Control[] } {
+): Promise<{ selected: Control[]; all: Control[] }> {
   const loaded = loadControls(paths);
-  const problems = [...loaded.problems];
-  for (const c of loaded.controls) problems.push(...semanticProblems(c, loaded.sources.get(c.id)));
+  const problems = [...loaded.problems, ...(await semanticProblemsOf(loaded))];
   if (problems.length > 0) throw new InputError(problems);
   const selected = filterControls(loaded.controls, filter);
   if (selected.length === 0)

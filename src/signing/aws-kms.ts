@@ -8,16 +8,12 @@
  * cloud SDK users outside src/providers and src/queries: they sign evidence, they do not test controls.
  */
 import { createHash } from "node:crypto";
-import {
-  GetPublicKeyCommand,
-  type GetPublicKeyCommandOutput,
-  KMSClient,
-  SignCommand,
-} from "@aws-sdk/client-kms";
+import type { GetPublicKeyCommandOutput } from "@aws-sdk/client-kms";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { InputError } from "../core/errors.js";
 import { readOnlyGuard } from "../providers/aws/middleware.js";
 import { OperationAllowList } from "../providers/aws/read-only.js";
+import { GetPublicKeyCommand, KMSClient, SignCommand } from "../providers/aws/sdk/client-kms.js";
 import { assertP256, parsePublicKey, type Signer, SigningError } from "./signer.js";
 
 const ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/[A-Za-z0-9/_-]+$/;

@@ -10,11 +10,11 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
 import { readOnlyGuard } from "../providers/aws/middleware.js";
 import { OperationAllowList, ReadOnlyViolation } from "../providers/aws/read-only.js";
+import { PutObjectCommand, S3Client } from "../providers/aws/sdk/client-s3.js";
 
 /** The one operation the upload client may send. */
 export const UPLOAD_OPERATIONS = new OperationAllowList(["S3:PutObject"]);

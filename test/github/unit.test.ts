@@ -18,8 +18,8 @@ import { ROOT } from "../support/cli.js";
 const githubQueries = () => allQueries().filter((q) => q.provider === "github");
 
 describe("permissions --provider github", () => {
-  it("prints exactly the read permissions of the operations the selected queries declare", () => {
-    const { selected } = selectControls(undefined, { provider: ["github"] });
+  it("prints exactly the read permissions of the operations the selected queries declare", async () => {
+    const { selected } = await selectControls(undefined, { provider: ["github"] });
     expect(permissionsFor(selected, "github")).toEqual([
       "Organization: Administration (read)",
       "Organization: Members (read)",
@@ -31,7 +31,7 @@ describe("permissions --provider github", () => {
     ]);
     for (const p of Object.values(OPERATION_PERMISSIONS)) expect(p.access).toBe("read");
     // Only what the selection needs: the Actions policy control alone needs organization Administration.
-    const { selected: one } = selectControls(undefined, {
+    const { selected: one } = await selectControls(undefined, {
       control: ["change-management.github-actions-allowed-actions-restricted"],
     });
     expect(permissionsFor(one, "github")).toEqual(["Organization: Administration (read)"]);

@@ -302,7 +302,7 @@ function located(p: InputProblem): boolean {
 describe(`property: ${CONTROL_MUTANTS} control mutants and ${PARAMS_MUTANTS} params mutants (seed ${SEED})`, () => {
   const clean: { file: string; control: Control }[] = [];
 
-  it("every control mutant lints to exit 0 or to exit 2 with file:line — never an exception", () => {
+  it("every control mutant lints to exit 0 or to exit 2 with file:line — never an exception", async () => {
     const r = rng(SEED);
     const failures: string[] = [];
     let withProblems = 0;
@@ -313,7 +313,7 @@ describe(`property: ${CONTROL_MUTANTS} control mutants and ${PARAMS_MUTANTS} par
       const file = join(root, "slot", base.domain, base.name);
       writeFileSync(file, text);
       try {
-        const { controls, problems } = lintPaths([file]);
+        const { controls, problems } = await lintPaths([file]);
         if (problems.length > 0) {
           withProblems++;
           const bad = problems.filter((p) => !located(p));
@@ -363,8 +363,8 @@ describe(`property: ${CONTROL_MUTANTS} control mutants and ${PARAMS_MUTANTS} par
     }
   }, 60_000);
 
-  it("every params mutant is accepted or refused with file:line — never an exception", () => {
-    const { controls } = lintPaths([CONTROLS_DIR]);
+  it("every params mutant is accepted or refused with file:line — never an exception", async () => {
+    const { controls } = await lintPaths([CONTROLS_DIR]);
     const withParams = controls.filter((c) => Object.keys(c.params).length > 0);
     const r = rng(SEED + 2);
     const failures: string[] = [];

@@ -16,7 +16,7 @@ const KEYS = "controls/access/aws-iam-access-keys-rotated.yaml";
 let n = 0;
 
 /** Writes a mutated copy of a shipped control (same file name, so the id still equals the path) and lints it. */
-function lintMutant(shipped: string, mutate: (text: string) => string, paramsText?: string) {
+async function lintMutant(shipped: string, mutate: (text: string) => string, paramsText?: string) {
   const base = readFileSync(shipped, "utf8");
   const text = mutate(base);
   if (text === base) throw new Error("the mutation did not apply");
@@ -30,7 +30,7 @@ function lintMutant(shipped: string, mutate: (text: string) => string, paramsTex
     paramsFile = join(root, "params.yaml");
     writeFileSync(paramsFile, paramsText);
   }
-  const { problems } = lintPaths([file], { paramsFile });
+  const { problems } = await lintPaths([file], { paramsFile });
   const lines = problems.map((p) => formatProblem(p).replace(`${root}/`, ""));
   return {
     lines,
@@ -40,33 +40,33 @@ function lintMutant(shipped: string, mutate: (text: string) => string, paramsTex
 }
 
 describe("typed lint (measured cases)", () => {
-  it("the shipped catalogue is clean", () => {
-    const { controls, problems } = lintPaths(["controls"]);
+  it("the shipped catalogue is clean", async () => {
+    const { controls, problems } = await lintPaths(["controls"]);
     expect(problems.map(formatProblem)).toEqual([]);
     expect(controls.length).toBeGreaterThan(50);
   });
 
-  it("a resource that is no field of the query", () => {
-    const r = lintMutant(KEYS, (t) => t.replace("resource: arn", "resource: arnn"));
+  it("a resource that is no field of the query", async () => {
+    const r = await lintMutant(KEYS, (t) => t.replace("resource: arn", "resource: arnn"));
     expect(r.lines).toEqual([
       `access/aws-iam-access-keys-rotated.yaml:${r.lineOf("resource:")}:11: resource: "arnn" is not a field of aws.iam.credentialReport (did you mean "arn"?)`,
     ]);
   });
 
-  it("expressions that cannot type-check or are not boolean", () => {
+  it("expressions that cannot type-check or are not boolean", async () => {
     const where = "where: access_key_1_active == true || access_key_2_active == true";
-    const a = lintMutant(KEYS, (t) => t.replace(where, "where: 1 + 'a' == 2"));
+    const a = await lintMutant(KEYS, (t) => t.replace(where, "where: 1 + 'a' == 2"));
     expect(a.lines).toHaveLength(1);
     expect(a.lines[0]).toMatch(
       new RegExp(
         `^access/aws-iam-access-keys-rotated\\.yaml:${a.lineOf("where:")}:10: where: no matching overload for "\\+" applied to \\(int, string\\)`,
       ),
     );
-    const b = lintMutant(KEYS, (t) => t.replace(where, `where: "'a string'"`));
+    const b = await lintMutant(KEYS, (t) => t.replace(where, `where: "'a string'"`));
     expect(b.lines).toEqual([
       `access/aws-iam-access-keys-rotated.yaml:${b.lineOf("where:")}:8: where: must be a boolean expression, but its type is string`,
     ]);
-    const c = lintMutant(KEYS, (t) =>
+    const c = await lintMutant(KEYS, (t) =>
       t.replace("access_key_1_active == true", "access_key_1_active == 'true'"),
     );
     expect(c.lines).toEqual([
@@ -74,8 +74,8 @@ describe("typed lint (measured cases)", () => {
     ]);
   });
 
-  it("a string default for a numeric parameter", () => {
-    const r = lintMutant(KEYS, (t) => t.replace("max_key_age_days: 90", 'max_key_age_days: "sixty"'));
+  it("a string default for a numeric parameter", async () => {
+    const r = await lintMutant(KEYS, (t) => t.replace("max_key_age_days: 90", 'max_key_age_days: "sixty"'));
     expect(r.lines[0]).toBe(
       `access/aws-iam-access-keys-rotated.yaml:${r.lineOf('"sixty"')}:21: params.max_key_age_days: must be a number (an integer from 1 to 3650), got "sixty"`,
     );
@@ -85,22 +85,24 @@ describe("typed lint (measured cases)", () => {
     );
   });
 
-  it("parameter values outside their range: 1e308, -5, 1.5", () => {
+  it("parameter values outside their range: 1e308, -5, 1.5", async () => {
     for (const [value, shown] of [
       ["1e308", "1e+308"],
       ["-5", "-5"],
       ["1.5", "1.5"],
       [".inf", "Infinity"],
     ]) {
-      const r = lintMutant(KEYS, (t) => t.replace("max_key_age_days: 90", `max_key_age_days: ${value}`));
+      const r = await lintMutant(KEYS, (t) =>
+        t.replace("max_key_age_days: 90", `max_key_age_days: ${value}`),
+      );
       expect(r.lines).toEqual([
         `access/aws-iam-access-keys-rotated.yaml:${r.lineOf(`max_key_age_days: ${value}`)}:21: params.max_key_age_days: must be ${value === ".inf" ? "a finite number" : "an integer from 1 to 3650"}, got ${shown}`,
       ]);
     }
   });
 
-  it("a range for a parameter that does not exist", () => {
-    const r = lintMutant(KEYS, (t) =>
+  it("a range for a parameter that does not exist", async () => {
+    const r = await lintMutant(KEYS, (t) =>
       t.replace("  max_key_age_days: { minimum", "  max_key_age_dayz: { minimum"),
     );
     expect(r.lines).toEqual([
@@ -108,8 +110,8 @@ describe("typed lint (measured cases)", () => {
     ]);
   });
 
-  it("message placeholders that name no field or parameter", () => {
-    const r = lintMutant(KEYS, (t) =>
+  it("message placeholders that name no field or parameter", async () => {
+    const r = await lintMutant(KEYS, (t) =>
       t.replace(
         'more than {params.max_key_age_days} days ago"\n  - that',
         'more than {params.max_key_age_dayz} days ago, {usr}"\n  - that',
@@ -123,8 +125,8 @@ describe("typed lint (measured cases)", () => {
     ]);
   });
 
-  it("an assert reads fields through items, and its message has only the assert's bindings", () => {
-    const r = lintMutant("controls/change-management/aws-config-recorder-all-regions.yaml", (t) =>
+  it("an assert reads fields through items, and its message has only the assert's bindings", async () => {
+    const r = await lintMutant("controls/change-management/aws-config-recorder-all-regions.yaml", (t) =>
       t.replace(
         "items.exists(r, r.recording && r.include_global_resource_types)",
         "recording && items.exists(r, r.recordin)",
@@ -136,8 +138,8 @@ describe("typed lint (measured cases)", () => {
     );
   });
 
-  it("--params overrides: wrong type, out of range, unknown names — with file:line", () => {
-    const r = lintMutant(
+  it("--params overrides: wrong type, out of range, unknown names — with file:line", async () => {
+    const r = await lintMutant(
       KEYS,
       (t) => t.replace("when_empty: pass", "when_empty: pass\n"),
       [
@@ -157,7 +159,7 @@ describe("typed lint (measured cases)", () => {
 });
 
 describe("lint --params against the catalogue", () => {
-  it("checks ranges and element types of overrides", () => {
+  it("checks ranges and element types of overrides", async () => {
     const file = join(dir, "catalogue-params.yaml");
     writeFileSync(
       file,
@@ -172,7 +174,7 @@ describe("lint --params against the catalogue", () => {
         "  max_key_age_days: 120",
       ].join("\n"),
     );
-    const { problems } = lintPaths(["controls"], { paramsFile: file });
+    const { problems } = await lintPaths(["controls"], { paramsFile: file });
     expect(problems.map((p) => formatProblem(p).replace(`${dir}/`, ""))).toEqual([
       "catalogue-params.yaml:2:15: access.aws-iam-password-policy.min_length: must be an integer from 6 to 128, got -5",
       "catalogue-params.yaml:3:26: access.aws-iam-password-policy.max_password_age_days: must be an integer from 0 to 1095, got 1e+308",
@@ -230,8 +232,8 @@ describe("bounded YAML (each violation is a problem with its position)", () => {
     ],
   ];
   for (const [name, mutate, expected] of cases) {
-    it(name, () => {
-      const r = lintMutant(MFA, mutate);
+    it(name, async () => {
+      const r = await lintMutant(MFA, mutate);
       expect(r.lines.join("\n")).toMatch(expected);
       expect(r.lines.length).toBeLessThanOrEqual(21);
     });

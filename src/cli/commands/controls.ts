@@ -11,7 +11,7 @@ export function controlsCommand(): Command {
     .option("--json", "print JSON")
     .action(async (flags: FilterFlags & { json?: boolean }) => {
       const { selectControls } = await import("../../engine/select-controls.js");
-      const { selected } = selectControls(flags.controlsDir, filterFrom(flags));
+      const { selected } = await selectControls(flags.controlsDir, filterFrom(flags));
       if (flags.json) {
         const out = selected.map((c) => ({
           id: c.id,

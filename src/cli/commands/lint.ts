@@ -18,7 +18,7 @@ export function lintCommand(): Command {
       // Query declarations, not the query modules: lint needs no cloud SDK.
       const { lintPaths } = await import("../../controls/lint.js");
       const targets = paths.length ? paths : [BUNDLED_CONTROLS_DIR];
-      const { controls, problems } = lintPaths(targets, { paramsFile: flags.params });
+      const { controls, problems } = await lintPaths(targets, { paramsFile: flags.params });
       for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
       if (problems.length > 0) {
         process.stderr.write(`\n${problems.length} problem(s) found.\n`);

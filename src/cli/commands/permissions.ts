@@ -84,7 +84,7 @@ export function permissionsCommand(): Command {
     .option("--json", "GCP: print the permission list as a JSON array");
   return cmd.action(async (flags: PermissionsFlags) => {
     const { selectControls } = await import("../../engine/select-controls.js");
-    const { selected } = selectControls(flags.controlsDir, filterFrom(flags));
+    const { selected } = await selectControls(flags.controlsDir, filterFrom(flags));
     const providers: Provider[] = flags.provider?.length
       ? [...new Set(flags.provider)].sort()
       : [...new Set(selected.map((c) => c.provider))].sort();

@@ -4,9 +4,7 @@ import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { InputError } from "../../core/errors.js";
 import { CONTROL_FREQUENCIES, type ControlFrequency } from "../../core/types.js";
-import { readBundle, UnusableBundle } from "../../evidence/files.js";
 import { safeName } from "../../recording/format.js";
-import { sampleCsv, sampleFromBundle, sampleJson } from "../../sample/from-bundle.js";
 import { renderSizeTable } from "../../sample/size-table.js";
 import { parsePositiveInt } from "../io.js";
 
@@ -53,7 +51,10 @@ export function sampleCommand(): Command {
     )
     .option("--out <dir>", "write <control>.sample.csv and .sample.json here", ".")
     .option("--json", "print the sample document (JSON) instead of a summary")
-    .action((bundle: string, flags: SampleFlags) => {
+    .action(async (bundle: string, flags: SampleFlags) => {
+      // The bundle reader (zlib, tar) and the CSV writer load on use, not with every command's start-up.
+      const { readBundle, UnusableBundle } = await import("../../evidence/files.js");
+      const { sampleCsv, sampleFromBundle, sampleJson } = await import("../../sample/from-bundle.js");
       let doc: ReturnType<typeof sampleFromBundle>;
       try {
         doc = sampleFromBundle(readBundle(bundle), flags);

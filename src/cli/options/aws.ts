@@ -5,6 +5,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import {
   AWS_DEFAULTS,
+  DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_MEMBER_ROLE,
   DEFAULT_ROLE_SESSION_NAME,
   parseShard,
@@ -13,7 +14,6 @@ import {
 import { partitionOfRegion } from "../../providers/aws/regions.js";
 import { OTHER_ERROR_MAX_ATTEMPTS } from "../../providers/aws/retry.js";
 import type { AwsRuntimeOptions } from "../../providers/aws/runtime.js";
-import { DEFAULT_CALL_TIMEOUT_MS } from "../../providers/aws/session.js";
 import { collectList, parsePositiveInt } from "../io.js";
 
 function accountList(value: string, previous: string[] = []): string[] {

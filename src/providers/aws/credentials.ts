@@ -7,11 +7,12 @@
  * is recorded (the temporary credentials are redacted by recording/format.ts) and is replayed: a replay
  * re-performs every AssumeRole, and a recorded AccessDenied reproduces the same scope gap.
  */
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import type { AssumeRoleCommandOutput } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 /** The RoleSessionName used unless --role-session-name is given (stable, so a replay matches the call). */
 import { DEFAULT_ROLE_SESSION_NAME } from "./defaults.js";
+import { AssumeRoleCommand, STSClient } from "./sdk/client-sts.js";
+import { fromNodeProviderChain } from "./sdk/credential-providers.js";
 import type { AwsSession } from "./session.js";
 
 export { DEFAULT_ROLE_SESSION_NAME };

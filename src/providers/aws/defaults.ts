@@ -6,6 +6,9 @@
 export const DEFAULT_ROLE_SESSION_NAME = "itgc-validate";
 export const DEFAULT_MEMBER_ROLE = "ITGCAuditReadOnly";
 
+/** Per-attempt timeout unless --call-timeout says otherwise. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
 export const AWS_DEFAULTS = {
   concurrency: 64,
   accountConcurrency: 16,

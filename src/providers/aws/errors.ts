@@ -1,6 +1,7 @@
 /** Helpers for AWS SDK errors: recognising them by code, and rebuilding recorded ones for replay. */
-import { ServiceException } from "@smithy/smithy-client";
+
 import type { RecordedError } from "../../recording/format.js";
+import { ServiceException } from "./sdk/smithy-client.js";
 
 /**
  * True when `e` is the AWS error `code`, whichever form the SDK gave it: modeled errors are named

@@ -4,9 +4,9 @@
  * assume in each (--member-role).
  */
 import { createHash } from "node:crypto";
-import { ListAccountsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { paginate } from "../../util/paginate.js";
 import type { Shard } from "./defaults.js";
+import { ListAccountsCommand, OrganizationsClient } from "./sdk/client-organizations.js";
 import type { AwsSession } from "./session.js";
 
 export { DEFAULT_MEMBER_ROLE, parseShard, type Shard } from "./defaults.js";

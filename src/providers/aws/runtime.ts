@@ -12,12 +12,8 @@
  * that is not an active member, and a region where every call was refused (not enabled, or denied by an
  * SCP) are scope gaps: the run goes on, and the affected controls are `error` for that scope.
  */
-import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import {
-  GetCallerIdentityCommand,
-  type GetCallerIdentityCommandOutput,
-  STSClient,
-} from "@aws-sdk/client-sts";
+
+import type { GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit from "p-limit";
 import { CallerIdentityError, errorMessage, InputError } from "../../core/errors.js";
@@ -49,6 +45,8 @@ import {
 import { DOCUMENTED_RATE_LIMITS } from "./rate-limit.js";
 import { declaredAllowList, RUN_OPERATIONS } from "./read-only.js";
 import { partitionOfArn, partitionOfRegion } from "./regions.js";
+import { DescribeRegionsCommand, EC2Client } from "./sdk/client-ec2.js";
+import { GetCallerIdentityCommand, STSClient } from "./sdk/client-sts.js";
 import { type AwsEnvironment, AwsSession } from "./session.js";
 
 export interface AwsRuntimeOptions {

@@ -9,6 +9,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smit
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Recorder } from "../../recording/recorder.js";
 import { registerSecret } from "../../recording/scrub.js";
+import { DEFAULT_CALL_TIMEOUT_MS } from "./defaults.js";
 import { endpointOverride, pinEndpoint } from "./endpoints.js";
 import {
   type AttemptStats,
@@ -173,8 +174,7 @@ export class AwsSession implements SessionInfo {
   }
 }
 
-/** Per-attempt timeout unless --call-timeout says otherwise. */
-export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+export { DEFAULT_CALL_TIMEOUT_MS } from "./defaults.js";
 
 /** Credentials whose secret parts the scrubber knows, so they cannot reach any output. */
 function registering(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {

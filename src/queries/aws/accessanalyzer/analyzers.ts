@@ -3,12 +3,12 @@
  * every page) and whether an external-access analyzer (type ACCOUNT or ORGANIZATION) is ACTIVE. A region with
  * no analyzer still yields a row, so "every region" controls see the gap.
  */
+import type { AnalyzerSummary } from "@aws-sdk/client-accessanalyzer";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
 import {
   AccessAnalyzerClient,
-  type AnalyzerSummary,
   ListAnalyzersCommand,
-} from "@aws-sdk/client-accessanalyzer";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-accessanalyzer.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

@@ -7,17 +7,17 @@
  * its status or selectors are not) with a message naming the trail and its owner; the other trails stand.
  * DescribeTrails failing in a region leaves the trails homed there unknown (a problem for that region).
  */
+import type { Trail } from "@aws-sdk/client-cloudtrail";
+import { errorMessage } from "../../../core/errors.js";
+import type { QueryContext } from "../../../core/query.js";
+import type { QueryProblem, Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
 import {
   CloudTrailClient,
   DescribeTrailsCommand,
   GetEventSelectorsCommand,
   GetTrailStatusCommand,
-  type Trail,
-} from "@aws-sdk/client-cloudtrail";
-import { errorMessage } from "../../../core/errors.js";
-import type { QueryContext } from "../../../core/query.js";
-import type { QueryProblem, Row } from "../../../core/types.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-cloudtrail.js";
 import { readEach } from "../../items.js";
 import { asDate } from "../normalise.js";
 import { managementCoverage } from "./selectors.js";

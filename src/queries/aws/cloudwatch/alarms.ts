@@ -3,8 +3,9 @@
  * with the metrics it watches (its own MetricName/Namespace, or the MetricStat metrics of a metric-math
  * alarm) and its actions.
  */
-import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { CloudWatchClient, DescribeAlarmsCommand } from "../../../providers/aws/sdk/client-cloudwatch.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

@@ -4,9 +4,14 @@
  * category Deploy), whether it holds a manual approval (category Approval, provider Manual), and whether that
  * approval runs before the stage's first deploy action (a lower runOrder).
  */
-import { CodePipelineClient, GetPipelineCommand, ListPipelinesCommand } from "@aws-sdk/client-codepipeline";
+
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  CodePipelineClient,
+  GetPipelineCommand,
+  ListPipelinesCommand,
+} from "../../../providers/aws/sdk/client-codepipeline.js";
 import { readEach } from "../../items.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";

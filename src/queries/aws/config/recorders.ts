@@ -5,13 +5,14 @@
  * with a servicePrincipal, created by another AWS service for its own needs) record only what that service
  * asks for; they are listed in service_linked_recorders but never count as the region's recorder.
  */
+
+import { defineAwsQuery } from "../../../providers/aws/context.js";
 import {
   ConfigServiceClient,
   DescribeConfigurationRecorderStatusCommand,
   DescribeConfigurationRecordersCommand,
   DescribeDeliveryChannelsCommand,
-} from "@aws-sdk/client-config-service";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-config-service.js";
 import { asDate } from "../normalise.js";
 
 export const configRecorders = defineAwsQuery({

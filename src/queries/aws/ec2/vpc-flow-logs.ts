@@ -2,8 +2,13 @@
  * aws.ec2.vpcFlowLogs — one row per VPC in the region (DescribeVpcs, every page) with the flow logs whose
  * resource is that VPC (DescribeFlowLogs, every page).
  */
-import { DescribeFlowLogsCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  DescribeFlowLogsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from "../../../providers/aws/sdk/client-ec2.js";
 import { paginateAws } from "../paginate.js";
 
 export const vpcFlowLogs = defineAwsQuery({

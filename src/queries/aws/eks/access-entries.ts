@@ -5,13 +5,14 @@
  * have no access entries (their admins live in the aws-auth ConfigMap, which the EKS API does not expose): they
  * are not in this population — the access-entry control reports them.
  */
+
+import type { Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
 import {
   EKSClient,
   ListAccessEntriesCommand,
   ListAssociatedAccessPoliciesCommand,
-} from "@aws-sdk/client-eks";
-import type { Row } from "../../../core/types.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-eks.js";
 import { paginateAws } from "../paginate.js";
 
 export const CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";

@@ -4,8 +4,13 @@
  * (accessConfig.authenticationMode). A cluster created before access entries existed has no accessConfig in
  * DescribeCluster: it authenticates through the aws-auth ConfigMap only, reported as CONFIG_MAP.
  */
-import { DescribeClusterCommand, EKSClient, ListClustersCommand } from "@aws-sdk/client-eks";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  DescribeClusterCommand,
+  EKSClient,
+  ListClustersCommand,
+} from "../../../providers/aws/sdk/client-eks.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

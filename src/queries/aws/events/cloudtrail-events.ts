@@ -14,9 +14,10 @@
  * - Coverage: event history keeps 90 days. A period starting earlier is refused ("period not covered by the
  *   event source"), never answered with a population that silently starts later.
  */
-import { CloudTrailClient, type LookupAttributeKey, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import type { LookupAttributeKey } from "@aws-sdk/client-cloudtrail";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { CloudTrailClient, LookupEventsCommand } from "../../../providers/aws/sdk/client-cloudtrail.js";
 import { forEachAwsPage } from "../paginate.js";
 import { type LookupEvent, normaliseEvent, UnreadableEventError } from "./normalise-event.js";
 

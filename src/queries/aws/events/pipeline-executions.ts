@@ -13,15 +13,17 @@
  *
  * Coverage: CodePipeline keeps execution history for 12 months; an older period start is refused.
  */
-import {
-  CodePipelineClient,
-  ListActionExecutionsCommand,
-  type ListActionExecutionsCommandOutput,
-  ListPipelineExecutionsCommand,
-  type PipelineExecutionSummary,
+import type {
+  ListActionExecutionsCommandOutput,
+  PipelineExecutionSummary,
 } from "@aws-sdk/client-codepipeline";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  CodePipelineClient,
+  ListActionExecutionsCommand,
+  ListPipelineExecutionsCommand,
+} from "../../../providers/aws/sdk/client-codepipeline.js";
 import { asDate } from "../normalise.js";
 import { forEachAwsPage } from "../paginate.js";
 import { PeriodNotCoveredError } from "./cloudtrail-events.js";

@@ -5,14 +5,15 @@
  * administrator with associated members (ListMembers OnlyAssociated, every page). A region with no detector
  * still yields a row, so "every region" controls see the gap. A region can have at most one detector.
  */
+
+import { defineAwsQuery } from "../../../providers/aws/context.js";
 import {
   GetAdministratorAccountCommand,
   GetDetectorCommand,
   GuardDutyClient,
   ListDetectorsCommand,
   ListMembersCommand,
-} from "@aws-sdk/client-guardduty";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-guardduty.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

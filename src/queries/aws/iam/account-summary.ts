@@ -2,8 +2,9 @@
  * aws.iam.accountSummary — one row per account: IAM's GetAccountSummary (entity counts, quotas, and whether
  * the root user has MFA and access keys). Fail closed: a summary without AccountMFAEnabled fails the query.
  */
-import { GetAccountSummaryCommand, IAMClient } from "@aws-sdk/client-iam";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { GetAccountSummaryCommand, IAMClient } from "../../../providers/aws/sdk/client-iam.js";
 
 export const accountSummary = defineAwsQuery({
   id: "aws.iam.accountSummary",

@@ -11,17 +11,16 @@
  * document that is not JSON, no ARN) is an item problem for that entity alone. Completeness: every kind is
  * reconciled with GetAccountSummary, and the run's own principal must be in the answer.
  */
-import {
-  type AttachedPolicy,
-  GetAccountAuthorizationDetailsCommand,
-  type GetAccountAuthorizationDetailsCommandOutput,
-  IAMClient,
-  type PolicyDetail,
-  type Tag,
+import type {
+  AttachedPolicy,
+  GetAccountAuthorizationDetailsCommandOutput,
+  PolicyDetail,
+  Tag,
 } from "@aws-sdk/client-iam";
 import { errorMessage } from "../../../core/errors.js";
 import type { CompletenessCheck, QueryProblem, Row } from "../../../core/types.js";
 import { type AwsQueryContext, defineAwsQuery } from "../../../providers/aws/context.js";
+import { GetAccountAuthorizationDetailsCommand, IAMClient } from "../../../providers/aws/sdk/client-iam.js";
 import { countCheck, presenceCheck, unavailableCheck } from "../../completeness.js";
 import { asDate, parsePolicyDocument } from "../normalise.js";
 import { paginateAws } from "../paginate.js";

@@ -12,18 +12,18 @@
  * whose population cannot include root is not affected. Completeness: the IAM users of the report are
  * reconciled with GetAccountSummary's `Users`.
  */
-import {
-  GenerateCredentialReportCommand,
-  GetCredentialReportCommand,
-  type GetCredentialReportCommandOutput,
-  IAMClient,
-} from "@aws-sdk/client-iam";
+import type { GetCredentialReportCommandOutput } from "@aws-sdk/client-iam";
 import { parse } from "csv-parse/sync";
 import { errorMessage } from "../../../core/errors.js";
 import type { NormalisedResult } from "../../../core/query.js";
 import type { CompletenessCheck, QueryProblem, Row } from "../../../core/types.js";
 import { type AwsQueryContext, defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
+import {
+  GenerateCredentialReportCommand,
+  GetCredentialReportCommand,
+  IAMClient,
+} from "../../../providers/aws/sdk/client-iam.js";
 import { countCheck, unavailableCheck } from "../../completeness.js";
 import { asDate, bytesToText, sleep } from "../normalise.js";
 

@@ -3,14 +3,15 @@
  * then GetOpenIDConnectProvider for each): the CI systems and other issuers whose tokens can be exchanged
  * for AWS credentials (AssumeRoleWithWebIdentity), with their audiences.
  */
+
+import type { Row } from "../../../core/types.js";
+import { issuerOf, providerKind } from "../../../policy/oidc-trust.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
 import {
   GetOpenIDConnectProviderCommand,
   IAMClient,
   ListOpenIDConnectProvidersCommand,
-} from "@aws-sdk/client-iam";
-import type { Row } from "../../../core/types.js";
-import { issuerOf, providerKind } from "../../../policy/oidc-trust.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-iam.js";
 import { asDate } from "../normalise.js";
 
 export const oidcProviders = defineAwsQuery({

@@ -3,9 +3,10 @@
  * GetAccountPasswordPolicy throws NoSuchEntity when no policy is set: that is a finding (exists = false),
  * not an error. Any other error (AccessDenied, …) fails the query.
  */
-import { GetAccountPasswordPolicyCommand, IAMClient } from "@aws-sdk/client-iam";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
+import { GetAccountPasswordPolicyCommand, IAMClient } from "../../../providers/aws/sdk/client-iam.js";
 
 export const passwordPolicy = defineAwsQuery({
   id: "aws.iam.passwordPolicy",

@@ -3,9 +3,10 @@
  * (ListVirtualMFADevices, every page). The root user's device is the one whose User.Arn is the account's
  * `…:root` ARN.
  */
-import { IAMClient, ListVirtualMFADevicesCommand, type VirtualMFADevice } from "@aws-sdk/client-iam";
+import type { VirtualMFADevice } from "@aws-sdk/client-iam";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { IAMClient, ListVirtualMFADevicesCommand } from "../../../providers/aws/sdk/client-iam.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

@@ -3,13 +3,14 @@
  * ListGroupMemberships per group, every page): the expansion of a group assignment to the people it
  * reaches. Calls grow with the groups (and pages of members), not with users × accounts.
  */
+
+import type { Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
 import {
   IdentitystoreClient,
   ListGroupMembershipsCommand,
   ListGroupsCommand,
-} from "@aws-sdk/client-identitystore";
-import type { Row } from "../../../core/types.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-identitystore.js";
 import { paginateAws } from "../paginate.js";
 import type { InstanceRow } from "../ssoadmin/instances.js";
 

@@ -3,9 +3,10 @@
  * page): the people who can sign in, whatever the source (Identity Center directory, Active Directory, an
  * external IdP through SCIM).
  */
-import { IdentitystoreClient, ListUsersCommand } from "@aws-sdk/client-identitystore";
+
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { IdentitystoreClient, ListUsersCommand } from "../../../providers/aws/sdk/client-identitystore.js";
 import { paginateAws } from "../paginate.js";
 import type { InstanceRow } from "../ssoadmin/instances.js";
 

@@ -8,11 +8,12 @@
  * A separate query from aws.kms.keys on purpose: a denied kms:GetKeyPolicy or kms:ListGrants makes the
  * controls that need the key's users `error`, while rotation and key-state controls are still evaluated.
  */
-import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from "@aws-sdk/client-kms";
+
 import type { Row } from "../../../core/types.js";
 import { analyseKeyAccess, type KeyGrant } from "../../../policy/kms-access.js";
 import { describeVia } from "../../../policy/principal.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from "../../../providers/aws/sdk/client-kms.js";
 import type { AuthzEntity } from "../iam/authorization-details.js";
 import { policiesHeldBy } from "../iam/principals.js";
 import { parsePolicyDocument } from "../normalise.js";

@@ -7,6 +7,9 @@
  * KMS-generated material (Origin AWS_KMS) that are not pending deletion and are not a multi-Region replica
  * (a replica follows its primary's rotation). Elsewhere `rotatable` is false and `rotation_enabled` null.
  */
+
+import type { Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
 import {
   DescribeKeyCommand,
   GetKeyRotationStatusCommand,
@@ -14,9 +17,7 @@ import {
   ListAliasesCommand,
   ListKeysCommand,
   ListResourceTagsCommand,
-} from "@aws-sdk/client-kms";
-import type { Row } from "../../../core/types.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-kms.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

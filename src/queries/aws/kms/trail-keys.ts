@@ -5,10 +5,15 @@
  * asked for by its full ARN, as KMS requires). A key this account may not describe makes the query fail with
  * the key named; a trail without a key gets a row with encrypted = false.
  */
-import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient } from "@aws-sdk/client-kms";
+
 import { errorMessage } from "../../../core/errors.js";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  DescribeKeyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+} from "../../../providers/aws/sdk/client-kms.js";
 import { readEach } from "../../items.js";
 import { trailConfigurations } from "../cloudtrail/trails.js";
 

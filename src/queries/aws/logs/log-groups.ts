@@ -2,8 +2,12 @@
  * aws.logs.logGroups — one row per CloudWatch Logs log group in the region (DescribeLogGroups, every page).
  * A log group without retentionInDays never expires: retention_days is null and never_expires true.
  */
-import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+} from "../../../providers/aws/sdk/client-cloudwatch-logs.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

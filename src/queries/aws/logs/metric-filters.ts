@@ -2,8 +2,12 @@
  * aws.logs.metricFilters — one row per CloudWatch Logs metric filter in the region (DescribeMetricFilters,
  * every page), with the metric it publishes.
  */
-import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  CloudWatchLogsClient,
+  DescribeMetricFiltersCommand,
+} from "../../../providers/aws/sdk/client-cloudwatch-logs.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

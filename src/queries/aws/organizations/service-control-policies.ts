@@ -14,6 +14,10 @@
  * An account outside any organization gets one row with in_organization = false. A member account that is
  * refused the listing makes the query fail, saying where to run it; it is never a pass or a fail.
  */
+
+import { errorMessage } from "../../../core/errors.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { isAccessDenied, isAwsError } from "../../../providers/aws/errors.js";
 import {
   DescribeOrganizationCommand,
   DescribePolicyCommand,
@@ -21,10 +25,7 @@ import {
   ListRootsCommand,
   ListTargetsForPolicyCommand,
   OrganizationsClient,
-} from "@aws-sdk/client-organizations";
-import { errorMessage } from "../../../core/errors.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
-import { isAccessDenied, isAwsError } from "../../../providers/aws/errors.js";
+} from "../../../providers/aws/sdk/client-organizations.js";
 import { parsePolicyDocument } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

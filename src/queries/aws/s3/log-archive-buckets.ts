@@ -8,16 +8,17 @@
  * A bucket in another (log-archive) account answers AccessDenied or NoSuchBucket here: the query fails with
  * a message naming the bucket and that likely cause — never reports it as compliant or non-compliant.
  */
+
+import { errorMessage } from "../../../core/errors.js";
+import type { Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { isAwsError } from "../../../providers/aws/errors.js";
 import {
   GetBucketLocationCommand,
   GetBucketVersioningCommand,
   GetObjectLockConfigurationCommand,
   S3Client,
-} from "@aws-sdk/client-s3";
-import { errorMessage } from "../../../core/errors.js";
-import type { Row } from "../../../core/types.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
-import { isAwsError } from "../../../providers/aws/errors.js";
+} from "../../../providers/aws/sdk/client-s3.js";
 import { bucketRegion } from "./trail-buckets.js";
 
 /** Object Lock default retention in days: Years count 365 days each (the unit S3 itself uses for Years). */

@@ -8,16 +8,17 @@
  * NoSuchBucket). The query fails with a message naming the bucket and that likely cause — it never reports
  * such a bucket as compliant or non-compliant.
  */
+
+import { errorMessage } from "../../../core/errors.js";
+import type { Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { isAwsError } from "../../../providers/aws/errors.js";
 import {
   GetBucketLocationCommand,
   GetBucketLoggingCommand,
   GetPublicAccessBlockCommand,
   S3Client,
-} from "@aws-sdk/client-s3";
-import { errorMessage } from "../../../core/errors.js";
-import type { Row } from "../../../core/types.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
-import { isAwsError } from "../../../providers/aws/errors.js";
+} from "../../../providers/aws/sdk/client-s3.js";
 import { readEach } from "../../items.js";
 import { trailConfigurations } from "../cloudtrail/trails.js";
 

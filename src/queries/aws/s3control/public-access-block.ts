@@ -3,9 +3,13 @@
  * GetPublicAccessBlock with the account id): one row per account. No configuration at all is
  * NoSuchPublicAccessBlockConfiguration: a row with configured = false (a finding, not an error).
  */
-import { GetPublicAccessBlockCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
+import {
+  GetPublicAccessBlockCommand,
+  S3ControlClient,
+} from "../../../providers/aws/sdk/client-s3-control.js";
 
 export const accountPublicAccessBlock = defineAwsQuery({
   id: "aws.s3control.publicAccessBlock",

@@ -4,9 +4,10 @@
  * Hub": a finding (enabled = false), not an error. Any other refusal (AccessDeniedException, another
  * InvalidAccessException) is an error for that region.
  */
-import { DescribeHubCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
+
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
+import { DescribeHubCommand, SecurityHubClient } from "../../../providers/aws/sdk/client-securityhub.js";
 import { asDate } from "../normalise.js";
 
 function notSubscribed(e: unknown): boolean {

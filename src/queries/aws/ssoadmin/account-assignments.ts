@@ -4,9 +4,13 @@
  * account it is provisioned to), so the calls grow with the assignments that exist, not with users ×
  * accounts (an assignment provisions its set to the account, so no assignment is outside these pairs).
  */
-import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  ListAccountAssignmentsCommand,
+  SSOAdminClient,
+} from "../../../providers/aws/sdk/client-sso-admin.js";
 import { paginateAws } from "../paginate.js";
 import type { PermissionSetRow } from "./permission-sets.js";
 

@@ -7,9 +7,10 @@
  * without a single assignment read) but an error naming the account, so the run says plainly that Identity
  * Center was not reachable from where it ran.
  */
-import { ListInstancesCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { ListInstancesCommand, SSOAdminClient } from "../../../providers/aws/sdk/client-sso-admin.js";
 import { asDate } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 

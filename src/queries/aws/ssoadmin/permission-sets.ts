@@ -9,7 +9,14 @@
  * GetPermissionsBoundaryForPermissionSet answers ResourceNotFoundException for a set without a boundary;
  * that (and an empty answer) is "no boundary", any other error fails the query.
  */
-import { GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from "@aws-sdk/client-iam";
+
+import type { Row } from "../../../core/types.js";
+import { defineAwsQuery } from "../../../providers/aws/context.js";
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  IAMClient,
+} from "../../../providers/aws/sdk/client-iam.js";
 import {
   DescribePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
@@ -19,9 +26,7 @@ import {
   ListManagedPoliciesInPermissionSetCommand,
   ListPermissionSetsCommand,
   SSOAdminClient,
-} from "@aws-sdk/client-sso-admin";
-import type { Row } from "../../../core/types.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+} from "../../../providers/aws/sdk/client-sso-admin.js";
 import { asDate, parsePolicyDocument } from "../normalise.js";
 import { paginateAws } from "../paginate.js";
 import type { InstanceRow } from "./instances.js";

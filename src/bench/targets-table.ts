@@ -1,0 +1,70 @@
+/**
+ * Issue 14's targets in one table: start-up, the warm demo and the organization scenarios, each beside the
+ * figure measured before issue 14 (docs/performance.md) and its target. Start-up rows also show the median
+ * over `node -e 0` measured in the same bench (the machine's speed, which drifts on a shared machine) and the
+ * load average the figures were taken under.
+ */
+import { loadavg } from "node:os";
+
+export interface StartupFigure {
+  name: string;
+  /** Median wall seconds, and the spread. */
+  median: number;
+  min: number;
+  max: number;
+  maxSeconds: number;
+}
+
+export interface OrgFigure {
+  scenario: string;
+  seconds: number;
+  peakRssMb: number;
+}
+
+/** Before issue 14 (docs/performance.md): start-up on a quiet machine (load 0.2), org-200 from `npm run bench`. */
+const BEFORE: Record<string, string> = {
+  "--version": "1.63 s",
+  "--help": "1.25 s",
+  lint: "1.62 s",
+  "controls list": "2.04 s",
+  "demo (warm)": "9.75 s (load ≈ 7)",
+  "org-200": "86.81 s, 1335 MB",
+};
+
+/** Issue 14's org-scale targets (item 2): wall seconds and peak RSS. */
+const ORG_TARGETS: Record<string, { seconds: number; rssMb: number }> = {
+  "org-200": { seconds: 30, rssMb: 500 },
+  "org-1000": { seconds: 180, rssMb: 1024 },
+};
+
+export function targetsTable(
+  startup: StartupFigure[],
+  nodeSeconds: number | undefined,
+  org: OrgFigure[],
+): string {
+  const rows = [
+    "| scenario | before issue 14 | now (median) | min–max | × `node -e 0` | target | met |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const s of startup) {
+    rows.push(
+      `| ${s.name} | ${BEFORE[s.name] ?? "—"} | ${s.median.toFixed(3)} s | ${s.min.toFixed(3)}–${s.max.toFixed(3)} s | ${
+        nodeSeconds ? `${(s.median / nodeSeconds).toFixed(1)}×` : "—"
+      } | ≤ ${s.maxSeconds} s | ${s.median <= s.maxSeconds ? "yes" : "NO"} |`,
+    );
+  }
+  for (const o of org) {
+    const t = ORG_TARGETS[o.scenario];
+    const met = t ? (o.seconds <= t.seconds && o.peakRssMb <= t.rssMb ? "yes" : "NO") : "—";
+    rows.push(
+      `| ${o.scenario} | ${BEFORE[o.scenario] ?? "—"} | ${o.seconds.toFixed(2)} s, ${o.peakRssMb.toFixed(0)} MB | — | — | ${
+        t ? `≤ ${t.seconds} s, ≤ ${t.rssMb} MB` : "—"
+      } | ${met} |`,
+    );
+  }
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" / ");
+  const node = nodeSeconds ? `; \`node -e 0\` median ${nodeSeconds.toFixed(3)} s` : "";
+  return `${rows.join("\n")}\n\nload average (1 / 5 / 15 min) at the end: ${load}${node}\n`;
+}

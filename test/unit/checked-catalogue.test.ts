@@ -1,0 +1,58 @@
+/**
+ * The checked catalogue (src/controls/checked-catalogue.ts) may only skip checks whose outcome is known: a
+ * recorded file loads to the same controls with nothing to check, an edited file is checked in full.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type CheckedCatalogue, textDigest } from "../../src/controls/checked-catalogue.js";
+import { loadControls } from "../../src/controls/loader.js";
+import { semanticProblemsOf } from "../../src/controls/semantic-checks.js";
+import { formatProblem } from "../../src/core/errors.js";
+import { BUNDLED_CONTROLS_DIR } from "../../src/util/paths.js";
+
+const dir = mkdtempSync(join(tmpdir(), "itgc-checked-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A catalogue of these controls' texts, as the build makes it (values from a full parse). */
+function catalogueOf(loaded: ReturnType<typeof loadControls>): CheckedCatalogue {
+  const values = new Map(
+    loaded.controls.map((c) => [textDigest(c.source.text), loaded.sources.get(c.id)?.value]),
+  );
+  return { valueOf: (d) => (values.has(d) ? structuredClone(values.get(d)) : undefined) };
+}
+
+describe("checked catalogue", () => {
+  const full = loadControls([BUNDLED_CONTROLS_DIR], { catalogue: null });
+  const catalogue = catalogueOf(full);
+
+  it("a recorded file loads to the same control, needs no check, and still locates fields", async () => {
+    const cached = loadControls([BUNDLED_CONTROLS_DIR], { catalogue });
+    expect(cached.problems).toEqual([]);
+    expect(cached.controls).toEqual(full.controls);
+    expect(cached.checked.size).toBe(cached.controls.length);
+    expect(await semanticProblemsOf(cached)).toEqual([]);
+    const id = full.controls[0]!.id;
+    expect(cached.sources.get(id)?.locate(["expect", 0, "that"])).toEqual(
+      full.sources.get(id)?.locate(["expect", 0, "that"]),
+    );
+    expect(full.checked.size).toBe(0);
+  });
+
+  it("an edited file is checked in full, its problem found with its position", async () => {
+    const shipped = join(BUNDLED_CONTROLS_DIR, "access", "aws-iam-access-keys-rotated.yaml");
+    const text = readFileSync(shipped, "utf8").replace(
+      "access_key_1_active == true",
+      "access_key_1_active == 'true'",
+    );
+    mkdirSync(join(dir, "access"), { recursive: true });
+    const file = join(dir, "access", "aws-iam-access-keys-rotated.yaml");
+    writeFileSync(file, text);
+    const loaded = loadControls([file], { catalogue });
+    expect(loaded.checked.size).toBe(0);
+    const problems = (await semanticProblemsOf(loaded)).map(formatProblem);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/:\d+:\d+: where: cannot compare bool with string/);
+  });
+});
