@@ -16,13 +16,14 @@
  * problem: that account is `error`, the others stand. An account outside any organization
  * (AWSOrganizationsNotInUseException) is reconciled alone, as its own one-account table.
  */
-import { type Account, ListAccountsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { Account } from "@aws-sdk/client-organizations";
 import { errorMessage } from "../../../core/errors.js";
 import type { QueryProblem, Row } from "../../../core/types.js";
 import type { AwsQueryContext } from "../../../providers/aws/context.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
 import { organizationsRegion } from "../../../providers/aws/organization.js";
+import { ListAccountsCommand, OrganizationsClient } from "../../../providers/aws/sdk/client-organizations.js";
 import { paginateAws } from "../paginate.js";
 
 /** A trail that records every management event of every region it applies to, and is on. */
