@@ -34,7 +34,14 @@ import { awsClientsCreated } from "../providers/aws/session.js";
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { EVENT_SCENARIOS, type EventResult, renderEventTable, runEventScenario } from "./events.js";
+import {
+  benchEventScenario,
+  EVENT_SCENARIOS,
+  type EventResult,
+  renderEventTable,
+  runEventScenario,
+  serveEventScenario,
+} from "./events.js";
 import { githubBench } from "./github.js";
 import { benchSql, type SqlBenchResult, sqlBenchTable } from "./sql-bench.js";
 import { type StartupFigure, targetsTable } from "./targets-table.js";
@@ -144,7 +151,7 @@ interface Args {
   eventRate: number;
 }
 
-function parseArgs(argv: string[]): Args & { child?: string; file?: string } {
+function parseArgs(argv: string[]): Args & { child?: string; file?: string; endpoint?: string } {
   const get = (flag: string) => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -152,7 +159,11 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string } {
   return {
     scenarios: (
       get("--scenario") ??
-      ["startup", ...[...SCENARIOS, ...EVENT_SCENARIOS].map((s) => s.name), "sql-200"].join(",")
+      [
+        "startup",
+        ...[...SCENARIOS, ...EVENT_SCENARIOS.filter((e) => !e.onlyWhenNamed)].map((s) => s.name),
+        "sql-200",
+      ].join(",")
     )
       .split(",")
       .filter(Boolean),
@@ -162,6 +173,7 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string } {
     markdown: argv.includes("--markdown"),
     eventRate: Number(get("--event-rate") ?? 2),
     child: get("--child"),
+    endpoint: get("--endpoint"),
     file: get("--file"),
   };
 }
@@ -432,24 +444,17 @@ async function main(): Promise<void> {
   if (a.child === "run") return childRun(a.scenarios[0]!, a.file!, a);
   if (a.child === "calibrate") return childCalibrate(a.scenarios[0]!, a);
   if (a.child === "sql") return childSql(a.file!);
-  if (a.child === "events") {
+  if (a.child === "events" || a.child === "events-server") {
     const s = EVENT_SCENARIOS.find((x) => x.name === a.scenarios[0]);
     if (!s) throw new Error(`unknown event scenario ${a.scenarios[0]}`);
-    process.stdout.write(`${JSON.stringify(await runEventScenario(s, a.eventRate))}\n`);
+    if (a.child === "events-server") return serveEventScenario(s);
+    process.stdout.write(`${JSON.stringify(await runEventScenario(s, a.eventRate, a.endpoint!))}\n`);
     return;
   }
   const eventRows: EventResult[] = [];
   for (const name of a.scenarios.filter((n) => EVENT_SCENARIOS.some((s) => s.name === n))) {
-    process.stderr.write(`bench: ${name}: LookupEvents at ${a.eventRate}/s per account-region…\n`);
-    eventRows.push(
-      JSON.parse(
-        // A million events and their recorded pages (the evidence) need more than the default heap.
-        spawnChild(
-          ["--child", "events", "--scenario", name, "--event-rate", String(a.eventRate)],
-          ["--max-old-space-size=12288"],
-        ),
-      ),
-    );
+    process.stderr.write(`bench: ${name}: LookupEvents at ${a.eventRate}/s per account-region, over HTTP…\n`);
+    eventRows.push(await benchEventScenario(name, a.eventRate));
   }
   a.scenarios = a.scenarios.filter((n) => !EVENT_SCENARIOS.some((s) => s.name === n));
   if (eventRows.length > 0) process.stdout.write(`\nEvent populations\n\n${renderEventTable(eventRows)}`);

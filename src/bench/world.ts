@@ -746,8 +746,17 @@ export const GENERATORS: Record<string, Generator> = {
 // user (a click-ops exception), the rest by the deploy-pipeline role.
 const EVENT_PAGE = 50;
 
-function syntheticEvent(w: World, account: string, region: string, i: number): Record<string, unknown> {
-  const span = 90 * 86_400_000;
+/**
+ * Event `i` (0 = newest) of an account-region's history, spread evenly over `span` ms before recordedAt, in
+ * the SDK's LookupEvents Event shape (EventTime an ISO string here; the wire server sends epoch seconds).
+ */
+export function syntheticEvent(
+  w: World,
+  account: string,
+  region: string,
+  i: number,
+  span = 90 * 86_400_000,
+): Record<string, unknown> {
   const time = new Date(
     Date.parse(w.recordedAt) - Math.floor(((i + 0.5) * span) / (w.events ?? 1)),
   ).toISOString();
