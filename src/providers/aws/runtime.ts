@@ -44,7 +44,7 @@ import {
 } from "./organization.js";
 import { DOCUMENTED_RATE_LIMITS } from "./rate-limit.js";
 import { declaredAllowList, RUN_OPERATIONS } from "./read-only.js";
-import { partitionOfArn, partitionOfRegion } from "./regions.js";
+import { partitionOfRegion } from "./regions.js";
 import { DescribeRegionsCommand, EC2Client } from "./sdk/client-ec2.js";
 import { GetCallerIdentityCommand, STSClient } from "./sdk/client-sts.js";
 import { type AwsEnvironment, AwsSession } from "./session.js";
