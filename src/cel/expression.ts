@@ -259,26 +259,34 @@ export function toCelBindings(bindings: Record<string, unknown>): Record<string,
  * Converted lists and objects by identity. Population rows are not mutated after their query returns, and
  * each is bound several times (its fields, `item`, once per expression): converting it once keeps a
  * 100,000-event population from being copied a few hundred thousand times (performance only; see
- * docs/performance.md). Dates are converted each time (cheap, and a Date is mutable).
+ * docs/performance.md). Only bound values are cached, not everything nested in them: a WeakMap holding
+ * every nested list and map of a million-event population (~8 entries a row) made garbage collection the
+ * run's bottleneck. Dates are converted each time (cheap, and a Date is mutable).
  */
 const converted = new WeakMap<object, unknown>();
 
 function toCelValue(v: unknown): unknown {
-  if (v instanceof Date) return timestampFromDate(v);
-  if (v === undefined) return null;
-  if (Array.isArray(v)) {
+  if (v !== null && typeof v === "object" && (Array.isArray(v) || isPlainRecord(v))) {
     const hit = converted.get(v);
     if (hit !== undefined) return hit;
-    const out = v.map(toCelValue);
+    const out = convert(v);
     converted.set(v, out);
     return out;
   }
-  if (v && typeof v === "object" && !(v instanceof Uint8Array) && !isMessage(v)) {
-    const hit = converted.get(v);
-    if (hit !== undefined) return hit;
+  return convert(v);
+}
+
+function isPlainRecord(v: object): boolean {
+  return !(v instanceof Date) && !(v instanceof Uint8Array) && !isMessage(v);
+}
+
+function convert(v: unknown): unknown {
+  if (v instanceof Date) return timestampFromDate(v);
+  if (v === undefined) return null;
+  if (Array.isArray(v)) return v.map(convert);
+  if (v && typeof v === "object" && isPlainRecord(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toCelValue(x);
-    converted.set(v, out);
+    for (const [k, x] of Object.entries(v)) out[k] = convert(x);
     return out;
   }
   return v;
