@@ -6,6 +6,16 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Two workers on the 2-core machine (vitest's default is cores − 1, i.e. one: the suite ran serially).
+    maxWorkers: 2,
+    // A worker keeps its loaded modules (the AWS / Google SDKs, the engine, the catalogue) from one test file
+    // to the next instead of importing them again for each of the ~65 files: that import was the largest
+    // single cost of the suite. Test files themselves are still evaluated afresh. So a test must leave
+    // process-wide state as it found it (env vars, patched prototypes, process.exitCode): restore in
+    // afterEach / finally.
+    isolate: false,
+    // One temporary root for the whole run (TMPDIR), removed at the end; see test/support/global-setup.ts.
+    globalSetup: ["test/support/global-setup.ts"],
     setupFiles: ["test/support/setup.ts"],
     // The lockfile pins AWS SDK releases that support Node 20 (see README); the SDK's warning about later
     // releases is noise in test output (the CLI silences it the same way in bin/itgc-validate.js).
