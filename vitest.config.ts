@@ -1,8 +1,14 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Files that need a fresh module graph: fixtures.test.ts re-records the GitHub demo through Octokit and
+ * compares it byte for byte with the committed recording, which process-wide state left by earlier files
+ * in a shared worker changed (it passes alone). They run in isolated workers.
+ */
+const ISOLATED = ["test/fixtures.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
@@ -25,5 +31,10 @@ export default defineConfig({
       AWS_EC2_METADATA_DISABLED: "true",
       METADATA_SERVER_DETECTION: "none",
     },
+    projects: [
+      // (include is per project: extends would add a root include to both.)
+      { extends: true, test: { name: "shared", include: ["test/**/*.test.ts"], exclude: ISOLATED } },
+      { extends: true, test: { name: "isolated", include: ISOLATED, isolate: true } },
+    ],
   },
 });

@@ -98,7 +98,7 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     const reperformed = await cliInProcess(["reperform", bundle]);
     expect(reperformed.stdout).toMatch(/^REPRODUCED/);
     expect(reperformed.code).toBe(0);
-  });
+  }, 180_000);
 
   it("--params overrides a threshold and reports the deviation", async () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-params-"));
