@@ -1,11 +1,27 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Files that need a fresh module graph: fixtures.test.ts re-records the GitHub demo through Octokit and
+ * compares it byte for byte with the committed recording, which process-wide state left by earlier files
+ * in a shared worker changed (it passes alone). They run in isolated workers.
+ */
+const ISOLATED = ["test/fixtures.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Two workers on the 2-core machine (vitest's default is cores − 1, i.e. one: the suite ran serially).
+    maxWorkers: 2,
+    // A worker keeps its loaded modules (the AWS / Google SDKs, the engine, the catalogue) from one test file
+    // to the next instead of importing them again for each of the ~65 files: that import was the largest
+    // single cost of the suite. Test files themselves are still evaluated afresh. So a test must leave
+    // process-wide state as it found it (env vars, patched prototypes, process.exitCode): restore in
+    // afterEach / finally.
+    isolate: false,
+    // One temporary root for the whole run (TMPDIR), removed at the end; see test/support/global-setup.ts.
+    globalSetup: ["test/support/global-setup.ts"],
     setupFiles: ["test/support/setup.ts"],
     // The lockfile pins AWS SDK releases that support Node 20 (see README); the SDK's warning about later
     // releases is noise in test output (the CLI silences it the same way in bin/itgc-validate.js).
@@ -15,5 +31,10 @@ export default defineConfig({
       AWS_EC2_METADATA_DISABLED: "true",
       METADATA_SERVER_DETECTION: "none",
     },
+    projects: [
+      // (include is per project: extends would add a root include to both.)
+      { extends: true, test: { name: "shared", include: ["test/**/*.test.ts"], exclude: ISOLATED } },
+      { extends: true, test: { name: "isolated", include: ISOLATED, isolate: true } },
+    ],
   },
 });

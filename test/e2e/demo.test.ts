@@ -2,10 +2,24 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, ROOT } from "../support/cli.js";
+import { type CliResult, cli, cliInProcess, ROOT } from "../support/cli.js";
 
 /** Every run writes an evidence bundle: keep them (and any signing key) out of the working tree. */
 const tmpOut = () => mkdtempSync(join(tmpdir(), "itgc-bundles-"));
+
+/**
+ * `demo --json --out <dir>`, spawned once and shared by the tests that read its document and its bundle
+ * (the command is the same; each test checks a different part of what it produced). The other scenarios
+ * spawn the CLI once each where the process is the point, and run the entry point in process otherwise.
+ */
+let demoJsonRun: { r: CliResult; out: string } | undefined;
+function demoJson() {
+  if (!demoJsonRun) {
+    const out = mkdtempSync(join(tmpdir(), "itgc-out-"));
+    demoJsonRun = { r: cli(["demo", "--json", "--out", out]), out };
+  }
+  return demoJsonRun;
+}
 
 describe("itgc-validate demo (real CLI on the bundled recording)", () => {
   it("prints per-control results and exits 3 (failures and an AccessDenied)", () => {
@@ -24,7 +38,7 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
   });
 
   it("--json prints only the documented results document", () => {
-    const r = cli(["demo", "--json", "--out", tmpOut()]);
+    const { r } = demoJson();
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout);
     expect(doc.format).toBe("itgc-validate/results@1");
@@ -47,9 +61,8 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
       expect(Object.keys(f).sort()).toEqual(["account", "message", "region", "resource", "status"]);
   });
 
-  it("--out writes a signed evidence bundle that verifies, replays and re-performs to the same verdicts", () => {
-    const out = mkdtempSync(join(tmpdir(), "itgc-out-"));
-    const r = cli(["demo", "--json", "--out", out]);
+  it("--out writes a signed evidence bundle that verifies, replays and re-performs to the same verdicts", async () => {
+    const { r, out } = demoJson();
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/throw-away key/);
     const [dir] = readdirSync(out);
@@ -75,7 +88,7 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     });
     expect(readFileSync(join(data, "report.html"), "utf8")).toContain("Audit period");
     expect(readdirSync(join(data, "raw")).length).toBeGreaterThan(0);
-    expect(cli(["verify", bundle]).code).toBe(0);
+    expect((await cliInProcess(["verify", bundle])).code).toBe(0);
     // The demo's params are its auditor's (the leavers CSV): a replay with the same inputs gives the same verdicts.
     expect(runJson.params.sources.map((x: { path: string }) => x.path)).toEqual([
       "data/params/access.aws-identity-center-leavers.leavers.csv",
@@ -84,7 +97,7 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     expect(readFileSync(join(data, "params", "access.aws-sso-leavers-no-access.leavers.csv"), "utf8")).toBe(
       readFileSync(join(ROOT, "fixtures", "aws", "demo-params", "leavers.csv"), "utf8"),
     );
-    const again = cli([
+    const again = await cliInProcess([
       "run",
       "--replay",
       bundle,
@@ -99,16 +112,16 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     const verdicts = (d: { controls: { id: string; status: string; exceptions: number }[] }) =>
       d.controls.map((c) => `${c.id}:${c.status}:${c.exceptions}`);
     expect(verdicts(doc)).toEqual(verdicts(results));
-    const reperformed = cli(["reperform", bundle]);
+    const reperformed = await cliInProcess(["reperform", bundle]);
     expect(reperformed.stdout).toMatch(/^REPRODUCED/);
     expect(reperformed.code).toBe(0);
-  });
+  }, 180_000);
 
-  it("--params overrides a threshold and reports the deviation", () => {
+  it("--params overrides a threshold and reports the deviation", async () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-params-"));
     const file = join(dir, "params.yaml");
     writeFileSync(file, "access.aws-iam-access-keys-rotated:\n  max_key_age_days: 365\n");
-    const r = cli([
+    const r = await cliInProcess([
       "demo",
       "--out",
       tmpOut(),
@@ -127,21 +140,22 @@ describe("itgc-validate demo (real CLI on the bundled recording)", () => {
     });
   });
 
-  it("a params file with an unknown parameter is bad input: exit 2 naming file, line and field", () => {
+  it("a params file with an unknown parameter is bad input: exit 2 naming file, line and field", async () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-params-"));
     const file = join(dir, "params.yaml");
     writeFileSync(file, "access.aws-iam-access-keys-rotated:\n  max_key_age: 365\n");
-    const r = cli(["demo", "--out", tmpOut(), "--params", file]);
+    const r = await cliInProcess(["demo", "--out", tmpOut(), "--params", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       `${file}:2:3: access.aws-iam-access-keys-rotated.max_key_age: unknown parameter`,
     );
   });
 
-  it("bad flags exit 2", () => {
-    expect(cli(["run", "--provider", "azure"]).code).toBe(2);
-    expect(cli(["run", "--no-such-flag"]).code).toBe(2);
-    expect(cli(["demo", "--out", tmpOut(), "--control", "access.nope"]).code).toBe(2);
+  it("bad flags exit 2", async () => {
+    // The spawned CLI's exit 2 for usage errors is tested command by command in cli-conventions.test.ts.
+    expect((await cliInProcess(["run", "--provider", "azure"])).code).toBe(2);
+    expect((await cliInProcess(["run", "--no-such-flag"])).code).toBe(2);
+    expect((await cliInProcess(["demo", "--out", tmpOut(), "--control", "access.nope"])).code).toBe(2);
   });
 });
 
@@ -152,7 +166,7 @@ describe("itgc-validate lint", () => {
     expect(r.code).toBe(0);
   });
 
-  it("names file, line, column and field for a typo, and exits 2", () => {
+  it("names file, line, column and field for a typo, and exits 2", async () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
     mkdirSync(join(dir, "access"));
     const file = join(dir, "access", "typo.yaml");
@@ -160,7 +174,7 @@ describe("itgc-validate lint", () => {
       .replace("id: access.aws-iam-console-mfa", "id: access.typo")
       .replace("expect:", "expcet:");
     writeFileSync(file, text);
-    const r = cli(["lint", file]);
+    const r = await cliInProcess(["lint", file]);
     expect(r.code).toBe(2);
     const line = text.split("\n").findIndex((l) => l.startsWith("expcet:")) + 1;
     expect(r.stderr).toContain(
@@ -168,7 +182,7 @@ describe("itgc-validate lint", () => {
     );
   });
 
-  it("reports bad CEL, an unknown query and an id that is not the path", () => {
+  it("reports bad CEL, an unknown query and an id that is not the path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
     mkdirSync(join(dir, "access"));
     const file = join(dir, "access", "broken.yaml");
@@ -176,14 +190,14 @@ describe("itgc-validate lint", () => {
       .replace("query: aws.iam.credentialReport", "query: aws.iam.credentialReprot")
       .replace('where: "!is_root && password_enabled == true"', 'where: "!is_root &&"');
     writeFileSync(file, text);
-    const r = cli(["lint", file]);
+    const r = await cliInProcess(["lint", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/broken\.yaml:1:5: id: must equal the file path: expected "access\.broken"/);
     expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: query: unknown query "aws\.iam\.credentialReprot"/);
     expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: where: CEL syntax error/);
   });
 
-  it("rejects an expression that reads a field the query does not produce, or an undeclared param", () => {
+  it("rejects an expression that reads a field the query does not produce, or an undeclared param", async () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
     mkdirSync(join(dir, "access"));
     const file = join(dir, "access", "fields.yaml");
@@ -192,7 +206,7 @@ describe("itgc-validate lint", () => {
       .replace("where: access_key_1_active == true", "where: access_key_1_enabled == true")
       .replace("days(params.max_key_age_days)", "days(params.max_age)");
     writeFileSync(file, text);
-    const r = cli(["lint", file]);
+    const r = await cliInProcess(["lint", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /fields\.yaml:\d+:\d+: where: "access_key_1_enabled" is not a field of aws\.iam\.credentialReport/,
@@ -202,11 +216,11 @@ describe("itgc-validate lint", () => {
     );
   });
 
-  it("reports malformed YAML with its position", () => {
+  it("reports malformed YAML with its position", async () => {
     const dir = mkdtempSync(join(tmpdir(), "itgc-lint-"));
     const file = join(dir, "bad.yaml");
     writeFileSync(file, "id: [unclosed\ntitle: x\n");
-    const r = cli(["lint", file]);
+    const r = await cliInProcess(["lint", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: YAML:/);
   });

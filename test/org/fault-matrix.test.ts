@@ -217,6 +217,8 @@ const cells: Cell[] = operations
     ),
   );
 
+const cellsOf = (fault: Fault) => cells.filter((c) => c.fault === fault);
+
 const NOW = new Date(String(demo.meta.evaluatedAt ?? demo.meta.startedAt));
 
 /**
@@ -267,57 +269,66 @@ describe("fault matrix: every AWS operation the catalogue calls × every fault",
     }
   });
 
-  it(`${cells.length} cells: no dependent control passes, no crash, exit 3, reasons name what came back`, async () => {
-    const failures: string[] = [];
-    const check = async (cell: Cell, callTimeoutMs: number) => {
-      const where = `${cell.op} × ${cell.fault}`;
-      try {
-        const { results, calls: all, seen } = await runCell(cell, callTimeoutMs);
-        if (!seen.includes(cell.op)) failures.push(`${where}: the faulted operation was never sent`);
-        for (const r of results) if (r.status === "pass") failures.push(`${where}: ${r.id} is pass`);
-        if (exitCodeFor(results) !== 3) failures.push(`${where}: exit ${exitCodeFor(results)}`);
-        for (const r of results) {
-          const reasons = [
-            r.reason ?? "",
-            ...r.errors.map((e) => e.message),
-            ...r.findings.map((f) => f.message ?? ""),
-          ];
-          const unknown = reasons.find((m) => /\bUnknown(Error)?\b/.test(m));
-          if (unknown) failures.push(`${where}: ${r.id} reason says Unknown: ${unknown}`);
+  // One test per fault (each its own cells), so a slow machine times out no single test holding all 462.
+  it.each(FAULTS.map((f) => [f, cellsOf(f).length] as const))(
+    `%s (%i of ${cells.length} cells): no dependent control passes, no crash, exit 3, reasons name what came back`,
+    async (fault) => {
+      const failures: string[] = [];
+      const check = async (cell: Cell, callTimeoutMs: number) => {
+        const where = `${cell.op} × ${cell.fault}`;
+        try {
+          const { results, calls: all, seen } = await runCell(cell, callTimeoutMs);
+          if (!seen.includes(cell.op)) failures.push(`${where}: the faulted operation was never sent`);
+          for (const r of results) if (r.status === "pass") failures.push(`${where}: ${r.id} is pass`);
+          if (exitCodeFor(results) !== 3) failures.push(`${where}: exit ${exitCodeFor(results)}`);
+          for (const r of results) {
+            const reasons = [
+              r.reason ?? "",
+              ...r.errors.map((e) => e.message),
+              ...r.findings.map((f) => f.message ?? ""),
+            ];
+            const unknown = reasons.find((m) => /\bUnknown(Error)?\b/.test(m));
+            if (unknown) failures.push(`${where}: ${r.id} reason says Unknown: ${unknown}`);
+          }
+          const calls = all.filter((c) => `${c.service}:${c.operation}` === cell.op);
+          const maxTries = Math.max(...calls.map((c) => c.attempts ?? 1));
+          if (cell.fault === "throttling" && maxTries !== MAX_ATTEMPTS)
+            failures.push(`${where}: throttled calls made ${maxTries} attempts, expected ${MAX_ATTEMPTS}`);
+          if (["html-500", "empty-503", "hang"].includes(cell.fault) && maxTries > 3)
+            failures.push(`${where}: ${maxTries} attempts for a non-throttling error (at most 3)`);
+          if (cell.fault === "html-500") {
+            const errors = results.flatMap((r) => [r.reason ?? "", ...r.errors.map((e) => e.message)]);
+            const label = `${cell.op.replace(":", ".")} answered HTTP 500 with an HTML page`;
+            if (!errors.some((e) => e.includes(label)))
+              failures.push(`${where}: no reason names the HTML 500: ${errors[0]}`);
+          }
+        } catch (e) {
+          failures.push(`${where}: crashed: ${(e as Error).stack ?? e}`);
         }
-        const calls = all.filter((c) => `${c.service}:${c.operation}` === cell.op);
-        const maxTries = Math.max(...calls.map((c) => c.attempts ?? 1));
-        if (cell.fault === "throttling" && maxTries !== MAX_ATTEMPTS)
-          failures.push(`${where}: throttled calls made ${maxTries} attempts, expected ${MAX_ATTEMPTS}`);
-        if (["html-500", "empty-503", "hang"].includes(cell.fault) && maxTries > 3)
-          failures.push(`${where}: ${maxTries} attempts for a non-throttling error (at most 3)`);
-        if (cell.fault === "html-500") {
-          const errors = results.flatMap((r) => [r.reason ?? "", ...r.errors.map((e) => e.message)]);
-          const label = `${cell.op.replace(":", ".")} answered HTTP 500 with an HTML page`;
-          if (!errors.some((e) => e.includes(label)))
-            failures.push(`${where}: no reason names the HTML 500: ${errors[0]}`);
-        }
-      } catch (e) {
-        failures.push(`${where}: crashed: ${(e as Error).stack ?? e}`);
+      };
+      if (fault !== "hang") {
+        // Answered faults a few cells at a time, with a timeout no CPU stall on a busy machine reaches (a
+        // spurious timeout would hide the fault under test).
+        const answered = cellsOf(fault);
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            while (next < answered.length) await check(answered[next++]!, 10_000);
+          }),
+        );
+      } else {
+        // Hang cells: only the hung call goes to the network, so a short timeout is safe (1 s, not less: on a
+        // loaded machine a shorter one failed spuriously). In batches: with
+        // every hang cell at once, a cell's own replay could outlast the short timeout before its faulted call
+        // was even sent.
+        const hangs = cellsOf("hang");
+        for (let i = 0; i < hangs.length; i += 8)
+          await Promise.all(hangs.slice(i, i + 8).map((c) => check(c, 1_000)));
       }
-    };
-    // Answered faults first, a few cells at a time, with a timeout no CPU stall on a busy machine reaches
-    // (a spurious timeout would hide the fault under test); then every hang cell at once — only the hung
-    // call goes to the network there, so a short timeout is safe.
-    const answered = cells.filter((c) => c.fault !== "hang");
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (next < answered.length) await check(answered[next++]!, 10_000);
-      }),
-    );
-    // In batches: with every hang cell at once, a cell's own replay could outlast the short timeout before
-    // its faulted call was even sent.
-    const hangs = cells.filter((c) => c.fault === "hang");
-    for (let i = 0; i < hangs.length; i += 8)
-      await Promise.all(hangs.slice(i, i + 8).map((c) => check(c, 300)));
-    expect(failures).toEqual([]);
-  }, 120_000);
+      expect(failures).toEqual([]);
+    },
+    120_000,
+  );
 
   it("identity without account: the run stops with an error (exit 3), never as account `undefined`", async () => {
     const server = await startWireServer((req) =>

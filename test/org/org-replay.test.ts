@@ -2,33 +2,46 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli } from "../support/cli.js";
+import { type CliResult, cli, cliInProcess } from "../support/cli.js";
 import { DENIED, MANAGEMENT, MEMBERS, SUSPENDED, writeOrgRecording } from "./org-recording.js";
 
 const CONTROL = "access.aws-iam-console-mfa";
 
-function runOrg(extra: string[], recording = writeOrgRecording()) {
+type OrgRun = CliResult & { doc: ReturnType<typeof JSON.parse> };
+
+function orgArgs(extra: string[], recording: string) {
   const out = mkdtempSync(join(tmpdir(), "itgc-org-out-"));
-  const r = cli(
-    [
-      "run",
-      "--replay",
-      recording,
-      "--org",
-      "--control",
-      CONTROL,
-      "--json",
-      "--no-sign",
-      "--out",
-      out,
-      ...extra,
-    ],
-    { env: { XDG_CONFIG_HOME: out, CI: "true" } },
-  );
-  return { ...r, doc: r.stdout ? JSON.parse(r.stdout) : undefined };
+  const args = [
+    "run",
+    "--replay",
+    recording,
+    "--org",
+    "--control",
+    CONTROL,
+    "--json",
+    "--no-sign",
+    "--out",
+    out,
+    ...extra,
+  ];
+  return { args, env: { XDG_CONFIG_HOME: out, CI: "true" } };
 }
 
-describe("organization fan-out (replay through the real CLI)", () => {
+const withDoc = (r: CliResult): OrgRun => ({ ...r, doc: r.stdout ? JSON.parse(r.stdout) : undefined });
+
+/** The real CLI, spawned: for the run whose exit status and streams are checked. */
+function runOrg(extra: string[], recording = writeOrgRecording()): OrgRun {
+  const { args, env } = orgArgs(extra, recording);
+  return withDoc(cli(args, { env }));
+}
+
+/** The same entry point in process: for the further flag combinations, which check the document. */
+async function runOrgInProcess(extra: string[], recording = writeOrgRecording()): Promise<OrgRun> {
+  const { args, env } = orgArgs(extra, recording);
+  return withDoc(await cliInProcess(args, { env }));
+}
+
+describe("organization fan-out (replay through the CLI: the first run and merge spawned, the other flags in process)", () => {
   it("finishes with one AssumeRole denied: that account is a scope gap, every other account has verdicts, exit 3", () => {
     const r = runOrg([]);
     expect(r.code).toBe(3);
@@ -58,15 +71,15 @@ describe("organization fan-out (replay through the real CLI)", () => {
     expect(r.stderr).toMatch(/scope gap: 444444444444/);
   });
 
-  it("--exclude-accounts drops the denied account: exit 1 (the failures remain), no gap", () => {
-    const r = runOrg(["--exclude-accounts", DENIED]);
+  it("--exclude-accounts drops the denied account: exit 1 (the failures remain), no gap", async () => {
+    const r = await runOrgInProcess(["--exclude-accounts", DENIED]);
     expect(r.code).toBe(1);
     expect(r.doc.run.providers[0].gaps).toEqual([]);
     expect(r.doc.controls[0].status).toBe("fail");
   });
 
-  it("--accounts limits the scope, and an asked-for suspended account is a gap", () => {
-    const r = runOrg(["--accounts", `${MEMBERS[0]},${SUSPENDED}`]);
+  it("--accounts limits the scope, and an asked-for suspended account is a gap", async () => {
+    const r = await runOrgInProcess(["--accounts", `${MEMBERS[0]},${SUSPENDED}`]);
     const aws = r.doc.run.providers[0];
     expect(aws.targets.map((t: { unit: string }) => t.unit)).toEqual([MEMBERS[0]]);
     expect(aws.gaps.map((g: { unit: string; reason: string }) => `${g.unit}: ${g.reason}`)).toEqual([
@@ -74,24 +87,24 @@ describe("organization fan-out (replay through the real CLI)", () => {
     ]);
   });
 
-  it("ExternalId passes through to every AssumeRole (a replay with another one does not match)", () => {
+  it("ExternalId passes through to every AssumeRole (a replay with another one does not match)", async () => {
     const rec = writeOrgRecording({ externalId: "audit-7f3a" });
-    const ok = runOrg(["--external-id", "audit-7f3a"], rec);
+    const ok = await runOrgInProcess(["--external-id", "audit-7f3a"], rec);
     expect(ok.doc.run.providers[0].targets).toHaveLength(3);
-    const wrong = runOrg(["--external-id", "other"], rec);
+    const wrong = await runOrgInProcess(["--external-id", "other"], rec);
     expect(wrong.doc.run.providers[0].gaps.map((g: { reason: string }) => g.reason).join("\n")).toMatch(
       /no recorded answer for STS\.AssumeRole/,
     );
   });
 
-  it("--shard splits the accounts; merge recombines the shards into the full run's verdicts", () => {
+  it("--shard splits the accounts; merge recombines the shards into the full run's verdicts", async () => {
     const rec = writeOrgRecording();
-    const full = runOrg([], rec);
+    const full = await runOrgInProcess([], rec);
     const dir = mkdtempSync(join(tmpdir(), "itgc-shards-"));
     const files: string[] = [];
     const seen: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = runOrg(["--shard", `${i}/3`], rec);
+      const r = await runOrgInProcess(["--shard", `${i}/3`], rec);
       const file = join(dir, `shard-${i}.json`);
       writeFileSync(file, r.stdout);
       files.push(file);
@@ -120,7 +133,7 @@ describe("organization fan-out (replay through the real CLI)", () => {
     // Merging a shard with itself is refused: its accounts would count twice.
     const withUnits = files.filter((f) => /"unit": "\d{12}"/.test(readFileSync(f, "utf8")));
     expect(withUnits.length).toBeGreaterThan(0);
-    expect(cli(["merge", withUnits[0]!, withUnits[0]!]).code).toBe(2);
+    expect((await cliInProcess(["merge", withUnits[0]!, withUnits[0]!])).code).toBe(2);
     expect(readFileSync(files[0]!, "utf8")).toContain('"format": "itgc-validate/results@1"');
   });
 });

@@ -1,4 +1,16 @@
-/** Runs the real built CLI (bin/itgc-validate.js → dist/) as a child process. `npm test` builds first. */
+/**
+ * Two ways to run the CLI in a test:
+ *
+ * - `cli(args)` runs the real built CLI (bin/itgc-validate.js → dist/) as a child process. Use it for what is
+ *   the process's: exit status, what reaches stdout / stderr, signals, pipes, the environment it starts with.
+ *   Each spawn pays Node's start and the CLI's module load (about a second of CPU), so spawn once per
+ *   behaviour, not once per assertion. `npm test` builds dist/ first.
+ * - `cliInProcess(args)` runs the same entry point (src/cli/main.ts `main`, which bin/ calls) inside the test
+ *   worker, capturing what it writes to stdout / stderr and the exit code main returns. Modules load once
+ *   per worker, so it costs only the command's own work. Use it for a command's logic once one real spawn has
+ *   covered the process side of that command (e.g. verify on ten tampered bundles: one spawn, nine in process).
+ *   Calls must not overlap (stdout / stderr are captured globally): await each one.
+ */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -19,4 +31,50 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
     timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let busy = false;
+
+export async function cliInProcess(
+  args: string[],
+  opts: { env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  if (busy) throw new Error("cliInProcess: calls must not overlap (await each one)");
+  if (process.cwd() !== ROOT.replace(/\/$/, "")) throw new Error(`cliInProcess runs in ${ROOT} only`);
+  busy = true;
+  const { main } = await import("../../src/cli/main.js");
+  const env: Record<string, string> = { NO_COLOR: "1", ...opts.env };
+  const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const out: string[] = [];
+  const err: string[] = [];
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const capture =
+    (into: string[]) =>
+    (chunk: unknown, ...rest: unknown[]): boolean => {
+      into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
+      const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+      cb?.();
+      return true;
+    };
+  const errorListeners = process.stdout.listeners("error");
+  process.stdout.write = capture(out) as typeof process.stdout.write;
+  process.stderr.write = capture(err) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    process.exitCode = undefined;
+    // main() adds its closed-pipe handler to stdout on every call; keep the worker's listeners as they were.
+    for (const l of process.stdout.listeners("error"))
+      if (!errorListeners.includes(l)) process.stdout.off("error", l as (...a: unknown[]) => void);
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    busy = false;
+  }
 }
