@@ -245,6 +245,11 @@ async function runCell({ op, fault }: Cell, callTimeoutMs: number) {
       retryMode: "standard",
       callTimeoutMs,
       backoff: { baseDelayMs: 1, throttlingDelayMs: 1, maxDelayMs: 5 },
+      // The matrix tests what a fault does, not the concurrency limits (test/org/concurrency.test.ts does):
+      // wide limits let a hung operation's calls time out together instead of in the default's small waves.
+      concurrency: 1024,
+      accountConcurrency: 1024,
+      apiConcurrency: 512,
       allowedOperations: declaredOperations(
         "aws",
         selected.map((c) => c.query),
@@ -317,13 +322,10 @@ describe("fault matrix: every AWS operation the catalogue calls × every fault",
           }),
         );
       } else {
-        // Hang cells: only the hung call goes to the network, so a short timeout is safe (1 s, not less: on a
-        // loaded machine a shorter one failed spuriously). In batches: with
-        // every hang cell at once, a cell's own replay could outlast the short timeout before its faulted call
-        // was even sent.
-        const hangs = cellsOf("hang");
-        for (let i = 0; i < hangs.length; i += 8)
-          await Promise.all(hangs.slice(i, i + 8).map((c) => check(c, 1_000)));
+        // Hang cells: only the hung operation goes to the network (replayed calls never reach the HTTP
+        // handler whose timeout this is), so a short timeout is safe — 1 s, not less: on a loaded machine a
+        // shorter one failed spuriously. All at once: the cells spend their time waiting, not computing.
+        await Promise.all(cellsOf("hang").map((c) => check(c, 1_000)));
       }
       expect(failures).toEqual([]);
     },
