@@ -5,6 +5,7 @@
 import type { PeriodRecord } from "../core/period.js";
 import type { ProviderRunInfo } from "../core/provider.js";
 import type { ControlResult, Status } from "../core/types.js";
+import type { ParamSource } from "../engine/params-csv.js";
 import type { WaiverReport } from "../waivers/apply.js";
 
 export const RESULTS_FORMAT = "itgc-validate/results@1";
@@ -43,16 +44,10 @@ export interface RunInfo {
     file?: string;
     overrides: Record<string, Record<string, unknown>>;
     /** CSV files list parameters were read from (their parsed lists are in overrides). */
-    sources?: {
-      control: string;
-      param: string;
-      file: string;
-      sha256: string;
-      rows: number;
-      header: boolean;
+    sources?: (Omit<ParamSource, "text"> & {
       /** The file's copy in the bundle. */
       path: string;
-    }[];
+    })[];
   };
   controlsSelected: number;
   stats: RunStats;
