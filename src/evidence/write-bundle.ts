@@ -350,15 +350,32 @@ export async function writeBundle(outcome: RunOutcome, opts: WriteBundleOptions)
     if (opts.archive) {
       await writeFile(partial, writeTarGz(tarEntries(name, files), clock()));
     } else {
-      for (const [rel, data] of files) {
-        const abs = join(partial, rel);
-        await mkdir(dirname(abs), { recursive: true });
-        await writeFile(abs, data);
-      }
+      await writeFiles(partial, files);
     }
     renameSync(partial, final);
   });
   return { path: final, name, signing, files };
+}
+
+/**
+ * Writes the bag's files under `root`: each directory once, then the files a few dozen at a time. Awaiting
+ * one small file after another left the process idle most of the time it wrote a demo-sized bundle (≈ 0.75 s
+ * of 1,250 files); the writes still go through the async API, so SIGINT / SIGTERM can interrupt them.
+ */
+async function writeFiles(root: string, files: Map<string, Buffer>): Promise<void> {
+  const dirs = [...new Set([...files.keys()].map((rel) => dirname(join(root, rel))))].sort();
+  for (const dir of dirs) await mkdir(dir, { recursive: true });
+  const entries = [...files];
+  const WRITES_IN_FLIGHT = 32;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(WRITES_IN_FLIGHT, entries.length) }, async () => {
+      while (next < entries.length) {
+        const [rel, data] = entries[next++]!;
+        await writeFile(join(root, rel), data);
+      }
+    }),
+  );
 }
 
 /** Tar entries: the bag directory, its sub-directories, then files, sorted (same input, same archive). */
