@@ -3,6 +3,14 @@
 // The AWS SDK warns on Node 20 that releases from 2027 will need Node 22; the lockfile pins releases that
 // support Node 20, so the warning is noise for our users. Node 22 is recommended (see README).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { main, scrubConsole } = await import("../dist/cli/main.js");
-scrubConsole();
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  // `--version` alone is answered before the CLI's modules load (the same line commander prints).
+  const { readFileSync } = await import("node:fs");
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  process.stdout.write(`${pkg.version}\n`);
+} else {
+  const { main, scrubConsole } = await import("../dist/cli/main.js");
+  scrubConsole();
+  process.exitCode = await main(args);
+}

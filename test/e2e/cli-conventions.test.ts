@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_KEY, tempDir } from "../evidence/support.js";
-import { cli, ROOT } from "../support/cli.js";
+import { cli, cliInProcess, ROOT } from "../support/cli.js";
 
 const BIN = join(ROOT, "bin/itgc-validate.js");
 const AWS_DEMO = join(ROOT, "fixtures/aws/demo");
@@ -51,6 +51,21 @@ beforeAll(() => {
   resultsFile = join(tempDir(), "results.json");
   spawnSync("sh", ["-c", 'printf "%s" "$DOC" > "$FILE"'], {
     env: { DOC: jsonRun.stdout, FILE: resultsFile },
+  });
+});
+
+describe("--version", () => {
+  it("prints package.json's version, the same line with the fast path (--version, -V) as through the CLI", async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const r = cli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${version}\n`);
+      expect(r.stderr).toBe("");
+    }
+    // Through commander (what any other argument list reaches): the same text.
+    const viaCommander = await cliInProcess(["--version"]);
+    expect(viaCommander.stdout).toBe(`${version}\n`);
   });
 });
 
