@@ -7,11 +7,11 @@ import { describe, expect, it } from "vitest";
 import { gcpDemoCalls } from "../../fixtures/gcp/demo-src/index.js";
 import { RECORDED_AT } from "../../fixtures/gcp/demo-src/model.js";
 import { finaliseGcp, type GcpCallSpec } from "../../fixtures/lib/gcp.js";
-import { permissionsFor } from "../../src/cli/commands/permissions.js";
 import { gcpRuntimeFrom } from "../../src/cli/options/gcp.js";
 import { loadControls } from "../../src/controls/loader.js";
 import { executeRun } from "../../src/engine/execute-run.js";
 import type { ParamOverrides } from "../../src/engine/params.js";
+import { permissionsFor } from "../../src/permissions/least-privilege.js";
 import { analyseAttributeCondition } from "../../src/policy/wif-condition.js";
 import { demoModel, exceptions, type GcpOrgModel, result } from "./support/run.js";
 

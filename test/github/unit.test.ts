@@ -1,8 +1,8 @@
 /** GitHub provider pieces without a server: permissions vs calls, review judgement, first-parent walk, scope patterns, budget, URL rule. */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { permissionsFor } from "../../src/cli/commands/permissions.js";
 import { selectControls } from "../../src/engine/select-controls.js";
+import { permissionsFor } from "../../src/permissions/least-privilege.js";
 import "../../src/queries/index.js";
 import { RateBudget } from "../../src/providers/github/budget.js";
 import { parseApiUrl } from "../../src/providers/github/connection.js";

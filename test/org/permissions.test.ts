@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { IDENTITY_CENTER_READ_ACTIONS } from "../../src/cli/commands/permissions.js";
+import { IDENTITY_CENTER_READ_ACTIONS } from "../../src/permissions/least-privilege.js";
 import { cli } from "../support/cli.js";
 
 /** Action list of an AWS managed policy, committed under test/data/ (see the header of each file). */
