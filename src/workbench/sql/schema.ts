@@ -14,6 +14,7 @@
  * result views (run, control, finding, population_item, scope_gap). Common columns: bundle_id, account_id (AWS
  * account or GCP project), region, as_of (when the answer was received, or the evaluation time).
  */
+import { CREDENTIAL_REPORT_COLUMNS } from "../../queries/aws/iam/credential-report-columns.js";
 
 export interface SchemaBundle {
   /** The run id (data/run.json `id`). */
@@ -48,32 +49,6 @@ export const VIEW_NAMES = [
 ] as const;
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-/** The 22 columns of the IAM credential report, in AWS's order (shared/reference.md). */
-const CREDENTIAL_REPORT_COLUMNS = [
-  "user",
-  "arn",
-  "user_creation_time",
-  "password_enabled",
-  "password_last_used",
-  "password_last_changed",
-  "password_next_rotation",
-  "mfa_active",
-  "access_key_1_active",
-  "access_key_1_last_rotated",
-  "access_key_1_last_used_date",
-  "access_key_1_last_used_region",
-  "access_key_1_last_used_service",
-  "access_key_2_active",
-  "access_key_2_last_rotated",
-  "access_key_2_last_used_date",
-  "access_key_2_last_used_region",
-  "access_key_2_last_used_service",
-  "cert_1_active",
-  "cert_1_last_rotated",
-  "cert_2_active",
-  "cert_2_last_rotated",
-];
 
 const BIG = "maximum_object_size = 268435456";
 

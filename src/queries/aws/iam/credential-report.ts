@@ -26,32 +26,9 @@ import {
 } from "../../../providers/aws/sdk/client-iam.js";
 import { countCheck, unavailableCheck } from "../../completeness.js";
 import { asDate, bytesToText, sleep } from "../normalise.js";
+import { CREDENTIAL_REPORT_COLUMNS } from "./credential-report-columns.js";
 
-/** The report's columns, in AWS's order. */
-export const CREDENTIAL_REPORT_COLUMNS = [
-  "user",
-  "arn",
-  "user_creation_time",
-  "password_enabled",
-  "password_last_used",
-  "password_last_changed",
-  "password_next_rotation",
-  "mfa_active",
-  "access_key_1_active",
-  "access_key_1_last_rotated",
-  "access_key_1_last_used_date",
-  "access_key_1_last_used_region",
-  "access_key_1_last_used_service",
-  "access_key_2_active",
-  "access_key_2_last_rotated",
-  "access_key_2_last_used_date",
-  "access_key_2_last_used_region",
-  "access_key_2_last_used_service",
-  "cert_1_active",
-  "cert_1_last_rotated",
-  "cert_2_active",
-  "cert_2_last_rotated",
-] as const;
+export { CREDENTIAL_REPORT_COLUMNS };
 
 const BOOLEAN_COLUMNS = new Set([
   "password_enabled",
