@@ -1093,13 +1093,36 @@ export const QUERY_DECLARATIONS: QueryDeclaration[] = [
   },
   {
     provider: "aws",
+    id: "aws.s3.bucketLocation",
+    scope: "account",
+    title: "The region of one S3 bucket (GetBucketLocation), shared by the bucket queries",
+    permissions: ["s3:GetBucketLocation"],
+    calls: ["S3:GetBucketLocation"],
+    paramsSchema: {
+      type: "object",
+      additionalProperties: false,
+      required: ["bucket"],
+      properties: {
+        bucket: {
+          type: "string",
+          minLength: 3,
+        },
+      },
+    },
+    fields: {
+      bucket: "string: the bucket name",
+      region: "string: the bucket's region",
+    },
+  },
+  {
+    provider: "aws",
     id: "aws.s3.logArchiveBuckets",
     scope: "account",
     title:
       "Log-archive buckets (the trails' and those named in params): versioning and Object Lock retention",
-    permissions: ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration"],
-    calls: ["S3:GetBucketLocation", "S3:GetBucketVersioning", "S3:GetObjectLockConfiguration"],
-    uses: ["aws.cloudtrail.trails"],
+    permissions: ["s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration"],
+    calls: ["S3:GetBucketVersioning", "S3:GetObjectLockConfiguration"],
+    uses: ["aws.cloudtrail.trails", "aws.s3.bucketLocation"],
     controlParams: ["log_archive_buckets"],
     paramsSchema: {
       type: "object",
@@ -1132,9 +1155,9 @@ export const QUERY_DECLARATIONS: QueryDeclaration[] = [
     id: "aws.s3.trailBuckets",
     scope: "account",
     title: "S3 buckets receiving CloudTrail log files: Block Public Access and server access logging",
-    permissions: ["s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketLogging"],
-    calls: ["S3:GetBucketLocation", "S3:GetPublicAccessBlock", "S3:GetBucketLogging"],
-    uses: ["aws.cloudtrail.trails"],
+    permissions: ["s3:GetBucketPublicAccessBlock", "s3:GetBucketLogging"],
+    calls: ["S3:GetPublicAccessBlock", "S3:GetBucketLogging"],
+    uses: ["aws.cloudtrail.trails", "aws.s3.bucketLocation"],
     fields: {
       bucket: "string: bucket name",
       bucket_arn: "string: arn:aws:s3:::<bucket>",

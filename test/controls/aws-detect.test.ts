@@ -272,6 +272,20 @@ describe("log-archive buckets", () => {
     }
   });
 
+  it("asks a trail bucket's region once for the trail-bucket and the log-archive controls together", async () => {
+    const PAB = "logging.aws-cloudtrail-bucket-public-access-blocked";
+    const calls = [
+      ...trail,
+      ...archiveBucketCalls("audit-logs"),
+      call("S3", "GetPublicAccessBlock", { output: {} }, { Bucket: "audit-logs" }, "eu-west-1"),
+      call("S3", "GetBucketLogging", { output: {} }, { Bucket: "audit-logs" }, "eu-west-1"),
+    ];
+    const out = await run([VER, PAB], calls);
+    expect(resultOf(out, VER).status).toBe("pass");
+    expect(resultOf(out, PAB).status).toBe("fail");
+    expect(out.calls.filter((c) => c.operation === "GetBucketLocation")).toHaveLength(1);
+  });
+
   it("fail: no trail and no named bucket is an empty population, which this control does not accept", async () => {
     const out = await run([LOCK], trailCalls([]));
     expect(resultOf(out, LOCK).status).toBe("fail");

@@ -63,10 +63,18 @@ import "./events/index.js";
 import { eksAccessEntries } from "./eks/access-entries.js";
 import { eksClusters } from "./eks/clusters.js";
 import { guardDutyDetectors } from "./guardduty/detectors.js";
+import { bucketLocation } from "./s3/bucket-location.js";
 import { logArchiveBuckets } from "./s3/log-archive-buckets.js";
 import { securityHub } from "./securityhub/hub.js";
 
-for (const q of [guardDutyDetectors, securityHub, logArchiveBuckets, eksClusters, eksAccessEntries])
+for (const q of [
+  guardDutyDetectors,
+  securityHub,
+  bucketLocation,
+  logArchiveBuckets,
+  eksClusters,
+  eksAccessEntries,
+])
   registerQuery(q);
 
 import { breakGlassReadiness } from "./iam/break-glass.js";

@@ -14,12 +14,11 @@ import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
 import {
-  GetBucketLocationCommand,
   GetBucketVersioningCommand,
   GetObjectLockConfigurationCommand,
   S3Client,
 } from "../../../providers/aws/sdk/client-s3.js";
-import { bucketRegion } from "./trail-buckets.js";
+import { regionOfBucket } from "./bucket-location.js";
 
 /** Object Lock default retention in days: Years count 365 days each (the unit S3 itself uses for Years). */
 export function retentionDays(r: { Days?: number; Years?: number } | undefined): number | null {
@@ -33,9 +32,9 @@ export const logArchiveBuckets = defineAwsQuery({
   id: "aws.s3.logArchiveBuckets",
   scope: "account",
   title: "Log-archive buckets (the trails' and those named in params): versioning and Object Lock retention",
-  permissions: ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration"],
-  calls: ["S3:GetBucketLocation", "S3:GetBucketVersioning", "S3:GetObjectLockConfiguration"],
-  uses: ["aws.cloudtrail.trails"],
+  permissions: ["s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration"],
+  calls: ["S3:GetBucketVersioning", "S3:GetObjectLockConfiguration"],
+  uses: ["aws.cloudtrail.trails", "aws.s3.bucketLocation"],
   controlParams: ["log_archive_buckets"],
   paramsSchema: {
     type: "object",
@@ -82,11 +81,7 @@ export const logArchiveBuckets = defineAwsQuery({
             `${op} on log-archive bucket ${bucket} (${from.join(", ")}) failed: ${name}: ${errorMessage(e)}${hint}`,
           );
         };
-      const location = await ctx.aws
-        .client(S3Client, ctx.aws.homeRegion)
-        .send(new GetBucketLocationCommand({ Bucket: bucket }))
-        .catch(fail("GetBucketLocation"));
-      const region = bucketRegion(location.LocationConstraint);
+      const region = await regionOfBucket(ctx, bucket).catch(fail("GetBucketLocation"));
       const s3 = ctx.aws.client(S3Client, region);
       const versioning = await s3
         .send(new GetBucketVersioningCommand({ Bucket: bucket }))

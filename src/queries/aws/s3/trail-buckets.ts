@@ -14,28 +14,21 @@ import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
 import {
-  GetBucketLocationCommand,
   GetBucketLoggingCommand,
   GetPublicAccessBlockCommand,
   S3Client,
 } from "../../../providers/aws/sdk/client-s3.js";
 import { readEach } from "../../items.js";
 import { trailConfigurations } from "../cloudtrail/trails.js";
-
-/** GetBucketLocation's LocationConstraint → region: empty means us-east-1, "EU" is the legacy eu-west-1. */
-export function bucketRegion(constraint: string | null | undefined): string {
-  if (!constraint) return "us-east-1";
-  if (constraint === "EU") return "eu-west-1";
-  return constraint;
-}
+import { regionOfBucket } from "./bucket-location.js";
 
 export const trailBuckets = defineAwsQuery({
   id: "aws.s3.trailBuckets",
   scope: "account",
   title: "S3 buckets receiving CloudTrail log files: Block Public Access and server access logging",
-  permissions: ["s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketLogging"],
-  calls: ["S3:GetBucketLocation", "S3:GetPublicAccessBlock", "S3:GetBucketLogging"],
-  uses: ["aws.cloudtrail.trails"],
+  permissions: ["s3:GetBucketPublicAccessBlock", "s3:GetBucketLogging"],
+  calls: ["S3:GetPublicAccessBlock", "S3:GetBucketLogging"],
+  uses: ["aws.cloudtrail.trails", "aws.s3.bucketLocation"],
   fields: {
     bucket: "string: bucket name",
     bucket_arn: "string: arn:aws:s3:::<bucket>",
@@ -71,11 +64,7 @@ export const trailBuckets = defineAwsQuery({
             `${op} on trail bucket ${bucket} (trail ${names.join(", ")}) failed: ${name}: ${errorMessage(e)}${hint}`,
           );
         };
-      const location = await ctx.aws
-        .client(S3Client, ctx.aws.homeRegion)
-        .send(new GetBucketLocationCommand({ Bucket: bucket }))
-        .catch(fail("GetBucketLocation"));
-      const region = bucketRegion(location.LocationConstraint);
+      const region = await regionOfBucket(ctx, bucket).catch(fail("GetBucketLocation"));
       const s3 = ctx.aws.client(S3Client, region);
       const pab = await s3
         .send(new GetPublicAccessBlockCommand({ Bucket: bucket }))
