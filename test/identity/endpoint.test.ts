@@ -4,14 +4,13 @@
  * epoch-second timestamps, NextToken paging) and STS / IAM's query protocol. The same `run` command as
  * against AWS; nothing is replayed.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../support/cli.js";
+import { cliAsync, liveAwsEnv } from "../support/cli.js";
 
 const ACCOUNT = "123456789012";
 const MEMBER = "210987654321";
@@ -238,39 +237,13 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runCli(args: string[]) {
   const out = mkdtempSync(join(tmpdir(), "itgc-ic-live-"));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: out,
-    XDG_CONFIG_HOME: out,
-    NO_COLOR: "1",
-    CI: "true",
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
-    AWS_SECRET_ACCESS_KEY: "fake-secret-for-a-local-test-double",
-    AWS_REGION: "us-east-1",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`${ROOT}bin/itgc-validate.js`, ...args, "--out", out], {
-      cwd: ROOT,
-      env,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (code) => {
-      rmSync(out, { recursive: true, force: true });
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  try {
+    return await cliAsync([...args, "--out", out], liveAwsEnv({ endpoint, home: out }));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 describe("Identity Center against AWS_ENDPOINT_URL (live mode, awsJson1_1 wire format)", () => {

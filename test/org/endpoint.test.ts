@@ -3,14 +3,13 @@
  * tiny local HTTP server that answers STS and IAM in their real (query protocol, XML) wire format, with fake
  * static credentials from the environment. Nothing is replayed: this is live mode end to end.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../support/cli.js";
+import { cliAsync, liveAwsEnv } from "../support/cli.js";
 
 const ACCOUNT = "123456789012";
 const HEADER =
@@ -95,37 +94,9 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 /** The real CLI as a child process, without blocking this process (the server answers from here). */
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(args: string[]) {
   const out = mkdtempSync(join(tmpdir(), "itgc-live-"));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: out,
-    XDG_CONFIG_HOME: out,
-    NO_COLOR: "1",
-    CI: "true",
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
-    AWS_SECRET_ACCESS_KEY: "fake-secret-for-a-local-test-double",
-    AWS_REGION: "us-east-1",
-    AWS_EC2_METADATA_DISABLED: "true",
-    METADATA_SERVER_DETECTION: "none",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`${ROOT}bin/itgc-validate.js`, ...args, "--out", out], {
-      cwd: ROOT,
-      env,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return cliAsync([...args, "--out", out], liveAwsEnv({ endpoint, home: out }));
 }
 
 describe("run against AWS_ENDPOINT_URL (live mode, real wire format)", () => {

@@ -10,7 +10,6 @@
  * - regions outside the caller's partition (cn-*, us-gov-*) returned by DescribeRegions are not scanned;
  * - STS throttling is exit 3 (a scheduler retries), not exit 2.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +19,7 @@ import { InputError } from "../../src/core/errors.js";
 import { AwsRuntime } from "../../src/providers/aws/runtime.js";
 import { Recorder } from "../../src/recording/recorder.js";
 import { awsError, ok, startWireServer, type WireServer } from "../support/aws-wire.js";
-import { ROOT } from "../support/cli.js";
+import { cliAsync, liveAwsEnv } from "../support/cli.js";
 
 const ACCOUNT = "123456789012";
 const AKID = "ASIAQWERTYUIOPASDFGH";
@@ -113,35 +112,15 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function runCli(args: string[], out: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: root,
-    XDG_CONFIG_HOME: root,
-    NO_COLOR: "1",
-    CI: "true",
-    AWS_ENDPOINT_URL: server.endpoint,
-    AWS_ACCESS_KEY_ID: AKID,
-    AWS_SECRET_ACCESS_KEY: SECRET,
-    AWS_SESSION_TOKEN: TOKEN,
-    AWS_REGION: "us-east-1",
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`${ROOT}bin/itgc-validate.js`, ...args, "--out", out], {
-      cwd: ROOT,
-      env,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+function runCli(args: string[], out: string) {
+  const env = liveAwsEnv({
+    endpoint: server.endpoint,
+    home: root,
+    accessKeyId: AKID,
+    secretAccessKey: SECRET,
+    sessionToken: TOKEN,
   });
+  return cliAsync([...args, "--out", out], env);
 }
 
 function filesUnder(dir: string): string[] {

@@ -11,7 +11,7 @@
  *   covered the process side of that command (e.g. verify on ten tampered bundles: one spawn, nine in process).
  *   Calls must not overlap (stdout / stderr are captured globally): await each one.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -31,6 +31,54 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
     timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The real CLI as a child process without blocking this process, for tests whose local endpoint (a
+ * node:http server) answers from this very process. Only `env` reaches the child: nothing of the test
+ * worker's environment (credentials, AWS profiles, proxies) leaks into a live run.
+ */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/**
+ * The environment of a live AWS run against a local endpoint: static test credentials (never real ones),
+ * `home` as HOME / XDG_CONFIG_HOME so no user's ~/.aws is read, no instance-metadata or GCE-metadata probes.
+ */
+export function liveAwsEnv(o: {
+  endpoint: string;
+  home: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: o.home,
+    XDG_CONFIG_HOME: o.home,
+    NO_COLOR: "1",
+    CI: "true",
+    AWS_ENDPOINT_URL: o.endpoint,
+    AWS_ACCESS_KEY_ID: o.accessKeyId ?? "AKIAFAKEFAKEFAKEFAKE",
+    AWS_SECRET_ACCESS_KEY: o.secretAccessKey ?? "fake-secret-for-a-local-test-double",
+    ...(o.sessionToken ? { AWS_SESSION_TOKEN: o.sessionToken } : {}),
+    AWS_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+    METADATA_SERVER_DETECTION: "none",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
 }
 
 let busy = false;
