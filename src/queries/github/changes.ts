@@ -19,6 +19,7 @@
 import type { Row } from "../../core/types.js";
 import type { GraphqlDocument } from "../../providers/github/calls.js";
 import { defineGitHubQuery, repoOf } from "../../providers/github/context.js";
+import { describeDenied, GitHubGraphqlError } from "../../providers/github/errors.js";
 import { asTimestamp, loginOf } from "./normalise.js";
 
 /** The rate-limit selection every query carries (budget.ts reads it). */
@@ -180,8 +181,16 @@ export const defaultBranchChanges = defineGitHubQuery({
   },
   async fetch(ctx): Promise<Row[]> {
     const repo = repoOf(ctx);
-    const calls = ctx.github.calls;
     const at = repo.full_name;
+    // A repository or pull request the token cannot see is a scope gap (error), said in words an auditor can act on.
+    const calls = {
+      graphql: <T>(doc: GraphqlDocument, account: string, variables: Record<string, unknown>) =>
+        ctx.github.calls.graphql<T>(doc, account, variables).catch((e: unknown) => {
+          if (e instanceof GitHubGraphqlError && (e.type === "NOT_FOUND" || e.type === "FORBIDDEN"))
+            throw Object.assign(new Error(describeDenied(e, `repository ${at}`)), { name: e.name });
+          throw e;
+        }),
+    };
     const where = { owner: repo.owner, name: repo.name };
     const { start, end } = ctx.period;
 
