@@ -16,6 +16,7 @@ import {
   type RepoModel,
   repo,
   review,
+  sha,
 } from "../../fixtures/github/demo-src/model.js";
 import type { FakeGitHub } from "../../fixtures/lib/github-server.js";
 import { parsePeriod } from "../../src/core/period.js";
@@ -36,7 +37,7 @@ afterAll(() => server.close());
 
 /**
  * ledger-core: 64 first-parent changes (two history pages of 50): 60 squash merges approved by alice-sec,
- * #200 whose only approval (bob-cto) is its 101st review, #201 approved by its author only, #202 whose one
+ * #200 whose only approval (bob-cto) is its 101st review, Q60 associated with two pull requests, #201 approved by its author only, #202 whose one
  * approval was dismissed, and a direct push by eve-admin.
  */
 function ledgerModel(): GitHubOrgModel {
@@ -71,6 +72,10 @@ function ledgerModel(): GitHubOrgModel {
     squash(100 + i, `Q${i}`, "dev-carol", hour(i * 2));
     r.reviews[100 + i] = [review("alice-sec", "APPROVED", hour(i * 2 - 1), `${L}:head${100 + i}`)];
   }
+  // Q60 is also associated with an earlier, unreviewed pull request (#203, listed first): the one that merged
+  // Q60 (its merge commit, #160) is found only through the follow-up listing every associated pull request.
+  r.pulls.unshift(pull(L, 203, "dev-dan", hour(100), hour(100), "X203"));
+  r.associated[sha(`${L}:Q60`)] = [203];
   squash(200, "P200", "dev-carol", "2026-10-10T10:00:00Z");
   r.reviews[200] = [
     ...Array.from({ length: 100 }, (_, i) =>
@@ -119,7 +124,9 @@ describe("github.repo.changes over GraphQL, executed against GitHub's schema", (
     expect(message("P201")).toContain(
       "(pull request #201 by dev-dan, last push by dev-dan) had 0 independent approval(s)",
     );
-    expect(message("P202")).toContain("(pull request #202): review by alice-sec dismissed without a new approval");
+    expect(message("P202")).toContain(
+      "(pull request #202): review by alice-sec dismissed without a new approval",
+    );
     // #200 passes only because its 101st review (the approval) was read from the follow-up page.
     const p200 = result.items.find((i) => i.change_id === change("ledger-core", "P200"))!;
     expect(p200).toMatchObject({ pull_request: 200, approvers: ["bob-cto"], independent_approvals: 1 });
@@ -130,7 +137,12 @@ describe("github.repo.changes over GraphQL, executed against GitHub's schema", (
     expect(count("DefaultBranchChanges", "ledger-core")).toBe(2); // 64 commits at 50 a page
     expect(count("DefaultBranchChanges", "payments-api")).toBe(1);
     expect(count("PullRequestReviews", "ledger-core")).toBe(1);
-    expect(graphql).toHaveLength(4);
+    expect(count("CommitPullRequests", "ledger-core")).toBe(1);
+    expect(graphql).toHaveLength(5);
+    expect(result.items.find((i) => i.change_id === change("ledger-core", "Q60"))).toMatchObject({
+      pull_request: 160,
+      independent_approvals: 1,
+    });
     const second = graphql.find(
       (c) =>
         c.operation === "DefaultBranchChanges" &&
