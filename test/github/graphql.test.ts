@@ -260,6 +260,20 @@ describe("github.repo.changes over GraphQL, executed against GitHub's schema", (
   });
 });
 
+describe("GitHub's own RATE_LIMITED answer (HTTP 200, errors)", () => {
+  it("is not waited out: the control errors naming it, never pass", async () => {
+    server.configure({ token: TEST_TOKEN, graphqlRemaining: 1 }, demoModel());
+    const out = await runLive(server, { control: [CONTROL], runtime: { reserve: 0, concurrency: 1 } });
+    const result = byId(out)[CONTROL]!;
+    expect(result.status).toBe("error");
+    expect(result.reason).toContain("RATE_LIMITED: API rate limit already exceeded");
+    expect(result.findings.filter((f) => f.status === "pass")).toEqual([]);
+    expect(
+      out.calls.filter((c) => c.service === "graphql").every((c) => c.error?.name === "GraphqlError"),
+    ).toBe(true);
+  });
+});
+
 describe("read-only: GraphQL only for queries", () => {
   it("refuses a mutation or subscription before anything is sent, in the wrapper and in the request hook", async () => {
     server.configure({ token: TEST_TOKEN });
