@@ -93,9 +93,16 @@ describe("itgc-validate run --provider github (real CLI, local GitHub)", () => {
       start: PERIOD.start,
       end: PERIOD.end,
     });
+    // Reads only: GETs, and the per-change evidence's GraphQL query (one per repository).
     expect(
-      server.requests.every((q) => q.method === "GET" && q.authorization === `token ${TEST_TOKEN}`),
+      server.requests.every(
+        (q) =>
+          (q.method === "GET" ||
+            (q.method === "POST" && q.path === "/graphql" && q.operation === "DefaultBranchChanges")) &&
+          q.authorization === `token ${TEST_TOKEN}`,
+      ),
     ).toBe(true);
+    expect(server.requests.filter((q) => q.method === "POST")).toHaveLength(4);
 
     const [name] = readdirSync(out);
     const bundle = join(out, name!);

@@ -66,29 +66,27 @@ describe("live run against the local GitHub (real Octokit over HTTP)", () => {
       "by bob-cto at 2026-09-15T23:10:00.000Z was pushed to acme-exchange/payments-api main directly",
     );
 
-    // A merge commit's second parent is the pull request's last commit, already listed with the branch: the
-    // last pusher of #11 (dev-carol, F2) comes from it, and #11's commits are not listed; squash / rebase
-    // merges (#12, #15, #16) still list theirs.
+    // The pull request's last commit answers the last pusher: #11's is F2 by dev-carol.
     const a4 = changes.items.find((i) => i.change_id === change("payments-api", "A4"))!;
     expect(a4).toMatchObject({ pull_request: 11, last_pusher: "dev-carol", independent_approvals: 2 });
-    const prCommitPaths = out.calls
-      .filter((c) => c.service === "pulls" && c.operation === "listCommits")
-      .map((c) => String((c.input as { path: string }).path).split("?")[0]);
-    expect(prCommitPaths.sort()).toEqual(
-      [12, 14, 15, 16].map((n) => `/repos/${ORG}/payments-api/pulls/${n}/commits`),
-    );
-
-    // Paging: 9 commits since the period start at 2 a page = 5 pages, each one recorded call.
-    const commitPages = out.calls.filter(
-      (c) => c.service === "repos" && c.operation === "listCommits" && c.account === R("payments-api"),
-    );
-    expect(commitPages).toHaveLength(5);
-    // Pull requests paged only until older than the period: #16..#9 of #16..#8 (4 pages of 2, not 5).
-    expect(
-      out.calls.filter(
-        (c) => c.service === "pulls" && c.operation === "list" && c.account === R("payments-api"),
+    // Per-change evidence is one GraphQL query per repository here (history < 50 commits, < 100 reviews
+    // each): no REST listing of commits, pull requests, reviews or pull request commits at all.
+    const graphqlCalls = out.calls.filter((c) => c.service === "graphql");
+    expect(graphqlCalls.map((c) => `${c.operation} ${c.account}`).sort()).toEqual(
+      ["infra-terraform", "legacy-tools", "payments-api", "web-frontend"].map(
+        (r) => `DefaultBranchChanges ${R(r)}`,
       ),
-    ).toHaveLength(4);
+    );
+    expect(out.calls.filter((c) => c.service === "pulls" || c.operation === "listCommits")).toEqual([]);
+    for (const c of graphqlCalls) {
+      const output = c.output as {
+        headers: Record<string, string>;
+        data: { data: { rateLimit: { cost: number } } };
+      };
+      expect(output.headers["x-ratelimit-resource"]).toBe("graphql");
+      expect(output.data.data.rateLimit.cost).toBe(2); // GitHub's formula: (1 + 4 × 50) / 100, rounded
+    }
+    expect(out.document.run.stats).toBeDefined();
     // The repository list's second page came from GitHub's /organizations/{id}/repos link.
     expect(
       out.calls.some((c) =>
@@ -101,8 +99,15 @@ describe("live run against the local GitHub (real Octokit over HTTP)", () => {
     expect(throttled.attempts).toBe(2);
     expect(out.document.run.stats.throttles).toBeGreaterThanOrEqual(1);
 
-    // Read-only, authenticated, and the token is nowhere in the evidence.
-    expect(server.requests.every((r) => r.method === "GET")).toBe(true);
+    // Read-only (GETs, and POST /graphql only for the declared queries), authenticated, and the token is
+    // nowhere in the evidence.
+    expect(
+      server.requests.every(
+        (r) =>
+          r.method === "GET" ||
+          (r.method === "POST" && r.path === "/graphql" && r.operation === "DefaultBranchChanges"),
+      ),
+    ).toBe(true);
     expect(server.requests.every((r) => r.authorization === `token ${TEST_TOKEN}`)).toBe(true);
     expect(JSON.stringify(out.calls)).not.toContain(TEST_TOKEN);
     expect(JSON.stringify(out.calls).toLowerCase()).not.toContain("authorization");
@@ -192,10 +197,11 @@ describe("fail closed, narrowly", () => {
   });
 
   it("stops sending when only the reserve of the rate limit is left: waiting controls error, evidence kept", async () => {
-    server.configure({ token: TEST_TOKEN, remaining: 130 });
+    server.configure({ token: TEST_TOKEN, remaining: 115 });
     const out = await runLive(server, { runtime: { reserve: 100, concurrency: 1 } });
     const sent = server.requests.length;
-    expect(sent).toBeLessThanOrEqual(31); // the identity lookup, then at most 30 until 100 are left
+    // REST requests: the identity lookup, then at most 15 until 100 are left (GraphQL has its own budget).
+    expect(server.requests.filter((r) => r.method === "GET").length).toBeLessThanOrEqual(16);
     const stopped = out.results.filter((r) => r.status === "error");
     expect(stopped.length).toBeGreaterThan(0);
     for (const r of stopped)

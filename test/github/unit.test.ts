@@ -29,7 +29,7 @@ describe("permissions --provider github", () => {
       "Repository: Metadata (read)",
       "Repository: Pull requests (read)",
     ]);
-    for (const p of Object.values(OPERATION_PERMISSIONS)) expect(p.access).toBe("read");
+    for (const p of Object.values(OPERATION_PERMISSIONS).flat()) expect(p.access).toBe("read");
     // Only what the selection needs: the Actions policy control alone needs organization Administration.
     const { selected: one } = await selectControls(undefined, {
       control: ["change-management.github-actions-allowed-actions-restricted"],
@@ -47,13 +47,19 @@ describe("permissions --provider github", () => {
         .map((c) => `${c.service}:${c.operation}`),
     );
     for (const op of made) expect(declared.has(op), op).toBe(true);
-    // And the demo exercises nearly all of them (selected-actions and the association lookup included).
-    expect(made.size).toBeGreaterThanOrEqual(declared.size - 1 - DISCOVERY_CALLS.length);
+    // And the demo exercises all of them but the GraphQL follow-ups, which only a commit with more than one
+    // pull request or a pull request with more than 100 reviews needs (test/github/graphql.test.ts has one),
+    // and repos:get, which only a --github-repos pattern naming an unlisted repository needs.
+    expect([...declared].filter((op) => !made.has(op)).sort()).toEqual([
+      "graphql:CommitPullRequests",
+      "graphql:PullRequestReviews",
+      "repos:get",
+    ]);
   });
 });
 
 describe("review judgement (GitHub semantics)", () => {
-  const r = (login: string, state: string, at: string) => ({ user: { login }, state, submitted_at: at });
+  const r = (login: string, state: string, at: string) => ({ author: login, state, submittedAt: at });
   it("takes each reviewer's latest decisive review before the merge", () => {
     const merged = new Date("2026-08-01T12:00:00Z");
     const out = judgeReviews(
@@ -74,13 +80,7 @@ describe("review judgement (GitHub semantics)", () => {
 });
 
 describe("first-parent line", () => {
-  const c = (sha: string, parents: string[]) => ({
-    sha,
-    parents: parents.map((p) => ({ sha: p })),
-    author: null,
-    committer: null,
-    commit: {},
-  });
+  const c = (sha: string, parents: string[]) => ({ sha, firstParent: parents[0] ?? null });
   it("follows first parents from the tip and leaves merged-branch commits out", () => {
     const line = firstParentLine([
       c("m2", ["m1", "f2"]),
@@ -113,7 +113,22 @@ describe("scope and guard", () => {
     expect(
       isAllowedGitHubRequest("POST", "https://ghe.example.com/api/v3/app/installations/42/access_tokens"),
     ).toBe(true);
-    expect(isAllowedGitHubRequest("POST", "/graphql")).toBe(false);
+    expect(isAllowedGitHubRequest("POST", "/graphql")).toBe(false); // no document: nothing to check
+    expect(isAllowedGitHubRequest("POST", "/graphql", "query Q { viewer { login } }")).toBe(true);
+    expect(
+      isAllowedGitHubRequest("POST", "https://ghe.example.com/api/graphql", "{ viewer { login } }"),
+    ).toBe(true);
+    expect(
+      isAllowedGitHubRequest(
+        "POST",
+        "/graphql",
+        'mutation M { addStar(input: {starrableId: "x"}) { clientMutationId } }',
+      ),
+    ).toBe(false);
+    expect(isAllowedGitHubRequest("POST", "/graphql", "subscription S { x }")).toBe(false);
+    expect(isAllowedGitHubRequest("POST", "/graphql", "query Q { a } mutation M { b }")).toBe(false);
+    expect(isAllowedGitHubRequest("POST", "/graphql", "query Q { a ")).toBe(false); // does not parse
+    expect(isAllowedGitHubRequest("POST", "/repos/a/b/issues", "query Q { a }")).toBe(false);
     expect(isAllowedGitHubRequest("PUT", "/repos/a/b/branches/main/protection")).toBe(false);
     expect(isAllowedGitHubRequest("PATCH", "/orgs/acme")).toBe(false);
   });
@@ -127,10 +142,33 @@ describe("scope and guard", () => {
     const now = new Date("2026-11-20T09:00:00Z");
     const reset = String(Math.floor(now.getTime() / 1000) + 600);
     b.observe({ "x-ratelimit-remaining": "101", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset });
-    expect(() => b.check(now)).not.toThrow();
+    expect(() => b.check("core", 1, now)).not.toThrow();
     b.observe({ "x-ratelimit-remaining": "100", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset });
-    expect(() => b.check(now)).toThrow(/100 of 5000 requests left until 2026-11-20T09:10:00.000Z/);
-    expect(() => b.check(new Date("2026-11-20T09:11:00Z"))).not.toThrow(); // a new window
+    expect(() => b.check("core", 1, now)).toThrow(/100 of 5000 requests left until 2026-11-20T09:10:00.000Z/);
+    expect(() => b.check("core", 1, new Date("2026-11-20T09:11:00Z"))).not.toThrow(); // a new window
     expect(b.status()).toBe("github budget 100/5000 (resets 09:10Z)");
+  });
+  it("GraphQL points are a budget of their own: headers, the query's own rateLimit, its cost", () => {
+    const b = new RateBudget(100);
+    const now = new Date("2026-11-20T09:00:00Z");
+    const reset = String(Math.floor(now.getTime() / 1000) + 600);
+    b.observe({ "x-ratelimit-remaining": "4000", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset });
+    b.observe({
+      "x-ratelimit-remaining": "104",
+      "x-ratelimit-limit": "5000",
+      "x-ratelimit-reset": reset,
+      "x-ratelimit-resource": "graphql",
+    });
+    expect(() => b.check("graphql", 2, now)).not.toThrow(); // 104 - 2 leaves 102
+    b.observeGraphql({ cost: 2, remaining: 102, resetAt: "2026-11-20T09:10:00Z" });
+    expect(() => b.check("graphql", 1, now)).not.toThrow();
+    expect(() => b.check("graphql", 3, now)).toThrow(
+      /102 of 5000 GraphQL points left until 2026-11-20T09:10:00.000Z \(the next query costs 3\)/,
+    );
+    expect(() => b.check("core", 1, now)).not.toThrow(); // REST's budget is untouched
+    expect(b.graphqlPoints).toBe(2);
+    expect(b.status()).toBe(
+      "github budget 4000/5000 (resets 09:10Z), graphql 102/5000 points, 2 used (resets 09:10Z)",
+    );
   });
 });

@@ -27,6 +27,12 @@ import { AwsRuntime } from "../../src/providers/aws/runtime.js";
 import { GcpCalls } from "../../src/providers/gcp/calls.js";
 import { GcpAllowList, GcpReadOnlyViolation } from "../../src/providers/gcp/read-only.js";
 import { createOfflineClient } from "../../src/providers/github/connection.js";
+import { readOnlyProblem } from "../../src/providers/github/read-only.js";
+import {
+  COMMIT_PULL_REQUESTS,
+  DEFAULT_BRANCH_CHANGES,
+  PULL_REQUEST_REVIEWS,
+} from "../../src/queries/github/changes.js";
 import { allQueries, declaredOperations } from "../../src/queries/registry.js";
 import { Recorder } from "../../src/recording/recorder.js";
 import { ReplayIndex } from "../../src/recording/store.js";
@@ -142,8 +148,18 @@ describe("read-only by declaration (AWS)", () => {
     for (const q of allQueries()) {
       if (q.provider === "aws") expect(() => declaredAllowList(q.calls)).not.toThrow();
       else if (q.provider === "gcp") expect(() => new GcpAllowList(q.calls)).not.toThrow();
-      // GitHub: each declared operation is a GET route of Octokit's REST endpoint table.
-      else for (const c of q.calls) expect(githubVerb(c), `${q.id} declares ${c}`).toBe("GET");
+      // GitHub: each declared REST operation is a GET route of Octokit's REST endpoint table; each declared
+      // GraphQL operation is a document of queries only (what the guard would let through).
+      else
+        for (const c of q.calls) {
+          if (!c.startsWith("graphql:")) {
+            expect(githubVerb(c), `${q.id} declares ${c}`).toBe("GET");
+            continue;
+          }
+          const doc = GITHUB_GRAPHQL_DOCUMENTS.find((d) => `graphql:${d.operation}` === c);
+          expect(doc, `${q.id} declares ${c}`).toBeDefined();
+          expect(readOnlyProblem(doc!.text), c).toBeUndefined();
+        }
       for (const dep of q.uses ?? []) expect(ids.has(dep), `${q.id} uses ${dep}`).toBe(true);
     }
   });
@@ -229,6 +245,9 @@ describe("read-only by declaration (GCP)", () => {
     expect(() => new GcpAllowList(["IAMCredentialsClient:generateAccessToken"])).toThrow(/not a Google read/);
   });
 });
+
+/** Every GraphQL document a GitHub query sends. */
+const GITHUB_GRAPHQL_DOCUMENTS = [DEFAULT_BRANCH_CHANGES, COMMIT_PULL_REQUESTS, PULL_REQUEST_REVIEWS];
 
 /** The HTTP method of a GitHub `namespace:method` operation in Octokit's endpoint table (undefined: unknown). */
 function githubVerb(operation: string): string | undefined {

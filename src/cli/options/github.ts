@@ -29,7 +29,8 @@ export function addGithubOptions(cmd: Command): Command {
     .option("--github-app-installation-id <id>", "GitHub: the App's installation on the organization")
     .option(
       "--github-reserve <n>",
-      "GitHub: stop sending requests when only this many of the hourly rate limit are left (default 100); " +
+      "GitHub: stop sending requests when only this many of an hourly rate limit are left (REST requests, " +
+        "GraphQL points; default 100); " +
         "the controls still waiting are error, the evidence so far is kept",
       parsePositiveInt,
     );

@@ -1,23 +1,42 @@
 /**
  * The one wrapper every GitHub request of a run goes through (the counterpart of GcpCalls / the AWS middleware):
- * - read-only guard: the operation must be a GET route of Octokit's REST endpoint table, refused otherwise
- *   before anything is sent (the connection's request hook checks every request again, see read-only.ts);
- * - rate-limit budget: refuses to send once only the reserve is left (budget.ts); the refusal is recorded,
- *   so a replay of the evidence reaches the same `error` verdicts;
+ * - read-only guard: a REST operation must be a GET route of Octokit's REST endpoint table; a GraphQL document
+ *   must parse and hold only `query` operations; anything else is refused before it is sent (the connection's
+ *   request hook checks every request again, see read-only.ts);
+ * - rate-limit budgets: refuses to send once only the reserve is left — REST requests and GraphQL points each
+ *   against their own hourly budget (budget.ts); the refusal is recorded, so a replay of the evidence reaches
+ *   the same `error` verdicts;
  * - concurrency limit over the run;
  * - recorder: one recorded call per REST page — input `{path}` (relative to the API base, so a recording
- *   replays against any host), output `{status, headers, data}` with only the headers that matter (rate
- *   limit, Link, request id) — never the request's Authorization header, which is not recorded at all;
- * - replay: strict — a request with no recorded answer is an error naming it; a recorded HTTP error is
- *   raised again with the same status and GitHub's message.
- * Paging uses Octokit's own paginator (Link header, `rel="next"`), with this wrapper as its request function.
+ *   replays against any host) — and one per POST /graphql — service `graphql`, operation the document's
+ *   operation name, input `{query, variables}`; output `{status, headers, data}` (data: the response body)
+ *   with only the headers that matter (rate limit, Link, request id) — never the request's Authorization
+ *   header, which is not recorded at all. A GraphQL answer with `errors` (HTTP 200) is recorded as an error
+ *   (`GraphqlError`, GitHub's types and messages), like a REST HTTP error;
+ * - replay: strict — a request with no recorded answer is an error naming it (a GraphQL one is keyed by its
+ *   document and variables); a recorded error is raised again with the same status / type and message.
+ * Paging uses Octokit's own paginator (Link header, `rel="next"`), with this wrapper as its request function;
+ * GraphQL queries page with cursors, which the query modules follow.
  */
 import type { Recorder } from "../../recording/recorder.js";
 import type { ReplayIndex } from "../../recording/store.js";
-import type { RateBudget } from "./budget.js";
+import type { GraphqlRateLimit, RateBudget } from "./budget.js";
 import type { GitHubClient } from "./connection.js";
-import { apiMessage, fromRecordedError, GitHubApiError, httpStatus, toRecordedError } from "./errors.js";
-import { GitHubReadOnlyViolation, GitHubUndeclaredOperation } from "./read-only.js";
+import {
+  apiMessage,
+  fromRecordedError,
+  GitHubApiError,
+  GitHubGraphqlError,
+  type GraphqlErrorEntry,
+  httpStatus,
+  toRecordedError,
+} from "./errors.js";
+import {
+  GitHubReadOnlyViolation,
+  GitHubUndeclaredOperation,
+  operationNames,
+  readOnlyProblem,
+} from "./read-only.js";
 
 export const GLOBAL_REGION = "global";
 
@@ -61,6 +80,19 @@ export interface GitHubCallsOptions {
   allowed?: ReadonlySet<string>;
 }
 
+/** A GraphQL document a query sends: one named `query` operation (its name is the recorded operation). */
+export interface GraphqlDocument {
+  /** The operation's name, e.g. `DefaultBranchChanges`: declared in `calls` as `graphql:DefaultBranchChanges`. */
+  operation: string;
+  text: string;
+}
+
+/** The body of a GraphQL answer. */
+interface GraphqlBody {
+  data?: (Record<string, unknown> & { rateLimit?: GraphqlRateLimit | null }) | null;
+  errors?: GraphqlErrorEntry[];
+}
+
 type EndpointMethod = ((params?: Record<string, unknown>) => Promise<unknown>) & {
   endpoint: ((params?: Record<string, unknown>) => {
     method: string;
@@ -71,6 +103,8 @@ type EndpointMethod = ((params?: Record<string, unknown>) => Promise<unknown>) &
 
 export class GitHubCalls {
   private readonly base: URL;
+  /** What each GraphQL operation cost last time (GitHub's `rateLimit.cost`): the next one's estimate. */
+  private readonly graphqlCost = new Map<string, number>();
 
   constructor(private readonly opts: GitHubCallsOptions) {
     this.base = new URL(opts.client.request.endpoint.DEFAULTS.baseUrl);
@@ -126,6 +160,66 @@ export class GitHubCalls {
     return items;
   }
 
+  /**
+   * One POST /graphql; resolves to the answer's `data`. Refused before sending unless the document holds
+   * exactly one operation, a `query` named `doc.operation`, declared by the selected queries. An answer with
+   * `errors` raises GitHubGraphqlError (fail closed, partial data or not).
+   */
+  async graphql<T = Record<string, unknown>>(
+    doc: GraphqlDocument,
+    account: string,
+    variables: Record<string, unknown>,
+  ): Promise<T> {
+    const operation: GitHubOperation = `graphql:${doc.operation}`;
+    const problem = readOnlyProblem(doc.text);
+    if (problem) throw new GitHubReadOnlyViolation("POST", "/graphql", problem);
+    const names = operationNames(doc.text);
+    if (names.length !== 1 || names[0] !== doc.operation)
+      throw new Error(`${operation}: the document must hold exactly one operation, named ${doc.operation}`);
+    if (this.opts.allowed && !this.opts.allowed.has(operation))
+      throw new GitHubUndeclaredOperation(operation);
+    const input = { query: doc.text, variables };
+    const answer = (await this.record("graphql", doc.operation, account, input, async () => {
+      this.opts.budget.check("graphql", this.graphqlCost.get(doc.operation) ?? 1);
+      const counter: AttemptCounter = { retries: 0 };
+      try {
+        const res = await this.opts.client.request({
+          method: "POST",
+          url: this.graphqlUrl(),
+          query: doc.text,
+          variables,
+          request: { itgc: counter },
+        });
+        this.opts.budget.observe(res.headers as Record<string, unknown>);
+        const body = res.data as GraphqlBody;
+        this.observeCost(doc.operation, body);
+        if (body.errors?.length) throw new GitHubGraphqlError(body.errors);
+        const answer: GitHubAnswer = {
+          status: res.status,
+          headers: keptHeaders(res.headers as Record<string, unknown>),
+          data: body,
+        };
+        return {
+          output: answer,
+          attempts: 1 + counter.retries,
+          requestId: answer.headers["x-github-request-id"],
+        };
+      } catch (e) {
+        const failed = e as { response?: { headers?: Record<string, unknown> }; data?: GraphqlBody };
+        this.opts.budget.observe(failed.response?.headers);
+        let err = e as Error;
+        // The throttling plugin raises GitHub's RATE_LIMITED answer (HTTP 200) as a plain error carrying the body.
+        if (failed.data?.errors?.length) err = new GitHubGraphqlError(failed.data.errors);
+        else if (!(e instanceof GitHubGraphqlError) && httpStatus(e) !== undefined)
+          err = new GitHubApiError(httpStatus(e)!, apiMessage(e));
+        throw Object.assign(err, { attempts: 1 + counter.retries });
+      }
+    })) as GitHubAnswer;
+    const body = answer.data as GraphqlBody;
+    if (this.replaying) this.observeCost(doc.operation, body);
+    return (body.data ?? {}) as T;
+  }
+
   /** A pseudo-call answered by `live` (the caller identity), recorded and replayed like an API call. */
   local<T>(
     operation: GitHubOperation,
@@ -155,6 +249,18 @@ export class GitHubCalls {
     return method;
   }
 
+  private observeCost(operation: string, body: GraphqlBody | undefined): void {
+    const rate = body?.data?.rateLimit;
+    this.opts.budget.observeGraphql(rate);
+    if (typeof rate?.cost === "number") this.graphqlCost.set(operation, rate.cost);
+  }
+
+  /** GitHub's GraphQL endpoint: /graphql, or /api/graphql beside GitHub Enterprise Server's /api/v3. */
+  private graphqlUrl(): string {
+    const path = this.base.pathname.replace(/\/$/, "");
+    return /\/api\/v3$/.test(path) ? `${this.base.origin}${path.replace(/\/v3$/, "")}/graphql` : "/graphql";
+  }
+
   /** The path of `url` relative to the API base (`/orgs/acme/repos?per_page=100`); refuses other hosts. */
   private relative(url: string): string {
     const u = new URL(url, this.base);
@@ -182,7 +288,7 @@ export class GitHubCalls {
     const [service, op] = split(operation);
     const path = this.relative(url);
     const output = await this.record(service, op, account, { path }, async () => {
-      this.opts.budget.check();
+      this.opts.budget.check("core");
       const counter: AttemptCounter = { retries: 0 };
       try {
         const res = await this.opts.client.request({

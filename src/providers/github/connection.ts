@@ -6,8 +6,9 @@
  * - Credentials: a token from GITHUB_TOKEN or GH_TOKEN (a fine-grained personal access token, read-only),
  *   or a GitHub App (`--github-app-id`, `--github-app-key-file`, `--github-app-installation-id`) through
  *   @octokit/auth-app, which mints and renews installation tokens. A loopback endpoint may run without any.
- * - Plugins: throttling (honours `x-ratelimit-*` and a secondary limit's `retry-after`, counted as throttles)
- *   and retry (5xx and network errors); a request hook refuses anything but a read (read-only.ts).
+ * - Plugins: throttling (honours `x-ratelimit-*` and a secondary limit's `retry-after`, counted as throttles,
+ *   on REST and on POST /graphql alike) and retry (5xx and network errors); a request hook refuses anything but
+ *   a read — GraphQL only for documents of queries (read-only.ts).
  * The token is held by the auth strategy only; it is never recorded, logged or returned.
  */
 import { readFileSync } from "node:fs";
@@ -41,6 +42,21 @@ export interface GitHubConnectionOptions {
   /** The HTTP transport under Octokit (default: global fetch); the benchmark answers synthetically through it. */
   fetch?: typeof fetch;
 }
+
+/**
+ * Replaces the throttling plugin's write limiter (a Bottleneck group: `key(id).schedule(options, fn)`). The
+ * plugin cannot tell a GraphQL query from a mutation, so it spaces every POST /graphql one at a time a second
+ * apart, as GitHub advises for content-creating requests. Ours are queries only (read-only.ts refuses anything
+ * else), and GitHub's secondary limits treat a query like a REST GET (1 secondary point, at most 2,000 a
+ * minute for GraphQL against 900 for REST, 100 concurrent requests across both), so they go through the run's
+ * concurrency limit like GETs, and a secondary limit's `retry-after` is still honoured. The only other POST the
+ * client sends, the App's token exchange, is scheduled in the plugin's auth group, not here.
+ */
+const UNSPACED_WRITES = {
+  key: () => ({
+    schedule: <T>(_options: unknown, fn: (...a: unknown[]) => Promise<T>, ...args: unknown[]) => fn(...args),
+  }),
+};
 
 /** Reads the credentials from flags and environment; throws InputError for an unusable combination. */
 export function credentialsFrom(
@@ -115,6 +131,8 @@ export function createGitHubClient(opts: GitHubConnectionOptions): GitHubClient 
     ...(opts.fetch ? { request: { fetch: opts.fetch } } : {}),
     throttle: {
       retryAfterBaseValue: opts.retryAfterBaseMs ?? 1000,
+      // biome-ignore lint/suspicious/noExplicitAny: the plugin types `write` as a full Bottleneck group; it calls key().schedule() only
+      write: UNSPACED_WRITES as any,
       onRateLimit: () => {
         // The primary limit: waiting for the reset could take up to an hour, so the request fails and the
         // budget (budget.ts) stops the run cleanly instead.
@@ -133,7 +151,9 @@ export function createGitHubClient(opts: GitHubConnectionOptions): GitHubClient 
   });
   // Outermost check of every request Octokit would send (the auth strategy's and retries' included).
   client.hook.before("request", (options) => {
-    if (!isAllowedGitHubRequest(options.method, options.url))
+    // A GraphQL POST is checked on the document it would send: `query` (a raw `data` body is never used).
+    const document = "data" in options ? undefined : (options as { query?: unknown }).query;
+    if (!isAllowedGitHubRequest(options.method, options.url, document))
       throw new GitHubReadOnlyViolation(options.method, options.url);
   });
   return client;

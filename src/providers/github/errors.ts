@@ -14,6 +14,34 @@ export class GitHubApiError extends Error {
   }
 }
 
+/** One entry of a GraphQL answer's `errors` (GitHub adds `type`: NOT_FOUND, FORBIDDEN, RATE_LIMITED, …). */
+export interface GraphqlErrorEntry {
+  type?: string;
+  message: string;
+  path?: (string | number)[];
+}
+
+/**
+ * A GraphQL answer with `errors` (GitHub answers HTTP 200 for them: a repository the token cannot see is
+ * `NOT_FOUND`, a permission it lacks `FORBIDDEN`). The query fails closed on any of them, partial data or not:
+ * the part missing is exactly what a control would need.
+ */
+export class GitHubGraphqlError extends Error {
+  /** The first error's type (`NOT_FOUND`, `FORBIDDEN`, `RATE_LIMITED`, …; `GRAPHQL` when GitHub gave none). */
+  readonly type: string;
+  constructor(errors: GraphqlErrorEntry[] | string) {
+    const text =
+      typeof errors === "string"
+        ? errors
+        : errors
+            .map((e) => `${e.type ?? "GRAPHQL"}${e.path ? ` at ${e.path.join(".")}` : ""}: ${e.message}`)
+            .join("; ");
+    super(text);
+    this.name = "GraphqlError";
+    this.type = /^([A-Z_]+)/.exec(text)?.[1] ?? "GRAPHQL";
+  }
+}
+
 /** The run stopped sending requests to keep the rate-limit reserve (see budget.ts). */
 export class GitHubBudgetExhausted extends Error {
   constructor(message: string) {
@@ -36,6 +64,7 @@ export function apiMessage(e: unknown): string {
 }
 
 export function toRecordedError(e: unknown): RecordedError {
+  if (e instanceof GitHubGraphqlError) return { name: e.name, message: e.message };
   const status = httpStatus(e);
   if (status !== undefined) return { name: "HttpError", message: apiMessage(e), httpStatusCode: status };
   const err = e as { name?: string; message?: string };
@@ -44,6 +73,7 @@ export function toRecordedError(e: unknown): RecordedError {
 
 export function fromRecordedError(r: RecordedError): Error {
   if (r.httpStatusCode !== undefined) return new GitHubApiError(r.httpStatusCode, r.message);
+  if (r.name === "GraphqlError") return new GitHubGraphqlError(r.message);
   if (r.name === "RateLimitBudgetExhausted") return new GitHubBudgetExhausted(r.message);
   const err = new Error(r.message);
   err.name = r.name;
@@ -55,6 +85,10 @@ export function fromRecordedError(r: RecordedError): Error {
  * resource the token may not see, so a 404 on a resource we listed is a scope gap, not an absence.
  */
 export function describeDenied(e: unknown, what: string): string {
+  if (e instanceof GitHubGraphqlError && e.type === "NOT_FOUND")
+    return `${what}: not found or not visible to this token (GraphQL ${e.message}); grant the permission \`itgc-validate permissions --provider github\` lists`;
+  if (e instanceof GitHubGraphqlError && e.type === "FORBIDDEN")
+    return `${what}: denied (GraphQL ${e.message})`;
   const status = httpStatus(e);
   if (status === 404)
     return `${what}: not found or not visible to this token (HTTP 404: ${apiMessage(e)}); grant the permission \`itgc-validate permissions --provider github\` lists`;

@@ -1,7 +1,9 @@
 /**
  * The fine-grained personal access token / GitHub App permission each operation needs, from GitHub's
  * "Permissions required for fine-grained personal access tokens" and each endpoint's "Fine-grained access
- * tokens for …" section. Every entry is read access: the tool asks for nothing else. An operation missing
+ * tokens for …" section; a GraphQL query needs the permissions of every object it reads (GitHub applies the
+ * same fine-grained permissions to GraphQL fields as to the REST endpoints of the same data). Every entry is
+ * read access: the tool asks for nothing else. An operation missing
  * here is a programming error (a test checks every declared call has an entry), so the printed list cannot
  * silently miss a permission a query needs.
  */
@@ -16,7 +18,7 @@ export interface GitHubPermission {
 const repo = (name: string): GitHubPermission => ({ level: "repository", name, access: "read" });
 const org = (name: string): GitHubPermission => ({ level: "organization", name, access: "read" });
 
-export const OPERATION_PERMISSIONS: Readonly<Record<string, GitHubPermission>> = {
+export const OPERATION_PERMISSIONS: Readonly<Record<string, GitHubPermission | GitHubPermission[]>> = {
   // GET /orgs/{org}: public fields need none; two_factor_requirement_enabled is shown to owners / Administration.
   "orgs:get": org("Administration"),
   "orgs:listMembers": org("Members"),
@@ -33,11 +35,10 @@ export const OPERATION_PERMISSIONS: Readonly<Record<string, GitHubPermission>> =
   "repos:listDeployKeys": repo("Administration"),
   "repos:getAllEnvironments": repo("Actions"),
   "actions:getGithubActionsDefaultWorkflowPermissionsRepository": repo("Administration"),
-  "repos:listCommits": repo("Contents"),
-  "repos:listPullRequestsAssociatedWithCommit": repo("Contents"),
-  "pulls:list": repo("Pull requests"),
-  "pulls:listReviews": repo("Pull requests"),
-  "pulls:listCommits": repo("Pull requests"),
+  // Per-change evidence (queries/github/changes.ts): commit history (Contents), pull requests and reviews.
+  "graphql:DefaultBranchChanges": [repo("Metadata"), repo("Contents"), repo("Pull requests")],
+  "graphql:CommitPullRequests": [repo("Metadata"), repo("Contents"), repo("Pull requests")],
+  "graphql:PullRequestReviews": [repo("Metadata"), repo("Pull requests")],
 };
 
 /** `Repository: Contents (read)` style labels, sorted, for the declared calls. */
@@ -49,7 +50,7 @@ export function permissionsOf(calls: string[]): string[] {
       throw new Error(
         `no GitHub permission is known for ${call} (add it to providers/github/permissions.ts)`,
       );
-    out.add(permissionLabel(p));
+    for (const one of [p].flat()) out.add(permissionLabel(one));
   }
   return [...out].sort();
 }

@@ -28,7 +28,7 @@ export interface GitHubRuntimeOptions extends Partial<GitHubConnectionOptions> {
   replay?: LoadedRecording;
   orgs?: string[];
   repoPatterns?: string[];
-  /** Requests kept in reserve: the run stops sending when only this many are left (default 100). */
+  /** REST requests and GraphQL points kept in reserve: the run stops sending when only this many are left (default 100). */
   reserve?: number;
   /** Requests in flight at once (default 8; GitHub's secondary limits punish many more). */
   concurrency?: number;
@@ -47,9 +47,13 @@ interface RequestedScope {
 export interface GitHubRunStats {
   /** Primary and secondary rate-limit answers seen (also those a retry recovered from). */
   throttles: number;
-  /** Requests this run could still send in the current window, when GitHub said. */
+  /** REST requests this run could still send in the current window, when GitHub said. */
   remaining?: number;
   limit?: number;
+  /** GraphQL points this run's queries cost (GitHub's `rateLimit.cost`), and the points left in the window. */
+  graphqlPoints: number;
+  graphqlRemaining?: number;
+  graphqlLimit?: number;
 }
 
 export class GitHubRuntime implements ProviderRuntime {
@@ -185,8 +189,14 @@ export class GitHubRuntime implements ProviderRuntime {
   }
 
   stats(): GitHubRunStats {
-    const snap = this.budget.snapshot();
-    return { throttles: this.throttles, ...(snap ? { remaining: snap.remaining, limit: snap.limit } : {}) };
+    const snap = this.budget.snapshot("core");
+    const gql = this.budget.snapshot("graphql");
+    return {
+      throttles: this.throttles,
+      ...(snap ? { remaining: snap.remaining, limit: snap.limit } : {}),
+      graphqlPoints: this.budget.graphqlPoints,
+      ...(gql ? { graphqlRemaining: gql.remaining, graphqlLimit: gql.limit } : {}),
+    };
   }
 
   /** The rate-limit budget, for the progress display. */

@@ -6,47 +6,152 @@
  * merge or squash commit made by merging a pull request, a rebased commit, or a direct push. Commits that came
  * in on a merged branch are part of the merge commit's change, not changes of their own.
  *
- * Requests per repository (REST; docs/performance.md has the figures for a large organization):
- * - the default branch's commits since the period start (`since`; no `until`, so the walk can start at the
- *   branch tip), 100 a page;
- * - the closed pull requests into the default branch, most recently updated first, paged only until they are
- *   older than the period (a pull request merged in the period was updated in it);
- * - only for a change whose SHA is no pull request's merge commit (rebase merges, direct pushes): the pull
- *   requests associated with that commit;
- * - for each pull request behind a change: its reviews and its commits (the last one's committer stands for
- *   the last pusher: REST does not name the pusher). A merge commit's second parent *is* the pull request's
- *   last commit, and it is usually in the branch listing already (it came in with the merge): then that
- *   commit answers, and the pull request's commits are not listed (one request saved per merge-commit merge).
+ * One GraphQL query per 50 commits of history (docs/performance.md has the figures for a large organization;
+ * REST needed ~51 requests a repository for the same evidence): the default branch's history since the
+ * period start (no `until`, so the walk starts at the branch tip), each commit with its first parent and the
+ * merged pull request that introduced it (GitHub's `associatedPullRequests`), that pull request's reviews
+ * (state, author, submission time; DISMISSED included) and its last commit (whose committer stands for the last
+ * pusher, as in the REST version). Follow-up queries only where one page does not hold everything:
+ * - `CommitPullRequests`: a commit associated with more than one pull request (each page of 10);
+ * - `PullRequestReviews`: a pull request with more than 100 reviews (each further page of 100).
+ * Every query selects `rateLimit { cost … }`, so the GraphQL points it used are counted against the budget.
  */
 import type { Row } from "../../core/types.js";
+import type { GraphqlDocument } from "../../providers/github/calls.js";
 import { defineGitHubQuery, repoOf } from "../../providers/github/context.js";
+import { describeDenied, GitHubGraphqlError } from "../../providers/github/errors.js";
 import { asTimestamp, loginOf } from "./normalise.js";
 
-interface Commit {
-  sha: string;
-  parents: { sha: string }[];
-  author: unknown;
-  committer: unknown;
-  commit: {
-    author?: { name?: string; date?: string } | null;
-    committer?: { name?: string; date?: string } | null;
+/** The rate-limit selection every query carries (budget.ts reads it). */
+const RATE_LIMIT = "rateLimit { cost limit remaining resetAt }";
+
+/** What the evidence needs of a pull request: shared by the history query and the association follow-up. */
+const PULL_REQUEST_FRAGMENT = `fragment ChangePullRequest on PullRequest {
+  id
+  number
+  mergedAt
+  baseRefName
+  author { login }
+  mergeCommit { oid }
+  reviews(first: 100) { pageInfo { hasNextPage endCursor } nodes { author { login } state submittedAt } }
+  commits(last: 1) { nodes { commit { author { user { login } } committer { user { login } } } } }
+}`;
+
+export const DEFAULT_BRANCH_CHANGES: GraphqlDocument = {
+  operation: "DefaultBranchChanges",
+  text: `query DefaultBranchChanges($owner: String!, $name: String!, $since: GitTimestamp!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    defaultBranchRef {
+      name
+      target {
+        __typename
+        ... on Commit {
+          history(first: 50, since: $since, after: $cursor) {
+            pageInfo { hasNextPage endCursor }
+            nodes {
+              oid
+              committedDate
+              author { name user { login } }
+              committer { user { login } }
+              parents(first: 1) { nodes { oid } }
+              associatedPullRequests(first: 1) { totalCount nodes { ...ChangePullRequest } }
+            }
+          }
+        }
+      }
+    }
+  }
+  ${RATE_LIMIT}
+}
+${PULL_REQUEST_FRAGMENT}`,
+};
+
+export const COMMIT_PULL_REQUESTS: GraphqlDocument = {
+  operation: "CommitPullRequests",
+  text: `query CommitPullRequests($owner: String!, $name: String!, $oid: GitObjectID!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    object(oid: $oid) {
+      ... on Commit {
+        associatedPullRequests(first: 10, after: $cursor) {
+          pageInfo { hasNextPage endCursor }
+          nodes { ...ChangePullRequest }
+        }
+      }
+    }
+  }
+  ${RATE_LIMIT}
+}
+${PULL_REQUEST_FRAGMENT}`,
+};
+
+export const PULL_REQUEST_REVIEWS: GraphqlDocument = {
+  operation: "PullRequestReviews",
+  text: `query PullRequestReviews($id: ID!, $cursor: String!) {
+  node(id: $id) {
+    ... on PullRequest {
+      reviews(first: 100, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
+        nodes { author { login } state submittedAt }
+      }
+    }
+  }
+  ${RATE_LIMIT}
+}`,
+};
+
+interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+interface GqlReview {
+  author: { login?: string } | null;
+  state: string;
+  submittedAt: string | null;
+}
+
+interface GqlPullRequest {
+  id: string;
+  number: number;
+  mergedAt: string | null;
+  baseRefName: string;
+  author: { login?: string } | null;
+  mergeCommit: { oid: string } | null;
+  reviews: { pageInfo: PageInfo; nodes: GqlReview[] } | null;
+  commits: {
+    nodes: { commit: { author: { user: unknown } | null; committer: { user: unknown } | null } }[];
   };
 }
 
-interface Pull {
-  number: number;
-  user: unknown;
-  merged_at: string | null;
-  merge_commit_sha: string | null;
-  updated_at: string;
-  base: { ref: string };
-  title?: string;
+interface GqlCommit {
+  oid: string;
+  committedDate: string;
+  author: { name: string | null; user: unknown } | null;
+  committer: { user: unknown } | null;
+  parents: { nodes: { oid: string }[] };
+  associatedPullRequests: { totalCount: number; nodes: GqlPullRequest[] } | null;
 }
 
-interface Review {
-  user: unknown;
+interface HistoryAnswer {
+  repository: {
+    defaultBranchRef: {
+      name: string;
+      target: { __typename: string; history?: { pageInfo: PageInfo; nodes: GqlCommit[] } } | null;
+    } | null;
+  } | null;
+}
+
+/** A commit as the first-parent walk needs it. */
+export interface LineCommit {
+  sha: string;
+  firstParent: string | null;
+}
+
+/** A review as the judgement needs it. */
+export interface ReviewFact {
+  author: string | null;
   state: string;
-  submitted_at?: string | null;
+  submittedAt: string | null;
 }
 
 export const defaultBranchChanges = defineGitHubQuery({
@@ -54,11 +159,9 @@ export const defaultBranchChanges = defineGitHubQuery({
   scope: "repository",
   title: "Every change that reached the default branch in the period, with its pull request and approvals",
   calls: [
-    "repos:listCommits",
-    "pulls:list",
-    "repos:listPullRequestsAssociatedWithCommit",
-    "pulls:listReviews",
-    "pulls:listCommits",
+    `graphql:${DEFAULT_BRANCH_CHANGES.operation}`,
+    `graphql:${COMMIT_PULL_REQUESTS.operation}`,
+    `graphql:${PULL_REQUEST_REVIEWS.operation}`,
   ],
   fields: {
     repository: "string: owner/name",
@@ -78,58 +181,110 @@ export const defaultBranchChanges = defineGitHubQuery({
   },
   async fetch(ctx): Promise<Row[]> {
     const repo = repoOf(ctx);
-    const calls = ctx.github.calls;
     const at = repo.full_name;
-    const where = { owner: repo.owner, repo: repo.name };
+    // A repository or pull request the token cannot see is a scope gap (error), said in words an auditor can act on.
+    const calls = {
+      graphql: <T>(doc: GraphqlDocument, account: string, variables: Record<string, unknown>) =>
+        ctx.github.calls.graphql<T>(doc, account, variables).catch((e: unknown) => {
+          if (e instanceof GitHubGraphqlError && (e.type === "NOT_FOUND" || e.type === "FORBIDDEN"))
+            throw Object.assign(new Error(describeDenied(e, `repository ${at}`)), { name: e.name });
+          throw e;
+        }),
+    };
+    const where = { owner: repo.owner, name: repo.name };
     const { start, end } = ctx.period;
 
-    const commits = await calls.paged<Commit>("repos:listCommits", at, {
-      ...where,
-      sha: repo.default_branch,
-      since: start.toISOString(),
-    });
-    const listed = new Map(commits.map((c) => [c.sha, c]));
-    const changes = firstParentLine(commits).filter((c) => {
-      const t = committedAt(c);
-      return t !== null && t >= start && t <= end;
-    });
-    if (changes.length === 0) return [];
+    // The default branch's history since the period start, page by page.
+    const commits: GqlCommit[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: HistoryAnswer = await calls.graphql<HistoryAnswer>(DEFAULT_BRANCH_CHANGES, at, {
+        ...where,
+        since: start.toISOString(),
+        cursor,
+      });
+      if (!page.repository) throw new Error(`${at}: GitHub answered no repository`);
+      const ref = page.repository.defaultBranchRef;
+      if (!ref) return []; // an empty repository has no default branch ref: no change reached it
+      if (ref.name !== repo.default_branch)
+        throw new Error(
+          `${at}: the default branch is ${ref.name} now, ${repo.default_branch} when the repositories were listed; run again`,
+        );
+      const history = ref.target?.history;
+      if (!history) throw new Error(`${at}: the default branch ${ref.name} does not point at a commit`);
+      commits.push(...history.nodes);
+      cursor = history.pageInfo.hasNextPage ? history.pageInfo.endCursor : null;
+    } while (cursor);
 
-    const merged = new Map<string, Pull>();
-    const pulls = await calls.paged<Pull>(
-      "pulls:list",
-      at,
-      { ...where, state: "closed", base: repo.default_branch, sort: "updated", direction: "desc" },
-      { stop: (page) => page.length > 0 && new Date(page[page.length - 1]!.updated_at) < start },
-    );
-    for (const p of pulls) if (p.merged_at && p.merge_commit_sha) merged.set(p.merge_commit_sha, p);
+    const byOid = new Map(commits.map((c) => [c.oid, c]));
+    const changes = firstParentLine(
+      commits.map((c) => ({ sha: c.oid, firstParent: c.parents.nodes[0]?.oid ?? null })),
+    )
+      .map((l) => byOid.get(l.sha)!)
+      .filter((c) => {
+        const t = asTimestamp(c.committedDate);
+        return t !== null && t >= start && t <= end;
+      });
 
-    const reviewsOf = memoByNumber((n) =>
-      calls.paged<Review>("pulls:listReviews", at, { ...where, pull_number: n }),
-    );
-    const commitsOf = memoByNumber((n) =>
-      calls.paged<Commit>("pulls:listCommits", at, { ...where, pull_number: n }),
-    );
+    const mergedInto = (p: GqlPullRequest) => p.mergedAt !== null && p.baseRefName === repo.default_branch;
+    /** The merged pull request into the default branch that brought `c`: its merge commit first. */
+    const pullRequestOf = async (c: GqlCommit): Promise<GqlPullRequest | undefined> => {
+      const assoc = c.associatedPullRequests;
+      let candidates = assoc?.nodes ?? [];
+      if (assoc && assoc.totalCount > candidates.length) candidates = await allAssociated(c.oid);
+      const merged = candidates.filter(mergedInto);
+      return merged.find((p) => p.mergeCommit?.oid === c.oid) ?? merged[0];
+    };
+    const allAssociated = async (oid: string): Promise<GqlPullRequest[]> => {
+      const out: GqlPullRequest[] = [];
+      let after: string | null = null;
+      do {
+        type Answer = {
+          repository: {
+            object: { associatedPullRequests?: { pageInfo: PageInfo; nodes: GqlPullRequest[] } } | null;
+          } | null;
+        };
+        const page: Answer = await calls.graphql<Answer>(COMMIT_PULL_REQUESTS, at, {
+          ...where,
+          oid,
+          cursor: after,
+        });
+        const conn = page.repository?.object?.associatedPullRequests;
+        if (!conn) throw new Error(`${at}: commit ${oid} is no longer found`);
+        out.push(...conn.nodes);
+        after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
+      } while (after);
+      return out;
+    };
+    const reviewsOf = memoById(async (pr: GqlPullRequest): Promise<ReviewFact[]> => {
+      if (!pr.reviews) throw new Error(`${at}: the reviews of pull request #${pr.number} were not returned`);
+      const out = [...pr.reviews.nodes];
+      let after = pr.reviews.pageInfo.hasNextPage ? pr.reviews.pageInfo.endCursor : null;
+      while (after) {
+        type Answer = { node: { reviews?: { pageInfo: PageInfo; nodes: GqlReview[] } | null } | null };
+        const page: Answer = await calls.graphql<Answer>(PULL_REQUEST_REVIEWS, at, {
+          id: pr.id,
+          cursor: after,
+        });
+        const conn = page.node?.reviews;
+        if (!conn) throw new Error(`${at}: the reviews of pull request #${pr.number} were not returned`);
+        out.push(...conn.nodes);
+        after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
+      }
+      return out.map((r) => ({ author: loginOf(r.author), state: r.state, submittedAt: r.submittedAt }));
+    });
 
     const rows: Row[] = [];
     for (const c of changes) {
-      let pr = merged.get(c.sha);
-      if (!pr) {
-        // Rebase merges and direct pushes: ask GitHub which pull request, if any, brought this commit.
-        const assoc = await calls.paged<Pull>("repos:listPullRequestsAssociatedWithCommit", at, {
-          ...where,
-          commit_sha: c.sha,
-        });
-        pr = assoc.find((p) => p.merged_at && p.base?.ref === repo.default_branch);
-      }
+      const pr = await pullRequestOf(c);
       const base = {
         repository: repo.full_name,
         default_branch: repo.default_branch,
-        change_id: `${repo.full_name}@${c.sha}`,
-        sha: c.sha,
-        committed_at: committedAt(c),
-        author: loginOf(c.author) ?? c.commit.author?.name ?? "(unknown)",
-        merged_by_commit: loginOf(c.committer),
+        change_id: `${repo.full_name}@${c.oid}`,
+        sha: c.oid,
+        committed_at: asTimestamp(c.committedDate),
+        author: loginOf(c.author?.user) ?? c.author?.name ?? "(unknown)",
+        merged_by_commit: loginOf(c.committer?.user),
       };
       if (!pr) {
         rows.push({
@@ -144,16 +299,11 @@ export const defaultBranchChanges = defineGitHubQuery({
         });
         continue;
       }
-      // A merge commit of this pull request: its second parent is the pull request's head (its last commit).
-      const head = pr.merge_commit_sha === c.sha && c.parents[1] ? listed.get(c.parents[1].sha) : undefined;
-      const [reviews, prCommits] = await Promise.all([
-        reviewsOf(pr.number),
-        head ? Promise.resolve([head]) : commitsOf(pr.number),
-      ]);
-      const prAuthor = loginOf(pr.user);
-      const last = prCommits[prCommits.length - 1];
-      const lastPusher = last ? (loginOf(last.committer) ?? loginOf(last.author)) : null;
-      const { approvers, dismissedWithoutNew } = judgeReviews(reviews, asTimestamp(pr.merged_at));
+      const reviews = await reviewsOf(pr.id, pr);
+      const prAuthor = loginOf(pr.author);
+      const last = pr.commits.nodes[pr.commits.nodes.length - 1]?.commit;
+      const lastPusher = last ? (loginOf(last.committer?.user) ?? loginOf(last.author?.user)) : null;
+      const { approvers, dismissedWithoutNew } = judgeReviews(reviews, asTimestamp(pr.mergedAt));
       rows.push({
         ...base,
         direct_push: false,
@@ -170,16 +320,15 @@ export const defaultBranchChanges = defineGitHubQuery({
 });
 
 /** The default branch's first-parent line within the listed commits, starting at the tip (the first one). */
-export function firstParentLine(commits: Commit[]): Commit[] {
+export function firstParentLine<T extends LineCommit>(commits: T[]): T[] {
   const bySha = new Map(commits.map((c) => [c.sha, c]));
-  const line: Commit[] = [];
+  const line: T[] = [];
   const seen = new Set<string>();
   let c = commits[0];
   while (c && !seen.has(c.sha)) {
     seen.add(c.sha);
     line.push(c);
-    const parent = c.parents[0]?.sha;
-    c = parent ? bySha.get(parent) : undefined;
+    c = c.firstParent ? bySha.get(c.firstParent) : undefined;
   }
   return line;
 }
@@ -190,19 +339,19 @@ export function firstParentLine(commits: Commit[]): Commit[] {
  * reviewer approved again after it.
  */
 export function judgeReviews(
-  reviews: Review[],
+  reviews: ReviewFact[],
   mergedAt: Date | null,
 ): { approvers: string[]; dismissedWithoutNew: string[] } {
   const before = reviews
     .filter((r) => {
-      const t = asTimestamp(r.submitted_at);
+      const t = asTimestamp(r.submittedAt);
       return t !== null && (mergedAt === null || t <= mergedAt);
     })
-    .sort((a, b) => asTimestamp(a.submitted_at)!.getTime() - asTimestamp(b.submitted_at)!.getTime());
+    .sort((a, b) => asTimestamp(a.submittedAt)!.getTime() - asTimestamp(b.submittedAt)!.getTime());
   const latest = new Map<string, string>();
   const dismissed = new Set<string>();
   for (const r of before) {
-    const who = loginOf(r.user);
+    const who = r.author;
     if (!who) continue;
     if (r.state === "DISMISSED") {
       dismissed.add(who);
@@ -216,17 +365,14 @@ export function judgeReviews(
   return { approvers: approvers.sort(), dismissedWithoutNew: [...dismissed].sort() };
 }
 
-function committedAt(c: Commit): Date | null {
-  return asTimestamp(c.commit.committer?.date ?? c.commit.author?.date);
-}
-
-function memoByNumber<T>(fn: (n: number) => Promise<T>): (n: number) => Promise<T> {
-  const m = new Map<number, Promise<T>>();
-  return (n) => {
-    let p = m.get(n);
+/** Once per key (a rebase merge's commits share one pull request, whose review pages are read once). */
+function memoById<A, T>(fn: (a: A) => Promise<T>): (key: string, a: A) => Promise<T> {
+  const m = new Map<string, Promise<T>>();
+  return (key, a) => {
+    let p = m.get(key);
     if (!p) {
-      p = fn(n);
-      m.set(n, p);
+      p = fn(a);
+      m.set(key, p);
     }
     return p;
   };
