@@ -496,13 +496,15 @@ async function main(): Promise<void> {
     const s = EVENT_SCENARIOS.find((x) => x.name === a.scenarios[0]);
     if (!s) throw new Error(`unknown event scenario ${a.scenarios[0]}`);
     if (a.child === "events-server") return serveEventScenario(s);
-    process.stdout.write(`${JSON.stringify(await runEventScenario(s, a.eventRate, a.endpoint!))}\n`);
+    process.stdout.write(
+      `${JSON.stringify(await runEventScenario(s, a.eventRate, a.endpoint!, a.bundle))}\n`,
+    );
     return;
   }
   const eventRows: EventResult[] = [];
   for (const name of a.scenarios.filter((n) => EVENT_SCENARIOS.some((s) => s.name === n))) {
     process.stderr.write(`bench: ${name}: LookupEvents at ${a.eventRate}/s per account-region, over HTTP…\n`);
-    eventRows.push(await benchEventScenario(name, a.eventRate));
+    eventRows.push(await benchEventScenario(name, a.eventRate, a.bundle));
   }
   a.scenarios = a.scenarios.filter((n) => !EVENT_SCENARIOS.some((s) => s.name === n));
   if (eventRows.length > 0) process.stdout.write(`\nEvent populations\n\n${renderEventTable(eventRows)}`);

@@ -5,7 +5,6 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -163,24 +162,23 @@ describe("a spool write that fails", () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
-  it("an asynchronous write failing: later calls are refused, finish rejects, discard removes the spool", async () => {
+  it("a write failing mid-run (no space left): later calls are refused, finish rejects, discard removes the spool", async () => {
     const out = tempDir();
     let writes = 0;
     const failing: SpoolFs = {
-      writeFile: async (path, data) => {
+      writeFileSync: (path, data) => {
         if (++writes === 3)
           throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
-        await writeFile(path, data);
+        writeFileSync(path, data);
       },
-      writeFileSync: (path, data) => writeFileSync(path, data),
       mkdirSync: (path) => mkdirSync(path, { recursive: true }),
     };
-    const recorder = SpoolRecorder.in(out, { fs: failing, writesInFlight: 4 });
+    const recorder = SpoolRecorder.in(out, { fs: failing });
     for (let i = 0; i < 3; i++) recorder.begin(start(i))({ output: { Users: [] } });
-    await expect(recorder.finish()).rejects.toThrow(
-      /ENOSPC: no space left on device\); no bundle was written/,
-    );
     expect(() => recorder.begin(start(4))).toThrow(SpoolWriteError);
+    await expect(recorder.finish()).rejects.toThrow(
+      /recorded call data\/raw\/111122223333\/us-east-1\/000003-IAM.ListUsers.json .*ENOSPC: no space left on device\); no bundle was written/,
+    );
     await recorder.discard();
     expect(readdirSync(out)).toEqual([]);
   });
@@ -257,10 +255,6 @@ describe("memory", () => {
     const out = tempDir();
     const written: WeakRef<Buffer>[] = [];
     const spy: SpoolFs = {
-      writeFile: (path, data) => {
-        written.push(new WeakRef(data));
-        return writeFile(path, data);
-      },
       writeFileSync: (path, data) => {
         written.push(new WeakRef(data));
         writeFileSync(path, data);
