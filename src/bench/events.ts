@@ -158,7 +158,7 @@ async function measureEventRun(
   const r = outcome.results[0]!;
   const lookups = outcome.calls.filter((c) => c.operation === "LookupEvents");
   const pages = outcome.spooled
-    ? outcome.spooled.calls.filter((c) => c.path.endsWith(".CloudTrail.LookupEvents.json")).length
+    ? outcome.spooled.calls.filter((c) => c.path.endsWith("-CloudTrail.LookupEvents.json")).length
     : lookups.length;
   // The listing phase (what the rate limit bounds): until the last page was answered; the rest of the wall
   // is evaluating the population and building the results. (Spooled calls keep no times in memory.)
