@@ -14,12 +14,21 @@
  * the memory design (issue 11 item 2) is that the raw pages are held once (the recorder's copy, the
  * evidence) and the query keeps only the normalised rows.
  *
- *   npm run bench -- --scenario events-100k,events-org-50x4 [--event-rate 2]
+ *   npm run bench -- --scenario events-100k,events-org-50x4 [--event-rate 2] [--bundle memory|spool]
+ *
+ * With `--bundle`, the run writes its evidence bundle too (throw-away key, temporary directory), its calls
+ * kept in memory until then or spooled to disk as they complete (as `run` does); the heap held after the
+ * run then shows what the recorder keeps either way.
  */
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { executeRun } from "../engine/execute-run.js";
+import { writeBundle } from "../evidence/write-bundle.js";
+import { SpoolRecorder } from "../recording/spool.js";
+import { ephemeralSigner } from "../signing/local-key.js";
 import { CALLER_ACCESS_KEY, CALLER_SECRET, startEventsWireServer, type WireStats } from "./events-wire.js";
 import { makeWorld, type World } from "./world.js";
 
@@ -78,7 +87,11 @@ export interface EventResult {
   /** Load average (1 min) when the scenario started and ended, and the machine's cores. */
   load?: [number, number];
   cores?: number;
+  /** With --bundle: how the calls were kept until the bundle was written, and the seconds writing it took. */
+  bundle?: { mode: BundleMode; seconds: number };
 }
+
+export type BundleMode = "memory" | "spool";
 
 const CONTROL = "change-management.aws-click-ops-production";
 
@@ -103,12 +116,30 @@ export async function runEventScenario(
   s: EventScenario,
   rate: number,
   endpoint: string,
+  bundleMode?: BundleMode,
+): Promise<EventResult> {
+  const outDir = bundleMode ? mkdtempSync(join(tmpdir(), "itgc-bench-events-")) : undefined;
+  try {
+    return await measureEventRun(s, rate, endpoint, bundleMode, outDir);
+  } finally {
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function measureEventRun(
+  s: EventScenario,
+  rate: number,
+  endpoint: string,
+  bundleMode: BundleMode | undefined,
+  outDir: string | undefined,
 ): Promise<EventResult> {
   const w = eventWorld(s);
+  const recorder = bundleMode === "spool" && outDir ? SpoolRecorder.in(outDir) : undefined;
   const baseHeapMb = heapMb();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const outcome = await executeRun({
+    ...(recorder ? { recorder } : {}),
     filter: { control: [CONTROL] },
     aws: {
       org: w.org,
@@ -126,11 +157,19 @@ export async function runEventScenario(
   const retainedHeapMb = heapMb();
   const r = outcome.results[0]!;
   const lookups = outcome.calls.filter((c) => c.operation === "LookupEvents");
-  const pages = lookups.length;
+  const pages = outcome.spooled
+    ? outcome.spooled.calls.filter((c) => c.path.endsWith("-CloudTrail.LookupEvents.json")).length
+    : lookups.length;
   // The listing phase (what the rate limit bounds): until the last page was answered; the rest of the wall
-  // is evaluating the population and building the results.
-  const lastPage = Math.max(...lookups.map((c) => Date.parse(c.endedAt)));
+  // is evaluating the population and building the results. (Spooled calls keep no times in memory.)
+  const lastPage = lookups.length > 0 ? Math.max(...lookups.map((c) => Date.parse(c.endedAt))) : undefined;
   const perRegion = Math.max(1, Math.ceil(s.events / (s.pageSize ?? 50)));
+  let bundle: EventResult["bundle"];
+  if (bundleMode && outDir) {
+    const b0 = performance.now();
+    await writeBundle(outcome, { outDir, signer: ephemeralSigner(), toolCommit: null });
+    bundle = { mode: bundleMode, seconds: (performance.now() - b0) / 1000 };
+  }
   // The heap the recorded LookupEvents pages (the evidence) hold: released here, after every figure above.
   for (const c of outcome.calls) if (c.operation === "LookupEvents") c.output = undefined;
   const withoutPagesHeapMb = heapMb();
@@ -143,7 +182,7 @@ export async function runEventScenario(
     pages,
     expectedSeconds: (perRegion - 1) / rate,
     seconds,
-    listingSeconds: (lastPage - startedAt) / 1000,
+    ...(lastPage !== undefined ? { listingSeconds: (lastPage - startedAt) / 1000 } : {}),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     retainedHeapMb,
@@ -152,6 +191,7 @@ export async function runEventScenario(
     population: r.population,
     exceptions: r.exceptions,
     status: r.status === "error" ? `error: ${r.reason ?? ""}` : r.status,
+    ...(bundle ? { bundle } : {}),
   };
 }
 
@@ -174,7 +214,11 @@ function message<T>(child: ChildProcess): Promise<T> {
 }
 
 /** Parent: one scenario = the endpoint process + the measured process. */
-export async function benchEventScenario(name: string, rate: number): Promise<EventResult> {
+export async function benchEventScenario(
+  name: string,
+  rate: number,
+  bundleMode?: BundleMode,
+): Promise<EventResult> {
   const self = fileURLToPath(new URL("./index.js", import.meta.url));
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
   const server = fork(self, ["--child", "events-server", "--scenario", name], { env, stdio: "inherit" });
@@ -189,6 +233,7 @@ export async function benchEventScenario(name: string, rate: number): Promise<Ev
         "--expose-gc",
         self,
         ...["--child", "events", "--scenario", name, "--event-rate", String(rate), "--endpoint", endpoint],
+        ...(bundleMode ? ["--bundle", bundleMode] : []),
       ],
       {
         encoding: "utf8",
@@ -252,7 +297,9 @@ export function renderEventTable(rows: EventResult[]): string {
     const events = r.accounts * r.regions * r.eventsPerRegion;
     out.push(
       `| ${[
-        r.scenario,
+        r.bundle
+          ? `${r.scenario} (bundle written, calls ${r.bundle.mode === "spool" ? "spooled" : "in memory"}: ${r.bundle.seconds.toFixed(1)} s)`
+          : r.scenario,
         `${r.accounts} × ${r.regions}`,
         r.eventsPerRegion.toLocaleString("en-US"),
         String(r.pages),

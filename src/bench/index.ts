@@ -4,6 +4,7 @@
  * peak RSS, controls in error, and wall time over the critical-path latency.
  *
  *   npm run bench -- [--scenario startup,iam-100,org-200] [--latency 50] [--throttle 0.05] [--seed 1] [--markdown]
+ *                    [--bundle memory|spool]
  *
  * The `startup` scenario times CLI commands as whole processes (`node bin/itgc-validate.js …`: start-up,
  * loading and the work, as a user waits for them): one warm-up, then the median of five runs, against the
@@ -17,7 +18,10 @@
  *  2. run (measured): a new process loads that recording and runs executeRun({recording}) — the same path as
  *     `run --replay` — with `beforeReplayAttempt` (deserialize step, inside the SDK retry loop) waiting the
  *     latency and throwing a ThrottlingException (HTTP 400) on the given share of attempts, so the SDK's
- *     own adaptive retry strategy handles it. Default CLI concurrency settings.
+ *     own adaptive retry strategy handles it. Default CLI concurrency settings. With `--bundle`, the run
+ *     also writes its evidence bundle (signed with a throw-away key, into a temporary directory), its calls
+ *     kept in memory until then (`memory`, as tests and reperform do) or spooled to disk as they complete
+ *     (`spool`, as `run` does): the measured peak RSS and CPU then include the bundle;
  *  3. calibrate: the same scenario with one account, no throttling and unbounded concurrency, run with a
  *     long latency (10 × --latency, at least 250 ms) and with none (after a warm-up): the difference / that
  *     latency is the number of calls on the longest dependent chain of one account (plus the extra
@@ -30,9 +34,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ServiceException } from "@smithy/smithy-client";
 import { executeRun, type RunOutcome } from "../engine/execute-run.js";
+import { writeBundle } from "../evidence/write-bundle.js";
 import { awsClientsCreated } from "../providers/aws/session.js";
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
+import type { Recorder } from "../recording/recorder.js";
+import { SpoolRecorder } from "../recording/spool.js";
+import { loadRecording } from "../recording/store.js";
+import { ephemeralSigner } from "../signing/local-key.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import {
   benchEventScenario,
@@ -149,6 +158,8 @@ interface Args {
   markdown: boolean;
   /** LookupEvents requests per second per account-region in the event scenarios (documented: 2). */
   eventRate: number;
+  /** The measured run also writes its bundle, its calls kept in memory or spooled to disk. */
+  bundle?: "memory" | "spool";
 }
 
 function parseArgs(argv: string[]): Args & { child?: string; file?: string; endpoint?: string } {
@@ -172,10 +183,17 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string; endp
     seed: Number(get("--seed") ?? 1),
     markdown: argv.includes("--markdown"),
     eventRate: Number(get("--event-rate") ?? 2),
+    bundle: bundleMode(get("--bundle")),
     child: get("--child"),
     endpoint: get("--endpoint"),
     file: get("--file"),
   };
+}
+
+function bundleMode(v: string | undefined): Args["bundle"] {
+  if (v === undefined) return undefined;
+  if (v === "memory" || v === "spool") return v;
+  throw new Error(`--bundle ${v}: expected memory or spool`);
 }
 
 /** `sql` over the bundle of an org-200 run (src/bench/sql-bench.ts). */
@@ -258,7 +276,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function replay(
   w: BenchWorld,
   calls: RecordedCall[],
-  o: { latency: number; throttle: number; seed: number; unbounded?: boolean },
+  o: { latency: number; throttle: number; seed: number; unbounded?: boolean; recorder?: Recorder },
 ) {
   const rand = prng(o.seed);
   let injected = 0;
@@ -266,6 +284,7 @@ async function replay(
   const outcome = await executeRun({
     filter: filterOf(w),
     recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls },
+    ...(o.recorder ? { recorder: o.recorder } : {}),
     aws: {
       org: w.org,
       ...(o.unbounded ? UNBOUNDED : {}),
@@ -312,6 +331,8 @@ export interface ScenarioResult {
   /** SDK clients created by the measured replay. */
   clientsCreated: number;
   peakRssMb: number;
+  /** With --bundle: how the calls were kept, the bundle's files and the seconds writing it took. */
+  bundle?: { mode: "memory" | "spool"; files: number; seconds: number };
   chainCalls?: number;
   ratio?: number;
 }
@@ -334,13 +355,33 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
   };
   const cpu0 = process.cpuUsage();
   const clients0 = awsClientsCreated();
-  const { outcome, seconds, injected } = await replay(w, calls, a);
-  const cpu = process.cpuUsage(cpu0);
+  let peakRss: number | undefined;
+  let cpuAfter: NodeJS.CpuUsage | undefined;
+  const outDir = a.bundle ? mkdtempSync(join(tmpdir(), "itgc-bench-bundle-")) : undefined;
+  const recorder = a.bundle === "spool" && outDir ? SpoolRecorder.in(outDir) : undefined;
+  const { outcome, seconds, injected } = await replay(w, calls, { ...a, recorder });
+  let bundle: ScenarioResult["bundle"];
+  let madeCalls = outcome.calls;
+  if (a.bundle && outDir) {
+    const t0 = performance.now();
+    try {
+      const written = await writeBundle(outcome, { outDir, signer: ephemeralSigner(), toolCommit: null });
+      const files = written.files.size + (outcome.spooled?.calls.length ?? 0);
+      bundle = { mode: a.bundle, files, seconds: (performance.now() - t0) / 1000 };
+      // The peak is read before the check below reads the spooled calls back.
+      peakRss = process.resourceUsage().maxRSS;
+      cpuAfter = process.cpuUsage(cpu0);
+      if (outcome.spooled) madeCalls = loadRecording(written.path).calls;
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  }
+  const cpu = cpuAfter ?? process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const stats = outcome.document.run.stats;
   // Lost: a recorded call the throttled run did not complete with the recorded outcome.
   const made = new Map<string, string>();
-  for (const c of outcome.calls) made.set(keyOf(c), c.error?.name ?? "ok");
+  for (const c of madeCalls) made.set(keyOf(c), c.error?.name ?? "ok");
   let lost = 0;
   for (const c of calls) if (made.get(keyOf(c)) !== (c.error?.name ?? "ok")) lost++;
   const inError = outcome.results.filter((r) => r.status === "error");
@@ -365,7 +406,8 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     cpuSeconds,
     cpuMsPerCall: (cpuSeconds * 1000) / Math.max(1, stats.apiCalls),
     clientsCreated: awsClientsCreated() - clients0,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: (peakRss ?? process.resourceUsage().maxRSS) / 1024,
+    ...(bundle ? { bundle } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -406,6 +448,10 @@ function verdict(s: Scenario, r: ScenarioResult, flat: boolean): string {
     notes.push(r.seconds < s.maxSeconds ? `< ${s.maxSeconds} s met` : `< ${s.maxSeconds} s NOT met`);
   if (s.maxRssMb !== undefined)
     notes.push(r.peakRssMb < s.maxRssMb ? `< ${s.maxRssMb} MB met` : `< ${s.maxRssMb} MB NOT met`);
+  if (r.bundle)
+    notes.push(
+      `bundle written (calls ${r.bundle.mode === "spool" ? "spooled" : "in memory"}): ${r.bundle.files} files in ${r.bundle.seconds.toFixed(1)} s`,
+    );
   if (r.lostCalls > 0) notes.push(`${r.lostCalls} calls lost`);
   if (r.controlsInErrorThrottling > 0)
     notes.push(`${r.controlsInErrorThrottling} controls in error from throttling`);
@@ -429,6 +475,8 @@ const HELP = `npm run bench -- [options]   (without --scenario: every scenario, 
   --seed N             PRNG seed of the throttling (default 1)
   --event-rate N       LookupEvents requests/s per account-region in the event scenarios (default 2)
   --markdown           also print the raw results as JSON
+  --bundle MODE        the measured run also writes its bundle: memory (calls kept until then) or spool
+                       (calls written to disk as they complete, as \`run\` does)
   --github [--repos N] the GitHub large-organization scenario
 `;
 
@@ -448,13 +496,15 @@ async function main(): Promise<void> {
     const s = EVENT_SCENARIOS.find((x) => x.name === a.scenarios[0]);
     if (!s) throw new Error(`unknown event scenario ${a.scenarios[0]}`);
     if (a.child === "events-server") return serveEventScenario(s);
-    process.stdout.write(`${JSON.stringify(await runEventScenario(s, a.eventRate, a.endpoint!))}\n`);
+    process.stdout.write(
+      `${JSON.stringify(await runEventScenario(s, a.eventRate, a.endpoint!, a.bundle))}\n`,
+    );
     return;
   }
   const eventRows: EventResult[] = [];
   for (const name of a.scenarios.filter((n) => EVENT_SCENARIOS.some((s) => s.name === n))) {
     process.stderr.write(`bench: ${name}: LookupEvents at ${a.eventRate}/s per account-region, over HTTP…\n`);
-    eventRows.push(await benchEventScenario(name, a.eventRate));
+    eventRows.push(await benchEventScenario(name, a.eventRate, a.bundle));
   }
   a.scenarios = a.scenarios.filter((n) => !EVENT_SCENARIOS.some((s) => s.name === n));
   if (eventRows.length > 0) process.stdout.write(`\nEvent populations\n\n${renderEventTable(eventRows)}`);
@@ -487,6 +537,7 @@ async function main(): Promise<void> {
     return;
   }
   const common = ["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)];
+  const measured = a.bundle ? [...common, "--bundle", a.bundle] : common;
   try {
     for (const name of a.scenarios) {
       if (name === SQL_SCENARIO) continue;
@@ -498,7 +549,7 @@ async function main(): Promise<void> {
         `bench: ${name}: replaying (latency ${a.latency} ms, throttle ${a.throttle * 100} %)…\n`,
       );
       const r = JSON.parse(
-        spawnChild(["--child", "run", "--scenario", name, "--file", file, ...common]),
+        spawnChild(["--child", "run", "--scenario", name, "--file", file, ...measured]),
       ) as ScenarioResult;
       const { chainCalls } = JSON.parse(
         spawnChild(["--child", "calibrate", "--scenario", name, ...common]),

@@ -87,22 +87,28 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
   // The engine (and with it every SDK) loads once the flags and the signer are known to be usable, so a bad
   // key or flag fails in a fraction of a second.
   const { executeRun } = await import("../engine/execute-run.js");
+  const { withSpool } = await import("../evidence/spooled-run.js");
   const recording = flags.replay ? loadReplaySources(flags.replay) : undefined;
-  const outcome = await executeRun({
-    observer: progress,
-    controlPaths: flags.controlsDir,
-    filter: { ...filterFrom(flags), provider },
-    paramsFile: flags.params,
-    ...(recording ? { recording } : { replayDir: flags.replay }),
-    now: flags.now,
-    period: flags.period,
-    aws: awsOptionsFrom(flags),
-    runtimeFactories: { gcp: gcpRuntimeFrom(flags), github: githubRuntimeFrom(flags) },
-    command: argv,
-    waivers,
-  }).finally(() => progress.finish());
-  progress.finish(outcome.document);
-  const written = await writeEvidence(flags, outcome, evidence);
+  // Each recorded call goes to disk as it completes, into the bundle's temporary directory under --out
+  // (removed if the run fails or is interrupted); the bundle writer renames it into the finished bundle.
+  const { outcome, written } = await withSpool(flags.out ?? DEFAULT_OUT, async (recorder) => {
+    const outcome = await executeRun({
+      observer: progress,
+      controlPaths: flags.controlsDir,
+      filter: { ...filterFrom(flags), provider },
+      paramsFile: flags.params,
+      ...(recording ? { recording } : { replayDir: flags.replay }),
+      now: flags.now,
+      period: flags.period,
+      aws: awsOptionsFrom(flags),
+      runtimeFactories: { gcp: gcpRuntimeFrom(flags), github: githubRuntimeFrom(flags) },
+      command: argv,
+      waivers,
+      recorder,
+    }).finally(() => progress.finish());
+    progress.finish(outcome.document);
+    return { outcome, written: await writeEvidence(flags, outcome, evidence) };
+  });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
     if (written) notice(`output written to ${written}`, { output: written });

@@ -21,7 +21,8 @@ import { sha256Hex } from "../evidence/bagit.js";
 import { AwsRuntime, type AwsRuntimeOptions } from "../providers/aws/runtime.js";
 import { declaredOperations, linkedQueryIds } from "../queries/registry.js";
 import { type RecordedCall, safeName } from "../recording/format.js";
-import { Recorder } from "../recording/recorder.js";
+import { MemoryRecorder, type Recorder } from "../recording/recorder.js";
+import type { SpooledCalls } from "../recording/spool.js";
 import { type LoadedRecording, loadRecordings } from "../recording/store.js";
 import { type ResultsDocument, type RunInfo, toDocument } from "../report/results-document.js";
 import { TOOL_NAME, TOOL_VERSION } from "../util/version.js";
@@ -57,6 +58,11 @@ export interface ExecuteRunOptions {
   command?: string[];
   /** Accepted exceptions (`--waivers`), applied after evaluation; the file goes into the bundle. */
   waivers?: WaiverSet;
+  /**
+   * Where the calls are recorded: a SpoolRecorder when the run will write a bundle (each call goes to disk
+   * as it completes); default: a MemoryRecorder (every call kept in `outcome.calls`).
+   */
+  recorder?: Recorder;
 }
 
 export type RuntimeFactory = (ctx: {
@@ -70,7 +76,10 @@ export interface RunOutcome {
   document: ResultsDocument;
   results: ControlResult[];
   controls: Control[];
+  /** Every recorded call, in issue order; empty when they were spooled (then see `spooled`). */
   calls: RecordedCall[];
+  /** Set when the run's recorder spooled its calls to disk: the bundle writer takes them from there. */
+  spooled?: SpooledCalls;
   overrides: ParamOverrides;
   /** The CSV files list parameters were read from (the bundle keeps their bytes). */
   paramSources?: ParamSource[];
@@ -101,7 +110,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     throw new InputError("the evaluation time (--now or the recording's startedAt) is not a valid timestamp");
   const { period, record: periodInfo } = choosePeriod(opts.period, replay, now);
 
-  const recorder = new Recorder();
+  const recorder = opts.recorder ?? new MemoryRecorder();
   const providers = [...new Set(selected.map((c) => c.provider))].sort();
   const runtimes: ProviderRuntime[] = [];
   // Other-provider queries the selected ones link (e.g. AWS OIDC trusts → GitHub repositories): read only
@@ -145,8 +154,8 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
 
   const regions: Record<string, string[]> = {};
   for (const rt of runtimes) if (rt instanceof AwsRuntime) Object.assign(regions, await rt.coveredRegions());
+  const { calls, spooled } = await recorder.finish();
   const recStats = recorder.stats();
-  const calls = recorder.all();
   const run: RunInfo = {
     id: randomUUID(),
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -174,7 +183,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
       retries: recStats.retries,
       // Throttles seen on any attempt inside the SDK retry loop (also those a retry recovered from).
       throttles: Math.max(
-        calls.filter((c) => /thrott|TooManyRequests|RequestLimitExceeded/i.test(c.error?.name ?? "")).length,
+        recStats.throttled,
         runtimes.reduce((n, rt) => n + (rt.stats?.().throttles ?? 0), 0),
       ),
       distinctQueries: cache.stats().misses,
@@ -187,6 +196,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     results,
     controls: selected,
     calls,
+    ...(spooled ? { spooled } : {}),
     overrides,
     paramSources,
     ...(opts.waivers ? { waivers: opts.waivers } : {}),

@@ -13,10 +13,15 @@ export function sha256Hex(data: Buffer | string): string {
 }
 
 export function formatManifest(entries: { path: string; data: Buffer }[]): string {
+  return formatManifestOf(entries.map((e) => ({ path: e.path, sha256: sha256Hex(e.data) })));
+}
+
+/** The manifest of files whose hashes are already known (e.g. spooled while the run was going). */
+export function formatManifestOf(entries: { path: string; sha256: string }[]): string {
   return entries
     .slice()
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map((e) => `${sha256Hex(e.data)}  ${e.path}\n`)
+    .map((e) => `${e.sha256}  ${e.path}\n`)
     .join("");
 }
 
@@ -45,7 +50,12 @@ export function parseManifest(text: string): { entries: ManifestLine[]; problems
 }
 
 export function payloadOxum(files: { data: Buffer }[]): string {
-  return `${files.reduce((n, f) => n + f.data.length, 0)}.${files.length}`;
+  return payloadOxumOf(files.map((f) => f.data.length));
+}
+
+/** Payload-Oxum from the files' sizes: `<octets>.<file count>`. */
+export function payloadOxumOf(sizes: number[]): string {
+  return `${sizes.reduce((n, size) => n + size, 0)}.${sizes.length}`;
 }
 
 /** bag-info.txt lines; values must be single-line. */

@@ -3,17 +3,21 @@
  * VERIFY.md, and attestation/ (detached signature over tagmanifest-sha256.txt, DSSE envelope of an in-toto
  * Statement over both manifests, the public key and signer.json). See docs/evidence-format.md.
  *
- * Everything is built in memory, signed (each signature checked against the public key first), then written
- * under a temporary name in the output directory and renamed: nothing half-written is ever left where a
- * finished bundle is expected, and a bundle that could not be signed is not written at all.
+ * Everything but the recorded calls is built in memory, signed (each signature checked against the public
+ * key first), then written under a temporary name in the output directory and renamed: nothing half-written
+ * is ever left where a finished bundle is expected, and a bundle that could not be signed is not written at
+ * all. The recorded calls come either from memory (`outcome.calls`) or, for a run recorded with a
+ * SpoolRecorder (recording/spool.ts), from the spool: already on disk in the bundle's temporary directory,
+ * with their hashes taken as they were written — they are neither read back nor serialised again.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { paramSourcePath, type RunOutcome } from "../engine/execute-run.js";
-import { RECORDED_CALL_FORMAT, recordedCallPath, safeName } from "../recording/format.js";
+import { recordedCallBytes, recordedCallPath, safeName } from "../recording/format.js";
 import { scrubSecrets } from "../recording/scrub.js";
+import type { SpooledCalls } from "../recording/spool.js";
 import { exceptionsCsv, populationCsv } from "../report/csv.js";
 import { renderHtml } from "../report/html.js";
 import { renderOscal } from "../report/oscal.js";
@@ -37,9 +41,9 @@ import { bundleSchemaSql } from "../workbench/sql/schema.js";
 import {
   BAGIT_TXT,
   formatBagInfo,
-  formatManifest,
+  formatManifestOf,
   MANIFEST,
-  payloadOxum,
+  payloadOxumOf,
   SAFE_PATH,
   sha256Hex,
   TAG_MANIFEST,
@@ -85,7 +89,22 @@ export interface WrittenBundle {
   path: string;
   name: string;
   signing: SigningStatus;
+  /** The files built in memory: all of them, or all but the recorded calls when those were spooled. */
   files: Map<string, Buffer>;
+}
+
+export interface BuiltBundle {
+  name: string;
+  /** Every file of the bag but the spooled calls (those are on disk, listed in `spooled`). */
+  files: Map<string, Buffer>;
+  signing: SigningStatus;
+  spooled?: SpooledCalls;
+}
+
+/** A file's manifest entry. */
+interface Digest {
+  sha256: string;
+  size: number;
 }
 
 export function bundleName(outcome: RunOutcome): string {
@@ -179,11 +198,14 @@ export function buildRunJson(
 
 const json = (v: unknown) => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);
 
-/** Builds every file of the bundle in memory, signed. Paths are relative to the bag root. */
+/**
+ * Builds every file of the bundle in memory, signed — but spooled calls, which are only hashed into the
+ * manifest from what the spool recorded of them. Paths are relative to the bag root.
+ */
 export async function buildBundle(
   outcome: RunOutcome,
   opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit">,
-): Promise<{ name: string; files: Map<string, Buffer>; signing: SigningStatus }> {
+): Promise<BuiltBundle> {
   const clock = opts.clock ?? (() => new Date());
   const name = bundleName(outcome);
   const signing = signingStatus(opts.signer);
@@ -192,18 +214,29 @@ export async function buildBundle(
   const document = { ...outcome.document, run: { ...outcome.document.run, tool: runJson.tool } };
 
   const files = new Map<string, Buffer>();
+  // Every file of the bag, spooled or not, in the order it was added: what the manifests list.
+  const digests = new Map<string, Digest>();
+  const claim = (path: string, digest: Digest) => {
+    if (!SAFE_PATH.test(path))
+      throw new Error(`refusing to write ${path}: names must stay within [A-Za-z0-9._/-]`);
+    if (digests.has(path)) throw new Error(`two bundle files would share the path ${path}`);
+    digests.set(path, digest);
+  };
   // Every text file passes the secret scrubber before it is hashed. Recorded calls were scrubbed value by
   // value when recorded (their base64 payloads are the API's own bytes); signatures are binary.
   const put = (path: string, data: Buffer | string, scrub = true) => {
-    if (!SAFE_PATH.test(path))
-      throw new Error(`refusing to write ${path}: names must stay within [A-Za-z0-9._/-]`);
-    if (files.has(path)) throw new Error(`two bundle files would share the path ${path}`);
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    files.set(path, scrub ? Buffer.from(scrubSecrets(bytes.toString("utf8"))) : bytes);
+    const raw = typeof data === "string" ? Buffer.from(data) : data;
+    const bytes = scrub ? Buffer.from(scrubSecrets(raw.toString("utf8"))) : raw;
+    claim(path, { sha256: sha256Hex(bytes), size: bytes.length });
+    files.set(path, bytes);
   };
 
-  for (const call of outcome.calls)
-    put(`data/${recordedCallPath(call)}`, json({ format: RECORDED_CALL_FORMAT, ...call }), false);
+  if (outcome.spooled) {
+    if (outcome.calls.length > 0) throw new Error("a run's calls are either spooled or in memory, not both");
+    for (const c of outcome.spooled.calls) claim(c.path, { sha256: c.sha256, size: c.size });
+  } else {
+    for (const call of outcome.calls) put(`data/${recordedCallPath(call)}`, recordedCallBytes(call), false);
+  }
   put("data/run.json", json(runJson));
   put("data/results.json", json(document));
   const controls: ControlText[] = [];
@@ -233,17 +266,17 @@ export async function buildBundle(
   }
   put("data/results/exceptions.csv", exceptionsCsv(results, csvContextOf(runJson, controls)));
   // The SQL views over this bag's own files, so any DuckDB can query it (docs/sql.md).
-  put("data/sql/schema.sql", bundleSchemaSql(runJson.id, [...files.keys()]));
+  put("data/sql/schema.sql", bundleSchemaSql(runJson.id, [...digests.keys()]));
 
   const model: BundleModel = { name, run: runJson, document, results, controls, signing, files: [] };
-  model.files = evidenceFiles(files);
+  model.files = evidenceFiles(digests);
   put("data/oscal/assessment-results.json", renderOscal(model));
-  model.files = evidenceFiles(files);
+  model.files = evidenceFiles(digests);
   put("data/report.html", renderHtml(model));
 
-  const payload = [...files].map(([path, data]) => ({ path, data }));
-  const oxum = payloadOxum(payload);
-  put(MANIFEST, formatManifest(payload));
+  const payload = [...digests].map(([path, d]) => ({ path, ...d }));
+  const oxum = payloadOxumOf(payload.map((f) => f.size));
+  put(MANIFEST, formatManifestOf(payload));
   put("bagit.txt", BAGIT_TXT);
   const bagInfo: [string, string][] = [
     ["Bagging-Date", clock().toISOString().slice(0, 10)],
@@ -289,10 +322,10 @@ export async function buildBundle(
       }),
     );
   }
-  const tagFiles = [...files]
+  const tagFiles = [...digests]
     .filter(([path]) => !path.startsWith("data/"))
-    .map(([path, data]) => ({ path, data }));
-  put(TAG_MANIFEST, formatManifest(tagFiles));
+    .map(([path, d]) => ({ path, ...d }));
+  put(TAG_MANIFEST, formatManifestOf(tagFiles));
 
   if (opts.signer) {
     const tagManifest = files.get(TAG_MANIFEST)!;
@@ -323,38 +356,59 @@ export async function buildBundle(
     };
     put(DSSE_FILE, serialiseEnvelope(envelope), false);
   }
-  return { name, files, signing };
+  return { name, files, signing, ...(outcome.spooled ? { spooled: outcome.spooled } : {}) };
 }
 
-function evidenceFiles(files: Map<string, Buffer>): EvidenceFile[] {
-  return [...files]
+function evidenceFiles(digests: Map<string, Digest>): EvidenceFile[] {
+  return [...digests]
     .filter(([p]) => p.startsWith("data/"))
-    .map(([path, data]) => ({ path, sha256: sha256Hex(data), size: data.length }))
+    .map(([path, d]) => ({ path, sha256: d.sha256, size: d.size }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /**
  * Builds, signs and writes the bundle (directory, or .tar.gz with `archive`); returns where it is. It is
  * written under `.partial-<name>` and renamed when complete; an error, SIGINT or SIGTERM while writing
- * removes the partial copy, so nothing half-written is left behind.
+ * removes the partial copy, so nothing half-written is left behind. A spooled run's temporary directory is
+ * the spool itself (`.partial-run-*` in the output directory, its calls already in data/raw/): the other
+ * files are written next to them and the directory is renamed; with `archive`, the calls are read from
+ * the spool into the archive and the spool is removed. Any failure removes the spool too.
  */
 export async function writeBundle(outcome: RunOutcome, opts: WriteBundleOptions): Promise<WrittenBundle> {
-  const { name, files, signing } = await buildBundle(outcome, opts);
-  ensureOutputDir(opts.outDir);
-  const clock = opts.clock ?? (() => new Date());
-  const final = join(opts.outDir, opts.archive ? `${name}.tar.gz` : name);
-  if (existsSync(final)) throw new Error(`${final} already exists`);
-  const partial = join(opts.outDir, opts.archive ? `.partial-${name}.tar.gz` : `.partial-${name}`);
-  rmSync(partial, { recursive: true, force: true });
-  await removeOnInterrupt(partial, async () => {
-    if (opts.archive) {
-      await writeFile(partial, writeTarGz(tarEntries(name, files), clock()));
-    } else {
-      await writeFiles(partial, files);
-    }
-    renameSync(partial, final);
-  });
-  return { path: final, name, signing, files };
+  const spool = outcome.spooled?.root;
+  if (spool && resolve(dirname(spool)) !== resolve(opts.outDir))
+    throw new Error(`the evidence spool ${spool} is not in the output directory ${opts.outDir}`);
+  const write = async (): Promise<WrittenBundle> => {
+    const built = await buildBundle(outcome, opts);
+    const { name, files, signing } = built;
+    ensureOutputDir(opts.outDir);
+    const clock = opts.clock ?? (() => new Date());
+    const final = join(opts.outDir, opts.archive ? `${name}.tar.gz` : name);
+    if (existsSync(final)) throw new Error(`${final} already exists`);
+    const partial = opts.archive
+      ? join(opts.outDir, `.partial-${name}.tar.gz`)
+      : (spool ?? join(opts.outDir, `.partial-${name}`));
+    if (partial !== spool) rmSync(partial, { recursive: true, force: true });
+    await removeOnInterrupt(partial, async () => {
+      if (opts.archive) {
+        await writeFile(partial, writeTarGz(tarEntries(name, withSpooledCalls(built)), clock()));
+      } else {
+        await writeFiles(partial, files);
+      }
+      renameSync(partial, final);
+    });
+    if (spool && opts.archive) rmSync(spool, { recursive: true, force: true });
+    return { path: final, name, signing, files };
+  };
+  return spool ? removeOnInterrupt(spool, write) : write();
+}
+
+/** All the bag's files in memory: the built ones and the spooled calls read back (for the archive). */
+function withSpooledCalls(built: BuiltBundle): Map<string, Buffer> {
+  if (!built.spooled) return built.files;
+  const all = new Map(built.files);
+  for (const c of built.spooled.calls) all.set(c.path, readFileSync(join(built.spooled.root, c.path)));
+  return all;
 }
 
 /**

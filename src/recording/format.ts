@@ -53,6 +53,14 @@ export function recordedCallPath(call: RecordedCall): string {
   return `raw/${safeName(call.account)}/${safeName(call.region)}/${seq}-${safeName(call.service)}.${safeName(call.operation)}.json`;
 }
 
+/**
+ * The bytes of a recorded call's file: a bundle's data/raw/… and a recording's raw/… are the same bytes,
+ * whether the call was kept in memory until the bundle was written or spooled to disk as it completed.
+ */
+export function recordedCallBytes(call: RecordedCall): Buffer {
+  return Buffer.from(`${JSON.stringify({ format: RECORDED_CALL_FORMAT, ...call }, null, 2)}\n`);
+}
+
 /** Keeps file names to [A-Za-z0-9._-] (BagIt portability). */
 export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, "_") || "_";

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join, relative } from "node:path";
 import { InputError } from "../core/errors.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { RECORDED_CALL_FORMAT, type RecordedCall, recordedCallPath } from "./format.js";
+import { type RecordedCall, recordedCallBytes, recordedCallPath } from "./format.js";
 
 export interface RecordingMeta {
   /** When the recording was made. */
@@ -78,7 +78,7 @@ export function writeRecordedCalls(dir: string, calls: RecordedCall[]): string[]
     const rel = recordedCallPath(call);
     const path = join(dir, rel);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify({ format: RECORDED_CALL_FORMAT, ...call }, null, 2)}\n`);
+    writeFileSync(path, recordedCallBytes(call));
     written.push(rel);
   }
   return written;
