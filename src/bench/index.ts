@@ -149,6 +149,9 @@ interface Args {
   markdown: boolean;
   /** LookupEvents requests per second per account-region in the event scenarios (documented: 2). */
   eventRate: number;
+  /** Engine tuning of the measured run: top-level fetches in flight, and keeping every result (to compare). */
+  fetchesInFlight?: number;
+  keepResults: boolean;
 }
 
 function parseArgs(argv: string[]): Args & { child?: string; file?: string; endpoint?: string } {
@@ -172,6 +175,8 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string; endp
     seed: Number(get("--seed") ?? 1),
     markdown: argv.includes("--markdown"),
     eventRate: Number(get("--event-rate") ?? 2),
+    fetchesInFlight: get("--fetches-in-flight") ? Number(get("--fetches-in-flight")) : undefined,
+    keepResults: argv.includes("--keep-results"),
     child: get("--child"),
     endpoint: get("--endpoint"),
     file: get("--file"),
@@ -258,13 +263,21 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function replay(
   w: BenchWorld,
   calls: RecordedCall[],
-  o: { latency: number; throttle: number; seed: number; unbounded?: boolean },
+  o: {
+    latency: number;
+    throttle: number;
+    seed: number;
+    unbounded?: boolean;
+    fetchesInFlight?: number;
+    keepResults?: boolean;
+  },
 ) {
   const rand = prng(o.seed);
   let injected = 0;
   const t0 = performance.now();
   const outcome = await executeRun({
     filter: filterOf(w),
+    engine: { fetchesInFlight: o.fetchesInFlight, releaseResults: !o.keepResults },
     recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls },
     aws: {
       org: w.org,
@@ -428,6 +441,8 @@ const HELP = `npm run bench -- [options]   (without --scenario: every scenario, 
   --throttle SHARE     share of attempts throttled (default 0.05)
   --seed N             PRNG seed of the throttling (default 1)
   --event-rate N       LookupEvents requests/s per account-region in the event scenarios (default 2)
+  --fetches-in-flight N  top-level (query, scope) fetches in flight per provider (default 128)
+  --keep-results       keep every cached query result for the whole run (to compare memory)
   --markdown           also print the raw results as JSON
   --github [--repos N] the GitHub large-organization scenario
 `;
@@ -486,7 +501,11 @@ async function main(): Promise<void> {
     printTargets();
     return;
   }
-  const common = ["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)];
+  const common = [
+    ...["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)],
+    ...(a.fetchesInFlight ? ["--fetches-in-flight", String(a.fetchesInFlight)] : []),
+    ...(a.keepResults ? ["--keep-results"] : []),
+  ];
   try {
     for (const name of a.scenarios) {
       if (name === SQL_SCENARIO) continue;

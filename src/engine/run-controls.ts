@@ -15,6 +15,7 @@ import {
   type NormalisedResult,
   normaliseResult,
   type QueryContext,
+  type QueryDef,
   queryParamsFor,
 } from "../core/query.js";
 import type {
@@ -46,6 +47,16 @@ export interface RunObserver {
   onControlDone?(result: ControlResult): void;
 }
 
+/** Where the engine finds queries: the registry, or a test's own set. */
+export interface QueryLookup {
+  // biome-ignore lint/suspicious/noExplicitAny: each query narrows the context to its provider's
+  get(id: string): QueryDef<any> | undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: idem
+  all(): QueryDef<any>[];
+}
+
+const REGISTRY: QueryLookup = { get: getQuery, all: allQueries };
+
 export interface RunControlsOptions {
   controls: Control[];
   runtimes: ProviderRuntime[];
@@ -59,6 +70,8 @@ export interface RunControlsOptions {
   fetchesInFlight?: number;
   /** Drop cached results nothing will read again (default true; off only to compare memory). */
   releaseResults?: boolean;
+  /** The queries (default: the registry). */
+  queries?: QueryLookup;
 }
 
 export class QueryExecutor {
@@ -69,6 +82,7 @@ export class QueryExecutor {
     private readonly period: Period,
     private readonly observer?: RunObserver,
     private readonly plan?: ReleasePlan,
+    readonly queries: QueryLookup = REGISTRY,
   ) {}
 
   /** Another provider's query over every unit that provider covers in this run (see linkedAcross). */
@@ -88,10 +102,14 @@ export class QueryExecutor {
   }
 
   /** Rows, problems and completeness checks of `queryId` at `scope`, fetched at most once per run. */
-  result(queryId: string, scope: Scope, params: Record<string, unknown>): Promise<NormalisedResult> {
-    const def = getQuery(queryId);
+  result(
+    queryId: string,
+    scope: Scope,
+    params: Record<string, unknown>,
+    key = cacheKey(queryId, scope, params),
+  ): Promise<NormalisedResult> {
+    const def = this.queries.get(queryId);
     if (!def) return Promise.reject(new Error(`unknown query ${queryId}`));
-    const key = cacheKey(queryId, scope, params);
     return this.cache.getKeyed(key, async () => {
       this.plan?.fetchStarted(key, queryId);
       this.observer?.onQueryStart?.(queryId, scope);
@@ -115,9 +133,9 @@ export class QueryExecutor {
     });
   }
 
-  /** True when `queryId` at `scope` is in flight or cached (a request for it needs no fetch slot). */
-  started(queryId: string, scope: Scope, params: Record<string, unknown>): boolean {
-    return this.cache.has(cacheKey(queryId, scope, params));
+  /** True when the entry `key` is in flight or cached (a request for it needs no fetch slot). */
+  started(key: string): boolean {
+    return this.cache.has(key);
   }
 
   /**
@@ -137,7 +155,7 @@ export class QueryExecutor {
       params: Record<string, unknown>,
       where?: { region?: string; unit?: string },
     ) => {
-      const dep = getQuery(id);
+      const dep = this.queries.get(id);
       if (!dep) throw new Error(`unknown query ${id}`);
       if (!(asking.uses ?? []).includes(id))
         throw new Error(`query ${asking.id} asks ${id} without declaring it in uses`);
@@ -187,7 +205,7 @@ async function linkedAcross(
   id: string,
   params: Record<string, unknown>,
 ): Promise<LinkedResult | undefined> {
-  const def = getQuery(id);
+  const def = executor.queries.get(id);
   if (!def) throw new Error(`unknown query ${id}`);
   const runtime = runtimes.get(def.provider);
   if (!runtime) return undefined;
@@ -238,8 +256,9 @@ export async function runControls(opts: RunControlsOptions): Promise<RunControls
   const cache = opts.cache ?? new QueryCache();
   const runtimes = new Map(opts.runtimes.map((r) => [r.provider, r]));
   const period = opts.period ?? resolvePeriod(undefined, opts.now);
-  const plan = opts.releaseResults === false ? undefined : new ReleasePlan(cache, allQueries());
-  const executor = new QueryExecutor(runtimes, cache, opts.now, period, opts.observer, plan);
+  const queries = opts.queries ?? REGISTRY;
+  const plan = opts.releaseResults === false ? undefined : new ReleasePlan(cache, queries.all());
+  const executor = new QueryExecutor(runtimes, cache, opts.now, period, opts.observer, plan, queries);
   const admissions = new Map<string, FetchAdmission>();
   const admission = (provider: string) => {
     let a = admissions.get(provider);
@@ -288,7 +307,7 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
   try {
     const params = effectiveParams(control, run.overrides ?? {});
     const compiled = compileControl(control);
-    const def = getQuery(control.query);
+    const def = executor.queries.get(control.query);
     const runtime = runtimes.get(control.provider);
     const evaluation = new ControlEvaluation({ compiled, params, now: run.now, period: run.period });
     /** Which scopes answered (for the region completeness check), without their rows. */
@@ -328,8 +347,8 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
           const { rows, problems, completeness } = await admission.admit(
             { unit: scope.unit, region: scope.region },
             () => ({
-              holdsSlot: !executor.started(control.query, scope, queryParams),
-              fetch: executor.result(control.query, scope, queryParams),
+              holdsSlot: !executor.started(keys[i]!),
+              fetch: executor.result(control.query, scope, queryParams, keys[i]!),
             }),
           );
           // Evaluated now, so the rows can go as soon as the plan allows (not when every scope is in).
