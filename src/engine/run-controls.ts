@@ -344,13 +344,10 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
     await Promise.all(
       resolution.scopes.map(async (scope, i) => {
         try {
-          const { rows, problems, completeness } = await admission.admit(
-            { unit: scope.unit, region: scope.region },
-            () => ({
-              holdsSlot: !executor.started(keys[i]!),
-              fetch: executor.result(control.query, scope, queryParams, keys[i]!),
-            }),
-          );
+          const { rows, problems, completeness } = await admission.admit({ unit: scope.unit }, () => ({
+            holdsSlot: !executor.started(keys[i]!),
+            fetch: executor.result(control.query, scope, queryParams, keys[i]!),
+          }));
           // Evaluated now, so the rows can go as soon as the plan allows (not when every scope is in).
           evaluation.addScope({ account: scope.unit, region: scope.region, rows, problems, completeness });
           answered.push({ account: scope.unit, region: scope.region, answered: true });

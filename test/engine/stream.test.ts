@@ -164,7 +164,7 @@ describe("bounded fetches in flight", () => {
     expect(cache.stats().misses).toBe(18);
   });
 
-  it("starts top-level fetches unit by unit, then region, whatever order the controls and scopes come in", async () => {
+  it("starts top-level fetches unit by unit, whatever order the runtime lists the units in", async () => {
     const queries = lookup(chainQueries());
     const started: string[] = [];
     await runControls({
@@ -175,11 +175,12 @@ describe("bounded fetches in flight", () => {
       fetchesInFlight: 1,
       observer: { onQueryStart: (id, s) => started.push(`${s.unit}/${s.region}:${id}`) },
     });
-    // Per scope: t.c first (its control came first), its chain t.b, t.a inside it; t.a's own control then
-    // finds t.a done and needs no fetch. Units and regions in order although listed c, a, b and r2, r1.
+    // Units in order although listed c, a, b; within a unit control by control, each control's scopes in
+    // the runtime's order (r2, r1): t.c with its chain t.b, t.a inside it; t.a's own control then finds
+    // t.a done and needs no fetch.
     expect(started).toEqual(
       ["acct-a", "acct-b", "acct-c"].flatMap((u) =>
-        ["r1", "r2"].flatMap((r) => ["t.c", "t.b", "t.a"].map((q) => `${u}/${r}:${q}`)),
+        ["r2", "r1"].flatMap((r) => ["t.c", "t.b", "t.a"].map((q) => `${u}/${r}:${q}`)),
       ),
     );
   });
