@@ -18,7 +18,9 @@ import {
   evaluateControl,
   type ScopeRows,
 } from "../../src/engine/evaluate.js";
+import { executeRun } from "../../src/engine/execute-run.js";
 import { type QueryLookup, runControls } from "../../src/engine/run-controls.js";
+import { loadRecordings } from "../../src/recording/store.js";
 
 const NOW = new Date("2026-11-20T09:00:00Z");
 const UNITS = ["acct-c", "acct-a", "acct-b"]; // listed out of order on purpose
@@ -343,5 +345,45 @@ describe("per-scope partial evaluation", () => {
     expect(units("acct-c: no item of 3")).toEqual(["acct-c"]);
     expect(r.status).toBe("error");
     expect(r.population).toBe(3 + 1 + 2 + 1); // items, plus acct-b's unreadable one
+  });
+});
+
+/**
+ * Dependencies (events → lookupEvents, shared by two controls; IAM policies → authorization details, shared
+ * with the KMS key queries), population assertions per account over regions, and plain per-item controls.
+ */
+const DEMO_CONTROLS = [
+  "access.aws-iam-no-full-admin-policies",
+  "access.aws-identity-center-idle-users",
+  "access.aws-kms-signing-key-users-approved",
+  "change-management.aws-click-ops-production",
+  "change-management.aws-cloudtrail-management-write-events",
+  "change-management.aws-config-recorder-all-regions",
+];
+
+describe("the demo recording through the engine", () => {
+  it("gives the same results at one fetch in flight with results released as unbounded with every result kept", async () => {
+    // Loaded once: both runs replay the same calls.
+    const recording = loadRecordings(["fixtures/aws/demo"]);
+    const run = (engine: { fetchesInFlight: number; releaseResults: boolean }) =>
+      executeRun({ filter: { control: DEMO_CONTROLS }, recording, engine });
+    const bounded = await run({ fetchesInFlight: 1, releaseResults: true });
+    const unbounded = await run({ fetchesInFlight: 1_000_000, releaseResults: false });
+    expect(bounded.results.map((r) => r.id)).toEqual(DEMO_CONTROLS);
+    expect(new Set(bounded.results.map((r) => r.status))).toEqual(new Set(["pass", "fail"]));
+    expect(bounded.document.controls).toEqual(unbounded.document.controls);
+    expect(bounded.results.map((r) => r.items)).toEqual(unbounded.results.map((r) => r.items));
+    const { apiCalls, distinctQueries, cacheHits } = bounded.document.run.stats;
+    expect({ apiCalls, distinctQueries, cacheHits }).toEqual({
+      apiCalls: unbounded.document.run.stats.apiCalls,
+      distinctQueries: unbounded.document.run.stats.distinctQueries,
+      cacheHits: unbounded.document.run.stats.cacheHits,
+    });
+    // The same calls, each once: a released result was never fetched again.
+    const calls = (o: typeof bounded) =>
+      o.calls
+        .map((c) => `${c.service}:${c.operation}:${c.account}:${c.region}:${JSON.stringify(c.input)}`)
+        .sort();
+    expect(calls(bounded)).toEqual(calls(unbounded));
   });
 });
