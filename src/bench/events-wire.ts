@@ -176,6 +176,12 @@ export function startEventsWireServer(w: World, pageSize = EVENT_PAGE): Promise<
         const { account, region } = signer(req, w);
         const op = target ? target.split(".").at(-1)! : (new URLSearchParams(body).get("Action") ?? "?");
         stats.requests[op] = (stats.requests[op] ?? 0) + 1;
+        // Progress of a long run, for whoever watches it (ITGC_BENCH_PROGRESS=N: a line every N pages).
+        const every = Number(process.env.ITGC_BENCH_PROGRESS ?? 0);
+        if (every > 0 && op === "LookupEvents" && stats.requests[op] % every === 0)
+          process.stderr.write(
+            `events endpoint: ${stats.requests[op]} LookupEvents pages served at ${new Date().toISOString()}\n`,
+          );
         if (target === "CloudTrail_20131101.LookupEvents")
           return lookupEvents(res, account, region, JSON.parse(body || "{}"));
         if (target === "AWSOrganizationsV20161128.ListAccounts")

@@ -160,6 +160,9 @@ interface Args {
   eventRate: number;
   /** The measured run also writes its bundle, its calls kept in memory or spooled to disk. */
   bundle?: "memory" | "spool";
+  /** Engine tuning of the measured run: top-level fetches in flight, and keeping every result (to compare). */
+  fetchesInFlight?: number;
+  keepResults: boolean;
 }
 
 function parseArgs(argv: string[]): Args & { child?: string; file?: string; endpoint?: string } {
@@ -184,6 +187,8 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string; endp
     markdown: argv.includes("--markdown"),
     eventRate: Number(get("--event-rate") ?? 2),
     bundle: bundleMode(get("--bundle")),
+    fetchesInFlight: get("--fetches-in-flight") ? Number(get("--fetches-in-flight")) : undefined,
+    keepResults: argv.includes("--keep-results"),
     child: get("--child"),
     endpoint: get("--endpoint"),
     file: get("--file"),
@@ -276,13 +281,22 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function replay(
   w: BenchWorld,
   calls: RecordedCall[],
-  o: { latency: number; throttle: number; seed: number; unbounded?: boolean; recorder?: Recorder },
+  o: {
+    latency: number;
+    throttle: number;
+    seed: number;
+    unbounded?: boolean;
+    recorder?: Recorder;
+    fetchesInFlight?: number;
+    keepResults?: boolean;
+  },
 ) {
   const rand = prng(o.seed);
   let injected = 0;
   const t0 = performance.now();
   const outcome = await executeRun({
     filter: filterOf(w),
+    engine: { fetchesInFlight: o.fetchesInFlight, releaseResults: !o.keepResults },
     recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls },
     ...(o.recorder ? { recorder: o.recorder } : {}),
     aws: {
@@ -474,6 +488,8 @@ const HELP = `npm run bench -- [options]   (without --scenario: every scenario, 
   --throttle SHARE     share of attempts throttled (default 0.05)
   --seed N             PRNG seed of the throttling (default 1)
   --event-rate N       LookupEvents requests/s per account-region in the event scenarios (default 2)
+  --fetches-in-flight N  top-level (query, scope) fetches in flight per provider (default 128)
+  --keep-results       keep every cached query result for the whole run (to compare memory)
   --markdown           also print the raw results as JSON
   --bundle MODE        the measured run also writes its bundle: memory (calls kept until then) or spool
                        (calls written to disk as they complete, as \`run\` does)
@@ -536,7 +552,11 @@ async function main(): Promise<void> {
     printTargets();
     return;
   }
-  const common = ["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)];
+  const common = [
+    ...["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)],
+    ...(a.fetchesInFlight ? ["--fetches-in-flight", String(a.fetchesInFlight)] : []),
+    ...(a.keepResults ? ["--keep-results"] : []),
+  ];
   const measured = a.bundle ? [...common, "--bundle", a.bundle] : common;
   try {
     for (const name of a.scenarios) {

@@ -108,12 +108,36 @@ export class EvaluationError extends Error {
   }
 }
 
+/**
+ * Bindings already converted to CEL values (celBindings), so one row bound to several expressions — its
+ * `where` and each `expect` — is converted once, not once per expression.
+ */
+export class CelBindings {
+  private constructor(readonly values: Record<string, unknown>) {}
+
+  /** Converts plain bindings (Date → timestamp, recursively). */
+  static of(bindings: Record<string, unknown>): CelBindings {
+    return new CelBindings(toCelBindings(bindings));
+  }
+
+  /** These bindings with `extra` (plain values, converted here) added or replacing, like an object spread. */
+  with(extra: Record<string, unknown>): CelBindings {
+    return new CelBindings({ ...this.values, ...toCelBindings(extra) });
+  }
+
+  /** A row's fields and the row itself as `item`, converted once; `rest` (already converted) wins. */
+  static ofRow(row: Record<string, unknown>, rest: CelBindings, extra: Record<string, unknown>): CelBindings {
+    const item = toCelValue(row) as Record<string, unknown>;
+    return new CelBindings({ ...item, item, ...rest.values, ...toCelBindings(extra) });
+  }
+}
+
 export interface CompiledExpression {
   readonly source: string;
   /** Evaluates with the given bindings; throws EvaluationError on any CEL error. */
-  evaluate(bindings: Record<string, unknown>): unknown;
+  evaluate(bindings: Record<string, unknown> | CelBindings): unknown;
   /** Evaluates and requires a boolean result. */
-  test(bindings: Record<string, unknown>): boolean;
+  test(bindings: Record<string, unknown> | CelBindings): boolean;
 }
 
 /**
@@ -150,14 +174,14 @@ export function compileExpression(source: string): CompiledExpression {
   const run = planned(source);
   let spent = 0;
   let exhausted: string | undefined;
-  const evaluate = (bindings: Record<string, unknown>): unknown => {
+  const evaluate = (bindings: Record<string, unknown> | CelBindings): unknown => {
     if (exhausted) throw new EvaluationError(source, exhausted);
     let result: unknown;
     const mine = { left: Math.min(ITERATION_BUDGET, EXPRESSION_BUDGET - spent), exceeded: false };
     const outer = meter;
     meter = mine;
     try {
-      result = run(toCelBindings(bindings));
+      result = run(bindings instanceof CelBindings ? bindings.values : toCelBindings(bindings));
     } catch (e) {
       if (!mine.exceeded) {
         throw new EvaluationError(source, e instanceof RangeError ? "expression too deep" : errorText(e));
@@ -256,23 +280,12 @@ export function toCelBindings(bindings: Record<string, unknown>): Record<string,
 }
 
 /**
- * Converted lists and objects by identity. Population rows are not mutated after their query returns, and
- * each is bound several times (its fields, `item`, once per expression): converting it once keeps a
- * 100,000-event population from being copied a few hundred thousand times (performance only; see
- * docs/performance.md). Only bound values are cached, not everything nested in them: a WeakMap holding
- * every nested list and map of a million-event population (~8 entries a row) made garbage collection the
- * run's bottleneck. Dates are converted each time (cheap, and a Date is mutable).
+ * No cache by identity: a run-wide WeakMap from each row to its converted copy kept every converted row alive
+ * as long as the row (the whole run, since results keep their population), and its lookups were most of a
+ * million-event run's CPU (docs/performance.md). The engine converts a row once per evaluation instead
+ * (CelBindings.ofRow) and drops the copy when the row's verdict is made.
  */
-const converted = new WeakMap<object, unknown>();
-
 function toCelValue(v: unknown): unknown {
-  if (v !== null && typeof v === "object" && (Array.isArray(v) || isPlainRecord(v))) {
-    const hit = converted.get(v);
-    if (hit !== undefined) return hit;
-    const out = convert(v);
-    converted.set(v, out);
-    return out;
-  }
   return convert(v);
 }
 

@@ -9,7 +9,7 @@
  * its population or expressions depend on it (docs/architecture.md, "Failure units"); every problem is
  * listed in the result with its effect, and so is every completeness check of the population.
  */
-import { type CompiledExpression, compileExpression } from "../cel/expression.js";
+import { CelBindings, type CompiledExpression, compileExpression } from "../cel/expression.js";
 import { errorMessage } from "../core/errors.js";
 import { type Period, resolvePeriod } from "../core/period.js";
 import type {
@@ -73,6 +73,7 @@ export interface EvaluationInput {
   period?: Period;
 }
 
+/** Evaluates a control over every scope at once (the scopes in the order given). */
 export function evaluateControl({
   compiled,
   params,
@@ -81,41 +82,100 @@ export function evaluateControl({
   checks = [],
   period,
 }: EvaluationInput): ControlResult {
-  const { control } = compiled;
-  const errors: ControlError[] = [];
-  const findings: Finding[] = [];
-  const items: Row[] = [];
-  const p = period ?? resolvePeriod(undefined, now);
-  const base = { params: params.values, now, period: { start: p.start, end: p.end } };
-  const byUnit = new Map<string, { population: Row[]; all: Row[] }>();
-  const problems: ProblemReport[] = [];
-  const completeness: CompletenessRecord[] = [];
-  const completenessErrors: ControlError[] = [];
-  const dependsOn = dependencyTest(compiled, base);
-  /** Findings about inherited grants, by resource + verdict, so each is reported once (see grantPoint). */
-  const inherited = new Map<string, Finding>();
-  let scopedPopulation = 0;
+  const evaluation = new ControlEvaluation({ compiled, params, now, period, inGivenOrder: true });
+  for (const scope of scopes) evaluation.addScope(scope);
+  return evaluation.finish(checks);
+}
 
-  const record = (check: CompletenessCheck, account: string, region: string) => {
-    const unsettled = check.outcome !== "reconciled";
-    const affects = unsettled && dependsOn.members(check.members, account, region);
-    completeness.push({ ...check, account, region, effect: affects ? "error" : "none" });
-    // Listed after the scopes' own errors, so the reason names the missing data first when there is some.
-    if (affects) completenessErrors.push({ account, region, message: completenessMessage(check) });
-  };
-  for (const { check, account, region } of checks) record(check, account, region);
-  for (const scope of scopes) {
-    for (const check of scope.completeness ?? []) record(check, scope.account, scope.region);
+/** What one scope contributed, evaluated as its rows arrived; the rows themselves are not kept. */
+interface ScopePart {
+  account: string;
+  region: string;
+  /** Arrival position, for scopes with the same account and region. */
+  arrival: number;
+  completeness: CompletenessRecord[];
+  completenessErrors: ControlError[];
+  errors: ControlError[];
+  problems: ProblemReport[];
+  findings: Finding[];
+  items: Row[];
+  /** findings[i] is an inherited grant made at this point (see grantPoint): merged across scopes at the end. */
+  grantPoints?: Map<number, string>;
+  scopedPopulation: number;
+  /** Rows kept for population assertions (only when the control has any). */
+  population?: Row[];
+  all?: Row[];
+  answered: boolean;
+}
+
+/**
+ * A control's evaluation, one scope at a time (per-scope partial evaluation): `addScope` evaluates a scope's
+ * rows as soon as they arrive and keeps only what the result needs — findings, population items, errors,
+ * problems and completeness records — so the engine can drop the query's answer (and each row's CEL copy)
+ * before the next scope arrives. Population assertions (`assert:` over `items` / `all`) need a unit's whole
+ * population: their rows are kept, per scope, only for controls that have assertions, and are evaluated in
+ * `finish`.
+ *
+ * `finish` orders the parts by (account, region) — the order of the results document — and assembles exactly
+ * what one pass over sorted scopes gives (evaluateControl), whatever order the scopes arrived in.
+ */
+export class ControlEvaluation {
+  private readonly parts: ScopePart[] = [];
+  private readonly base: Record<string, unknown>;
+  private readonly celBase: CelBindings;
+  private readonly dependsOn: ReturnType<typeof dependencyTest>;
+  private readonly keepsRows: boolean;
+
+  constructor(
+    private readonly input: {
+      compiled: CompiledControl;
+      params: ParamReport;
+      now: Date;
+      period?: Period;
+      /** Assemble the scopes in the order they were added instead of by (account, region). */
+      inGivenOrder?: boolean;
+    },
+  ) {
+    const p = input.period ?? resolvePeriod(undefined, input.now);
+    this.base = { params: input.params.values, now: input.now, period: { start: p.start, end: p.end } };
+    this.celBase = CelBindings.of(this.base);
+    this.dependsOn = dependencyTest(input.compiled, this.base);
+    this.keepsRows = input.compiled.assert.length > 0;
+  }
+
+  addScope(scope: ScopeRows): void {
+    const { control } = this.input.compiled;
+    const compiled = this.input.compiled;
+    const part: ScopePart = {
+      account: scope.account,
+      region: scope.region,
+      arrival: this.parts.length,
+      completeness: [],
+      completenessErrors: [],
+      errors: [],
+      problems: [],
+      findings: [],
+      items: [],
+      scopedPopulation: 0,
+      answered: false,
+    };
+    this.parts.push(part);
+    for (const check of scope.completeness ?? [])
+      this.record(check, scope.account, scope.region, part.completeness, part.completenessErrors);
+    const { errors, findings, items } = part;
     if (scope.error !== undefined || !scope.rows) {
       errors.push({ account: scope.account, region: scope.region, message: scope.error ?? "no data" });
-      continue;
+      return;
     }
-    const unit = byUnit.get(scope.account) ?? { population: [], all: [] };
-    byUnit.set(scope.account, unit);
+    part.answered = true;
+    if (this.keepsRows) {
+      part.population = [];
+      part.all = [];
+    }
     for (const problem of scope.problems ?? []) {
       const region = problem.region ?? scope.region;
       const report = (kind: ProblemReport["scope"], affects: boolean, subject?: string) =>
-        problems.push({
+        part.problems.push({
           account: scope.account,
           region,
           message: problem.message,
@@ -125,7 +185,7 @@ export function evaluateControl({
         });
       if (problem.item) {
         const resource = resourceOf(problem.item, control.resource);
-        const affects = dependsOn.members(problem.item, scope.account, region);
+        const affects = this.dependsOn.members(problem.item, scope.account, region);
         report("item", affects, resource);
         if (!affects) continue;
         // The item is (or may be) in the population but its data is not established: an error finding
@@ -140,11 +200,11 @@ export function evaluateControl({
         });
         items.push(problem.item);
       } else if (problem.members) {
-        const affects = dependsOn.members(problem.members, scope.account, region);
+        const affects = this.dependsOn.members(problem.members, scope.account, region);
         report("members", affects);
         if (affects) errors.push({ account: scope.account, region, message: problem.message });
       } else if (problem.field !== undefined) {
-        const affects = dependsOn.field(problem.field);
+        const affects = this.dependsOn.field(problem.field);
         report("field", affects, problem.field);
         if (affects) errors.push({ account: scope.account, region, message: problem.message });
       } else {
@@ -154,11 +214,13 @@ export function evaluateControl({
     }
     for (const row of scope.rows) {
       const region = typeof row.region === "string" ? row.region : scope.region;
-      const bindings = { ...row, item: row, ...base, account: scope.account, region };
-      unit.all.push(row);
+      // Converted once for `where` and every `expect`; the plain bindings are made only for a message.
+      const cel = CelBindings.ofRow(row, this.celBase, { account: scope.account, region });
+      const plain = () => ({ ...row, item: row, ...this.base, account: scope.account, region });
+      part.all?.push(row);
       let inPopulation: boolean;
       try {
-        inPopulation = compiled.where ? compiled.where.test(bindings) : true;
+        inPopulation = compiled.where ? compiled.where.test(cel) : true;
       } catch (e) {
         const message = `cannot decide population membership: ${errorMessage(e)}`;
         errors.push({ account: scope.account, region, message });
@@ -173,91 +235,157 @@ export function evaluateControl({
         continue;
       }
       if (!inPopulation) continue;
-      unit.population.push(row);
-      scopedPopulation++;
-      const finding = evaluateItem(compiled, row, bindings, scope.account, region, errors);
+      part.population?.push(row);
+      part.scopedPopulation++;
+      const finding = evaluateItem(compiled, row, cel, plain, scope.account, region, errors);
       const point = grantPoint(row);
       if (point !== null && finding.status !== "error") {
-        // An inherited grant is one exception in a workpaper, not one per project it reaches: report it once
-        // at its grant point, listing the projects. Evaluation (and a project's `error`) stays per project;
-        // only identical verdicts are merged, so a grant judged differently in two projects stays two findings.
-        const key = `${finding.resource}\u0000${finding.status}\u0000${finding.message ?? ""}`;
-        const seen = inherited.get(key);
-        if (seen) {
-          seen.reaches!.push(scope.account);
-          continue;
-        }
-        const merged: Finding = { ...finding, account: point, reaches: [scope.account] };
-        inherited.set(key, merged);
-        items.push(row);
-        findings.push(merged);
-        continue;
+        part.grantPoints ??= new Map();
+        part.grantPoints.set(findings.length, point);
       }
       items.push(row);
       findings.push(finding);
     }
   }
 
-  for (const [account, unit] of byUnit) {
-    for (const { clause, expr } of compiled.assert) {
-      const bindings = { ...base, items: unit.population, all: unit.all, account };
-      const resource = `${control.provider === "aws" ? "aws-account" : control.provider}:${account}`;
-      try {
-        if (!expr.test(bindings)) {
-          findings.push({
-            resource,
-            account,
-            region: "global",
-            status: "fail",
-            message: fillTemplate(clause.message, bindings),
-          });
+  /** The control's result, once every scope was added; `checks` are the unit-level completeness checks. */
+  finish(checks: UnitCheck[] = []): ControlResult {
+    const { compiled } = this.input;
+    const { control } = compiled;
+    const errors: ControlError[] = [];
+    const findings: Finding[] = [];
+    const items: Row[] = [];
+    const problems: ProblemReport[] = [];
+    const completeness: CompletenessRecord[] = [];
+    const completenessErrors: ControlError[] = [];
+    const byUnit = new Map<string, { population: Row[]; all: Row[] }>();
+    /** Findings about inherited grants, by resource + verdict, so each is reported once (see grantPoint). */
+    const inherited = new Map<string, Finding>();
+    let scopedPopulation = 0;
+
+    for (const { check, account, region } of checks)
+      this.record(check, account, region, completeness, completenessErrors);
+    // Scopes arrive in any order; sorted, results are deterministic (re-performance compares them).
+    const parts = this.input.inGivenOrder
+      ? this.parts
+      : [...this.parts].sort(
+          (a, b) =>
+            `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`) || a.arrival - b.arrival,
+        );
+    for (const part of parts) {
+      completeness.push(...part.completeness);
+      completenessErrors.push(...part.completenessErrors);
+      errors.push(...part.errors);
+      if (!part.answered) continue;
+      const unit = byUnit.get(part.account) ?? { population: [], all: [] };
+      byUnit.set(part.account, unit);
+      if (part.population) for (const r of part.population) unit.population.push(r);
+      if (part.all) for (const r of part.all) unit.all.push(r);
+      problems.push(...part.problems);
+      scopedPopulation += part.scopedPopulation;
+      for (let i = 0; i < part.findings.length; i++) {
+        const finding = part.findings[i]!;
+        const point = part.grantPoints?.get(i);
+        if (point !== undefined) {
+          // An inherited grant is one exception in a workpaper, not one per project it reaches: report it
+          // once at its grant point, listing the projects. Evaluation (and a project's `error`) stays per
+          // project; only identical verdicts are merged, so a grant judged differently in two projects stays
+          // two findings.
+          const key = `${finding.resource}\u0000${finding.status}\u0000${finding.message ?? ""}`;
+          const seen = inherited.get(key);
+          if (seen) {
+            seen.reaches!.push(part.account);
+            continue;
+          }
+          const merged: Finding = { ...finding, account: point, reaches: [part.account] };
+          inherited.set(key, merged);
+          items.push(part.items[i]!);
+          findings.push(merged);
+          continue;
         }
-      } catch (e) {
-        const message = errorMessage(e);
-        errors.push({ account, region: "global", message });
-        findings.push({ resource, account, region: "global", status: "error", message });
+        items.push(part.items[i]!);
+        findings.push(finding);
       }
     }
+
+    for (const [account, unit] of byUnit) {
+      // One conversion of the unit's population for all its assertions.
+      let cel: CelBindings | undefined;
+      for (const { clause, expr } of compiled.assert) {
+        const bindings = { ...this.base, items: unit.population, all: unit.all, account };
+        cel ??= CelBindings.of(bindings);
+        const resource = `${control.provider === "aws" ? "aws-account" : control.provider}:${account}`;
+        try {
+          if (!expr.test(cel)) {
+            findings.push({
+              resource,
+              account,
+              region: "global",
+              status: "fail",
+              message: fillTemplate(clause.message, bindings),
+            });
+          }
+        } catch (e) {
+          const message = errorMessage(e);
+          errors.push({ account, region: "global", message });
+          findings.push({ resource, account, region: "global", status: "error", message });
+        }
+      }
+    }
+
+    errors.push(...completenessErrors);
+    const population = items.length;
+    const exceptions = findings.filter((f) => f.status === "fail").length;
+    let status: Status;
+    let reason: string | undefined;
+    if (errors.length > 0) {
+      status = "error";
+      reason = summariseErrors(errors);
+    } else if (exceptions > 0) {
+      status = "fail";
+    } else if (population === 0 && compiled.assert.length === 0) {
+      status = control.when_empty;
+      if (status === "not_applicable") reason = "the population is empty";
+      if (status === "fail") reason = "the population is empty, and this control requires at least one item";
+    } else {
+      status = "pass";
+    }
+
+    return {
+      id: control.id,
+      title: control.title,
+      provider: control.provider,
+      domain: control.domain,
+      severity: control.severity,
+      status,
+      ...(reason ? { reason } : {}),
+      query: control.query,
+      population,
+      ...(scopedPopulation !== population ? { scopedPopulation } : {}),
+      exceptions,
+      params: this.input.params,
+      mappings: control.mappings,
+      errors,
+      findings,
+      items,
+      ...(problems.length > 0 ? { problems } : {}),
+      ...(completeness.length > 0 ? { completeness } : {}),
+    };
   }
 
-  errors.push(...completenessErrors);
-  const population = items.length;
-  const exceptions = findings.filter((f) => f.status === "fail").length;
-  let status: Status;
-  let reason: string | undefined;
-  if (errors.length > 0) {
-    status = "error";
-    reason = summariseErrors(errors);
-  } else if (exceptions > 0) {
-    status = "fail";
-  } else if (population === 0 && compiled.assert.length === 0) {
-    status = control.when_empty;
-    if (status === "not_applicable") reason = "the population is empty";
-    if (status === "fail") reason = "the population is empty, and this control requires at least one item";
-  } else {
-    status = "pass";
+  private record(
+    check: CompletenessCheck,
+    account: string,
+    region: string,
+    into: CompletenessRecord[],
+    errorsInto: ControlError[],
+  ): void {
+    const unsettled = check.outcome !== "reconciled";
+    const affects = unsettled && this.dependsOn.members(check.members, account, region);
+    into.push({ ...check, account, region, effect: affects ? "error" : "none" });
+    // Listed after the scopes' own errors, so the reason names the missing data first when there is some.
+    if (affects) errorsInto.push({ account, region, message: completenessMessage(check) });
   }
-
-  return {
-    id: control.id,
-    title: control.title,
-    provider: control.provider,
-    domain: control.domain,
-    severity: control.severity,
-    status,
-    ...(reason ? { reason } : {}),
-    query: control.query,
-    population,
-    ...(scopedPopulation !== population ? { scopedPopulation } : {}),
-    exceptions,
-    params,
-    mappings: control.mappings,
-    errors,
-    findings,
-    items,
-    ...(problems.length > 0 ? { problems } : {}),
-    ...(completeness.length > 0 ? { completeness } : {}),
-  };
 }
 
 /**
@@ -296,7 +424,8 @@ function completenessMessage(c: CompletenessCheck): string {
 function evaluateItem(
   compiled: CompiledControl,
   row: Row,
-  bindings: Record<string, unknown>,
+  cel: CelBindings,
+  plain: () => Record<string, unknown>,
   account: string,
   region: string,
   errors: ControlError[],
@@ -305,7 +434,7 @@ function evaluateItem(
   const failed: string[] = [];
   for (const { clause, expr } of compiled.expect) {
     try {
-      if (!expr.test(bindings)) failed.push(fillTemplate(clause.message, bindings));
+      if (!expr.test(cel)) failed.push(fillTemplate(clause.message, plain()));
     } catch (e) {
       const message = `${resource}: ${errorMessage(e)}`;
       errors.push({ account, region, message });

@@ -30,7 +30,7 @@ import { applyWaivers } from "../waivers/apply.js";
 import type { WaiverSet } from "../waivers/load.js";
 import { loadParams, type ParamOverrides } from "./params.js";
 import type { ParamSource } from "./params-csv.js";
-import { type RunObserver, runControls } from "./run-controls.js";
+import { type RunControlsOptions, type RunObserver, runControls } from "./run-controls.js";
 import { selectControls } from "./select-controls.js";
 
 export interface ExecuteRunOptions {
@@ -63,6 +63,8 @@ export interface ExecuteRunOptions {
    * as it completes); default: a MemoryRecorder (every call kept in `outcome.calls`).
    */
   recorder?: Recorder;
+  /** Engine tuning (benchmark): top-level fetches in flight per provider, and whether results are released. */
+  engine?: Pick<RunControlsOptions, "fetchesInFlight" | "releaseResults">;
 }
 
 export type RuntimeFactory = (ctx: {
@@ -144,6 +146,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     now,
     period,
     observer: opts.observer,
+    ...opts.engine,
   });
   const { cache } = evaluated;
   const waived = opts.waivers

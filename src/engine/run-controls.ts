@@ -1,7 +1,10 @@
 /**
  * Plans and executes a run: for every selected control, resolve the scopes its query needs, fetch each
- * (query, scope, params) once through the cache, and evaluate. Controls run concurrently; the number of
- * API calls in flight is bounded by the provider clients, not here.
+ * (query, scope, params) once through the cache, and evaluate each scope as its rows arrive. Controls run
+ * concurrently; the top-level fetches in flight are bounded per provider and admitted account by account
+ * (admission.ts), the API calls in flight by the provider clients. A cached result is dropped once nothing
+ * in the run can read it again (release-plan.ts), so memory follows the fetches in flight and the results,
+ * not every answer of the run.
  */
 
 import { errorMessage } from "../core/errors.js";
@@ -12,6 +15,7 @@ import {
   type NormalisedResult,
   normaliseResult,
   type QueryContext,
+  type QueryDef,
   queryParamsFor,
 } from "../core/query.js";
 import type {
@@ -23,10 +27,12 @@ import type {
   Scope,
   ScopeKind,
 } from "../core/types.js";
-import { getQuery } from "../queries/registry.js";
-import { QueryCache } from "./cache.js";
-import { compileControl, evaluateControl, type ScopeRows, type UnitCheck } from "./evaluate.js";
+import { allQueries, getQuery } from "../queries/registry.js";
+import { DEFAULT_FETCHES_IN_FLIGHT, FetchAdmission } from "./admission.js";
+import { cacheKey, QueryCache } from "./cache.js";
+import { ControlEvaluation, compileControl, type UnitCheck } from "./evaluate.js";
 import { effectiveParams, type ParamOverrides } from "./params.js";
+import { ReleasePlan } from "./release-plan.js";
 
 export interface RunObserver {
   /** After the providers resolved the caller and the units in scope, before any control runs. */
@@ -41,6 +47,16 @@ export interface RunObserver {
   onControlDone?(result: ControlResult): void;
 }
 
+/** Where the engine finds queries: the registry, or a test's own set. */
+export interface QueryLookup {
+  // biome-ignore lint/suspicious/noExplicitAny: each query narrows the context to its provider's
+  get(id: string): QueryDef<any> | undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: idem
+  all(): QueryDef<any>[];
+}
+
+const REGISTRY: QueryLookup = { get: getQuery, all: allQueries };
+
 export interface RunControlsOptions {
   controls: Control[];
   runtimes: ProviderRuntime[];
@@ -50,6 +66,12 @@ export interface RunControlsOptions {
   period?: Period;
   observer?: RunObserver;
   cache?: QueryCache;
+  /** Top-level (query, scope) fetches in flight per provider (default DEFAULT_FETCHES_IN_FLIGHT). */
+  fetchesInFlight?: number;
+  /** Drop cached results nothing will read again (default true; off only to compare memory). */
+  releaseResults?: boolean;
+  /** The queries (default: the registry). */
+  queries?: QueryLookup;
 }
 
 export class QueryExecutor {
@@ -59,6 +81,8 @@ export class QueryExecutor {
     private readonly now: Date,
     private readonly period: Period,
     private readonly observer?: RunObserver,
+    private readonly plan?: ReleasePlan,
+    readonly queries: QueryLookup = REGISTRY,
   ) {}
 
   /** Another provider's query over every unit that provider covers in this run (see linkedAcross). */
@@ -78,10 +102,16 @@ export class QueryExecutor {
   }
 
   /** Rows, problems and completeness checks of `queryId` at `scope`, fetched at most once per run. */
-  result(queryId: string, scope: Scope, params: Record<string, unknown>): Promise<NormalisedResult> {
-    const def = getQuery(queryId);
+  result(
+    queryId: string,
+    scope: Scope,
+    params: Record<string, unknown>,
+    key = cacheKey(queryId, scope, params),
+  ): Promise<NormalisedResult> {
+    const def = this.queries.get(queryId);
     if (!def) return Promise.reject(new Error(`unknown query ${queryId}`));
-    return this.cache.get(queryId, scope, params, async () => {
+    return this.cache.getKeyed(key, async () => {
+      this.plan?.fetchStarted(key, queryId);
       this.observer?.onQueryStart?.(queryId, scope);
       try {
         const inherited = { problems: [] as QueryProblem[], completeness: [] as CompletenessCheck[] };
@@ -95,8 +125,17 @@ export class QueryExecutor {
       } catch (e) {
         this.observer?.onQueryEnd?.(queryId, scope, e);
         throw e;
+      } finally {
+        // Whoever awaits this entry already holds its promise; the plan releases it only when no one else
+        // can ask (the fetch's own readers are still planned or running).
+        this.plan?.fetchSettled(key, queryId);
       }
     });
+  }
+
+  /** True when the entry `key` is in flight or cached (a request for it needs no fetch slot). */
+  started(key: string): boolean {
+    return this.cache.has(key);
   }
 
   /**
@@ -116,7 +155,7 @@ export class QueryExecutor {
       params: Record<string, unknown>,
       where?: { region?: string; unit?: string },
     ) => {
-      const dep = getQuery(id);
+      const dep = this.queries.get(id);
       if (!dep) throw new Error(`unknown query ${id}`);
       if (!(asking.uses ?? []).includes(id))
         throw new Error(`query ${asking.id} asks ${id} without declaring it in uses`);
@@ -166,7 +205,7 @@ async function linkedAcross(
   id: string,
   params: Record<string, unknown>,
 ): Promise<LinkedResult | undefined> {
-  const def = getQuery(id);
+  const def = executor.queries.get(id);
   if (!def) throw new Error(`unknown query ${id}`);
   const runtime = runtimes.get(def.provider);
   if (!runtime) return undefined;
@@ -208,16 +247,37 @@ function dedupeChecks(checks: CompletenessCheck[]): CompletenessCheck[] {
   });
 }
 
-export async function runControls(
-  opts: RunControlsOptions,
-): Promise<{ results: ControlResult[]; cache: QueryCache }> {
+export interface RunControlsResult {
+  results: ControlResult[];
+  cache: QueryCache;
+}
+
+export async function runControls(opts: RunControlsOptions): Promise<RunControlsResult> {
   const cache = opts.cache ?? new QueryCache();
   const runtimes = new Map(opts.runtimes.map((r) => [r.provider, r]));
   const period = opts.period ?? resolvePeriod(undefined, opts.now);
-  const executor = new QueryExecutor(runtimes, cache, opts.now, period, opts.observer);
+  const queries = opts.queries ?? REGISTRY;
+  const plan = opts.releaseResults === false ? undefined : new ReleasePlan(cache, queries.all());
+  const executor = new QueryExecutor(runtimes, cache, opts.now, period, opts.observer, plan, queries);
+  const admissions = new Map<string, FetchAdmission>();
+  const admission = (provider: string) => {
+    let a = admissions.get(provider);
+    if (!a) {
+      a = new FetchAdmission(opts.fetchesInFlight ?? DEFAULT_FETCHES_IN_FLIGHT);
+      admissions.set(provider, a);
+    }
+    return a;
+  };
+  // Every control plans its reads (resolves its scopes) before any result may be released.
+  let planning = opts.controls.length;
+  const planned = () => {
+    if (--planning === 0) plan?.planned();
+  };
+  if (planning === 0) plan?.planned();
+  const run = { ...opts, period, executor, runtimes, plan, admission, planned };
   const results = await Promise.all(
     opts.controls.map(async (control) => {
-      const result = await runOne(control, executor, runtimes, { ...opts, period });
+      const result = await runOne(control, run);
       opts.observer?.onControlDone?.(result);
       return result;
     }),
@@ -225,59 +285,101 @@ export async function runControls(
   return { results, cache };
 }
 
-async function runOne(
-  control: Control,
-  executor: QueryExecutor,
-  runtimes: Map<string, ProviderRuntime>,
-  opts: RunControlsOptions & { period: Period },
-): Promise<ControlResult> {
-  const params = effectiveParams(control, opts.overrides ?? {});
-  const compiled = compileControl(control);
-  const def = getQuery(control.query);
-  const runtime = runtimes.get(control.provider);
-  const scopes: ScopeRows[] = [];
-  if (!def || !runtime) {
-    scopes.push({
-      account: "-",
-      region: "-",
-      error: !def ? `unknown query ${control.query}` : `no ${control.provider} runtime`,
-    });
-  } else {
+interface RunState extends Omit<RunControlsOptions, "runtimes"> {
+  period: Period;
+  executor: QueryExecutor;
+  runtimes: Map<string, ProviderRuntime>;
+  plan?: ReleasePlan;
+  admission: (provider: string) => FetchAdmission;
+  /** This control has planned its reads (called exactly once per control). */
+  planned: () => void;
+}
+
+async function runOne(control: Control, run: RunState): Promise<ControlResult> {
+  const { executor, runtimes, plan } = run;
+  let planned = false;
+  const donePlanning = () => {
+    if (!planned) {
+      planned = true;
+      run.planned();
+    }
+  };
+  try {
+    const params = effectiveParams(control, run.overrides ?? {});
+    const compiled = compileControl(control);
+    const def = executor.queries.get(control.query);
+    const runtime = runtimes.get(control.provider);
+    const evaluation = new ControlEvaluation({ compiled, params, now: run.now, period: run.period });
+    /** Which scopes answered (for the region completeness check), without their rows. */
+    const answered: { account: string; region: string; answered: boolean }[] = [];
+    if (!def || !runtime) {
+      donePlanning();
+      evaluation.addScope({
+        account: "-",
+        region: "-",
+        error: !def ? `unknown query ${control.query}` : `no ${control.provider} runtime`,
+      });
+      return evaluation.finish([]);
+    }
     const resolution = await runtime.resolveScopes(def.scope);
     if (resolution.scopes.length === 0 && resolution.gaps.length === 0) {
       // Nothing to ask at all (no region enabled, no project visible): an empty population here would read as
       // `pass` without a single API answer behind it. Fail closed.
-      scopes.push({ account: "-", region: "-", error: `nothing in scope for a ${def.scope}-level query` });
+      evaluation.addScope({
+        account: "-",
+        region: "-",
+        error: `nothing in scope for a ${def.scope}-level query`,
+      });
     }
     for (const gap of resolution.gaps) {
-      scopes.push({ account: gap.unit, region: gap.region ?? "global", error: `not covered: ${gap.reason}` });
+      const region = gap.region ?? "global";
+      evaluation.addScope({ account: gap.unit, region, error: `not covered: ${gap.reason}` });
+      answered.push({ account: gap.unit, region, answered: false });
     }
+    const queryParams = queryParamsFor(def, control.query_params, params.values);
+    const keys = resolution.scopes.map((scope) => cacheKey(control.query, scope, queryParams));
+    for (const key of keys) plan?.expect(key, control.query);
+    donePlanning();
+    const admission = run.admission(control.provider);
     await Promise.all(
-      resolution.scopes.map(async (scope) => {
+      resolution.scopes.map(async (scope, i) => {
         try {
-          const { rows, problems, completeness } = await executor.result(
-            control.query,
-            scope,
-            queryParamsFor(def, control.query_params, params.values),
-          );
-          scopes.push({ account: scope.unit, region: scope.region, rows, problems, completeness });
+          const { rows, problems, completeness } = await admission.admit({ unit: scope.unit }, () => ({
+            holdsSlot: !executor.started(keys[i]!),
+            fetch: executor.result(control.query, scope, queryParams, keys[i]!),
+          }));
+          // Evaluated now, so the rows can go as soon as the plan allows (not when every scope is in).
+          evaluation.addScope({ account: scope.unit, region: scope.region, rows, problems, completeness });
+          answered.push({ account: scope.unit, region: scope.region, answered: true });
         } catch (e) {
-          scopes.push({ account: scope.unit, region: scope.region, error: describeError(e) });
+          evaluation.addScope({ account: scope.unit, region: scope.region, error: describeError(e) });
+          answered.push({ account: scope.unit, region: scope.region, answered: false });
+        } finally {
+          plan?.consumed(keys[i]!);
         }
       }),
     );
+    // In (account, region) order, as the scopes are listed in the result.
+    answered.sort((a, b) => `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`));
+    const checks = await scopeChecks(runtime, def.scope, answered);
+    return evaluation.finish(checks);
+  } finally {
+    donePlanning();
   }
-  // Scopes finish in any order; sort so results are deterministic (re-performance compares them).
-  scopes.sort((a, b) => `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`));
-  const checks = def && runtime ? await scopeChecks(runtime, def.scope, scopes) : [];
-  return evaluateControl({ compiled, params, scopes, now: opts.now, checks, period: opts.period });
 }
 
 /** The completeness tests of the control's scopes: regions (per unit) and the scopes themselves (projects). */
+/** A scope of the control and whether its query answered. */
+interface ScopeAnswer {
+  account: string;
+  region: string;
+  answered: boolean;
+}
+
 async function scopeChecks(
   runtime: ProviderRuntime,
   kind: ScopeKind,
-  scopes: ScopeRows[],
+  scopes: ScopeAnswer[],
 ): Promise<UnitCheck[]> {
   const own = runtime.scopeCompleteness
     ? (await runtime.scopeCompleteness(kind)).map(({ unit, check }) => ({
@@ -290,14 +392,14 @@ async function scopeChecks(
 }
 
 /** Regions covered vs regions in scope, per unit that had any region scope (see regionCompleteness). */
-async function regionChecks(runtime: ProviderRuntime, scopes: ScopeRows[]): Promise<UnitCheck[]> {
+async function regionChecks(runtime: ProviderRuntime, scopes: ScopeAnswer[]): Promise<UnitCheck[]> {
   if (!runtime.regionCompleteness) return [];
   const units = [
     ...new Set(scopes.filter((s) => s.region !== "-" && s.region !== "global").map((s) => s.account)),
   ];
   return Promise.all(
     units.map(async (unit) => {
-      const covered = scopes.filter((s) => s.account === unit && s.rows !== undefined).map((s) => s.region);
+      const covered = scopes.filter((s) => s.account === unit && s.answered).map((s) => s.region);
       return { account: unit, region: "global", check: await runtime.regionCompleteness!(unit, covered) };
     }),
   );
