@@ -9,6 +9,10 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   const { readFileSync } = await import("node:fs");
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   process.stdout.write(`${pkg.version}\n`);
+} else if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
+  // `--help` alone: the top-level help without loading every command's module (dist/cli/top-help.js).
+  const { topHelpProgram } = await import("../dist/cli/top-help.js");
+  topHelpProgram().outputHelp();
 } else {
   const { main, scrubConsole } = await import("../dist/cli/main.js");
   scrubConsole();
