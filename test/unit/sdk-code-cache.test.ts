@@ -3,7 +3,7 @@
  * the next load, the module behaves as require() would (one module registry, the same exports), a changed
  * file is compiled afresh (never run from another source's data), and the cache is off unless the CLI asks.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +68,11 @@ describe("SDK code cache", () => {
       }),
     ).toBeUndefined();
     expect(codeCacheDirFor({ ITGC_SDK_CODE_CACHE: "on", ITGC_CODE_CACHE_DIR: dir })).toBe(dir);
+    // A directory that cannot be made: no cache, at once (Node 20's recursive mkdir spun forever under /proc).
+    if (existsSync("/proc/self"))
+      expect(
+        codeCacheDirFor({ ITGC_SDK_CODE_CACHE: "on", ITGC_CODE_CACHE_DIR: "/proc/itgc/v8" }),
+      ).toBeUndefined();
     // Tests (no CLI) load the SDK with plain require().
     expect(sdkCodeCacheDir()).toBeUndefined();
   });

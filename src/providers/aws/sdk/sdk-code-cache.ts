@@ -18,7 +18,7 @@
  * cache only costs the time it would have saved.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -52,13 +52,27 @@ export function codeCacheDirFor(env: NodeJS.ProcessEnv): string | undefined {
     env.ITGC_CODE_CACHE_DIR ??
     join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "itgc-validate", "v8", process.version);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir);
     const st = statSync(dir);
     if (typeof process.getuid === "function" && st.uid !== process.getuid()) return undefined;
     return dir;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's `mkdirSync(…, { recursive: true })` can loop forever under a
+ * directory it may not write (seen with HOME=/proc); each missing level is created alone, and the first
+ * failure ends the attempt (then there is no cache).
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    if (dirname(d) === d) break;
+    missing.unshift(d);
+  }
+  for (const d of missing) mkdirSync(d, { mode: 0o700 });
 }
 
 /** Scripts compiled without usable cached data, written when the process exits. */
