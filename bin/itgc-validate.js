@@ -9,7 +9,16 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   const { readFileSync } = await import("node:fs");
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   process.stdout.write(`${pkg.version}\n`);
+} else if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
+  // `--help` alone: the top-level help without loading every command's module (dist/cli/top-help.js).
+  const { topHelpProgram } = await import("../dist/cli/top-help.js");
+  topHelpProgram().outputHelp();
 } else {
+  // Compiled code is cached between runs: Node's own compile cache where Node has one (≥ 22.1); on Node 20
+  // the CLI caches V8's code for the AWS SDK's client files itself (dist/providers/aws/sdk/sdk-code-cache.js).
+  const { default: nodeModule } = await import("node:module");
+  if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache();
+  else process.env.ITGC_SDK_CODE_CACHE ??= "on";
   const { main, scrubConsole } = await import("../dist/cli/main.js");
   scrubConsole();
   process.exitCode = await main(args);

@@ -9,7 +9,6 @@ import { ensureOutputDir } from "../evidence/output-dir.js";
 import { detectProviders } from "../providers/configured.js";
 import { parseEndpoint } from "../providers/gcp/endpoint.js";
 import { exitCodeFor } from "../report/results-document.js";
-import { loadWaiversFile } from "../waivers/load.js";
 import type { RunFlags } from "./commands/run.js";
 import { useColor } from "./io.js";
 import { type LogMode, notice, setLogMode } from "./log.js";
@@ -78,7 +77,10 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
       "--upload needs --retain-days (the Object Lock retention cannot be shortened later)",
     );
   // Read before anything else, so a bad waivers file is exit 2 before any API call.
-  const waivers = flags.waivers ? loadWaiversFile(flags.waivers) : undefined;
+  // (The loader brings the JSON Schema validator: only a run with --waivers loads it.)
+  const waivers = flags.waivers
+    ? (await import("../waivers/load.js")).loadWaiversFile(flags.waivers)
+    : undefined;
   // Everything that can make the output unwritable fails here, before the first API call.
   ensureOutputDir(flags.out ?? DEFAULT_OUT);
   const provider = await chooseProviders(flags);

@@ -69,6 +69,28 @@ describe("--version", () => {
   });
 });
 
+describe("--help", () => {
+  it("the fast path (--help, -h alone) prints the full program's help, and its record is current", async () => {
+    const { buildProgram } = await import("../../src/cli/main.js");
+    const { describeTopHelp } = await import("../../src/cli/top-help.js");
+    const { TOP_HELP } = await import("../../src/cli/top-help.generated.js");
+    // Stale when a command's description or arguments changed: run `npx tsx scripts/top-help.ts`.
+    expect(TOP_HELP).toEqual(describeTopHelp(buildProgram()));
+    for (const columns of [60, 120]) {
+      const program = buildProgram();
+      let full = "";
+      program.configureOutput({ writeOut: (s) => (full += s), getOutHelpWidth: () => columns });
+      program.outputHelp();
+      for (const flag of ["--help", "-h"]) {
+        const r = cli([flag], { env: { COLUMNS: String(columns) } });
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe("");
+        expect(r.stdout).toBe(full);
+      }
+    }
+  });
+});
+
 describe("usage errors exit 2 in every command", () => {
   it.each([
     [["controls", "list", "--domain", "acess"], /"acess" is not one of access/],

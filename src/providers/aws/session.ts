@@ -23,6 +23,7 @@ import {
 import { RateLimits } from "./rate-limit.js";
 import type { OperationAllowList } from "./read-only.js";
 import { RunRetryStrategy } from "./retry.js";
+import { trimStack } from "./stack-trim.js";
 
 export interface AwsEnvironment {
   recorder: Recorder;
@@ -56,7 +57,10 @@ export interface AwsEnvironment {
   shared?: { requestHandler?: unknown };
 }
 
-/** Credentials used in replay mode: requests are signed (the real code path) but never sent. */
+/**
+ * Credentials used in replay mode. A request answered from the recording is not signed (stack-trim.ts); one
+ * that a pass-through replay source sends to a local endpoint is signed with these.
+ */
 const REPLAY_CREDENTIALS: AwsCredentialIdentity = {
   accessKeyId: "AKIAREPLAYREPLAYREPL",
   secretAccessKey: "replay-mode-credentials-never-sent",
@@ -141,6 +145,8 @@ export class AwsSession implements SessionInfo {
               useFipsEndpoint: false,
               useDualstackEndpoint: false,
               authSchemePreference: [],
+              // AWS_ENDPOINT_URL_<SERVICE> and `endpoint_url` in the config files: not read in replay.
+              ignoreConfiguredEndpointUrls: true,
             }
           : this.credentials
             ? { credentials: registering(this.credentials) }
@@ -151,6 +157,10 @@ export class AwsSession implements SessionInfo {
           client as unknown as { config: { requestHandler: unknown } }
         ).config.requestHandler;
       if (endpoint) pinEndpoint(client, service, endpoint);
+      trimStack(
+        client.middlewareStack as unknown as Parameters<typeof trimStack>[0],
+        this.env.replay !== undefined && this.env.replay.passThrough === undefined,
+      );
       client.middlewareStack.use(
         itgcMiddleware({
           session: this,

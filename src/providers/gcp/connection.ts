@@ -9,8 +9,8 @@
  *   loopback host (127.0.0.1, ::1, localhost) gets a plaintext channel with no credentials (local test
  *   servers); any other host gets TLS with credentials, as a private endpoint needs.
  */
-import * as grpc from "@grpc/grpc-js";
-import { type AuthClient, GoogleAuth, Impersonated, type OAuth2Client } from "google-auth-library";
+import type * as Grpc from "@grpc/grpc-js";
+import type { AuthClient, OAuth2Client } from "google-auth-library";
 import { InputError } from "../../core/errors.js";
 import type { GcpTransport } from "./calls.js";
 import type { GcpEndpoint } from "./endpoint.js";
@@ -19,6 +19,11 @@ import { GcpApiError, GRPC_STATUS } from "./errors.js";
 export { type GcpEndpoint, isLoopback, parseEndpoint } from "./endpoint.js";
 
 const SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
+
+// gRPC and google-auth-library load on a live connection's first use: a replay, and the queries that import
+// this module for its REST bases and types, need neither (≈ 110 modules, 1 MB of CommonJS).
+const loadGrpc = () => import("@grpc/grpc-js");
+const loadAuth = () => import("google-auth-library");
 
 export interface GcpConnectionOptions {
   endpoint?: GcpEndpoint;
@@ -81,6 +86,7 @@ export class GcpConnection implements GcpTransport {
     if (this.opts.endpoint?.loopback) return undefined;
     if (!this.auth) {
       let client: AuthClient;
+      const { GoogleAuth, Impersonated } = await loadAuth();
       try {
         client = this.opts.authClient ?? (await new GoogleAuth({ scopes: SCOPES }).getClient());
       } catch (e) {
@@ -123,7 +129,8 @@ export class GcpConnection implements GcpTransport {
     return { principal: "unknown (application default credentials)", account, source: "adc" };
   }
 
-  private async channelCredentials(): Promise<grpc.ChannelCredentials> {
+  private async channelCredentials(): Promise<Grpc.ChannelCredentials> {
+    const grpc = await loadGrpc();
     if (this.opts.endpoint?.loopback) return grpc.credentials.createInsecure();
     const auth = (await this.authClient())!;
     const call = grpc.credentials.createFromMetadataGenerator((params, callback) => {

@@ -8,7 +8,19 @@
  * Measured for the 18 clients a run loads: 1.6 s of CPU by import, 0.65 s by require (2-core machine).
  * The classes are the same objects either way (one module cache), so `instanceof`, aws-sdk-client-mock and
  * the types imported from the packages (`import type`) are unaffected.
+ *
+ * Compiling those 5 MB is still the largest single cost of a warm `demo`'s start-up. Node 22 keeps a compile
+ * cache of its own (bin/itgc-validate.js turns it on); on Node 20, which has none, the CLI keeps V8's code
+ * cache of these client files (and only these) itself: sdk-code-cache.ts.
  */
 import { createRequire } from "node:module";
+import { requireWithCodeCache, sdkCodeCacheDir } from "./sdk-code-cache.js";
 
-export const requireSdk = createRequire(import.meta.url);
+const plainRequire = createRequire(import.meta.url);
+
+/** require() of an SDK client package, through the code cache when the CLI enabled it. */
+export function requireSdk<T>(id: string): T {
+  const dir = sdkCodeCacheDir();
+  if (!dir) return plainRequire(id) as T;
+  return requireWithCodeCache(plainRequire.resolve(id), dir) as T;
+}

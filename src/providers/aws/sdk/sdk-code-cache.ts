@@ -1,0 +1,141 @@
+/**
+ * V8's code cache for the AWS SDK's client files, on Node versions without a compile cache of their own
+ * (Node 20; Node ≥ 22.1 has `module.enableCompileCache()`, which bin/itgc-validate.js calls instead).
+ *
+ * Each client package is one large CommonJS file (client-ec2: 2 MB); V8 must parse all of it on every start
+ * before the first line runs, and compile each function the run then calls. A code cache keeps both: the
+ * file is compiled with V8's cached data from an earlier run (`vm.Script` `cachedData`, which V8 checks
+ * against the source and its own version and flags, and rejects if anything differs), and at the end of a
+ * run whose cache was missing or rejected, the data — now including the functions that ran — is written for
+ * the next one. Only the client files loaded through requireSdk (./require.ts) go through here; their own
+ * dependencies load with Node's require as usual, and the module is registered in require's cache exactly
+ * as require() would, so the classes are the same objects for every importer.
+ *
+ * Where: $ITGC_CODE_CACHE_DIR, else $XDG_CACHE_HOME/itgc-validate/v8, else ~/.cache/itgc-validate/v8 —
+ * the user's own directory (mode 0700; a directory another user owns is not used), since cached data is
+ * code the process runs. Enabled by the CLI only (ITGC_SDK_CODE_CACHE=on, set by bin/itgc-validate.js);
+ * NODE_DISABLE_COMPILE_CACHE=1 or ITGC_SDK_CODE_CACHE=off turns it off. Any failure to read or write the
+ * cache only costs the time it would have saved.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createRequire, Module } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { Script, constants as vmConstants } from "node:vm";
+
+interface ModuleInternals {
+  filename: string;
+  paths: string[];
+  loaded: boolean;
+  exports: unknown;
+}
+type ModuleStatics = {
+  _cache: Record<string, ModuleInternals>;
+  _nodeModulePaths(dir: string): string[];
+  wrap(source: string): string;
+};
+const Mod = Module as unknown as ModuleStatics & (new (id: string, parent?: unknown) => ModuleInternals);
+
+let dirChecked: string | null | undefined;
+
+/** The cache directory when the CLI turned the cache on and it is usable, else undefined (plain require). */
+export function sdkCodeCacheDir(): string | undefined {
+  if (dirChecked === undefined) dirChecked = codeCacheDirFor(process.env) ?? null;
+  return dirChecked ?? undefined;
+}
+
+/** The cache directory these settings ask for, created (mode 0700) and owned by this user; else undefined. */
+export function codeCacheDirFor(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.ITGC_SDK_CODE_CACHE !== "on" || env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  const dir =
+    env.ITGC_CODE_CACHE_DIR ??
+    join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "itgc-validate", "v8", process.version);
+  try {
+    makeDirs(dir);
+    const st = statSync(dir);
+    if (typeof process.getuid === "function" && st.uid !== process.getuid()) return undefined;
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's `mkdirSync(…, { recursive: true })` can loop forever under a
+ * directory it may not write (seen with HOME=/proc); each missing level is created alone, and the first
+ * failure ends the attempt (then there is no cache).
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    if (dirname(d) === d) break;
+    missing.unshift(d);
+  }
+  for (const d of missing) mkdirSync(d, { mode: 0o700 });
+}
+
+/** Scripts compiled without usable cached data, written when the process exits. */
+const toWrite: { script: Script; file: string }[] = [];
+let exitHook = false;
+/** Files compiled from cached data (hits) and without (misses: none yet, or rejected by V8). */
+export const codeCacheStats = { hits: 0, misses: 0 };
+
+/** Writes the cached data of the files compiled without it (at exit; tests call it directly). */
+export function writePendingCodeCache(): void {
+  for (const { script, file } of toWrite.splice(0)) {
+    try {
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      renameSync(tmp, file);
+    } catch {
+      // A cache that cannot be written only means the next start compiles again.
+    }
+  }
+}
+
+/** require() of one CommonJS file (an absolute path), compiled with V8's cached data from `dir`. */
+export function requireWithCodeCache(filename: string, dir: string): unknown {
+  const known = Mod._cache[filename];
+  if (known) return known.exports;
+  const source = readFileSync(filename, "utf8");
+  const file = join(
+    dir,
+    `${createHash("sha256").update(filename).update("\0").update(source).digest("hex").slice(0, 32)}.v8`,
+  );
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(file);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(Mod.wrap(source), {
+    filename,
+    cachedData,
+    // A dynamic import() inside the file behaves as in a file require() loaded (Node ≥ 20.12).
+    ...(vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER
+      ? { importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER }
+      : {}),
+  });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    toWrite.push({ script, file });
+    if (!exitHook) {
+      exitHook = true;
+      process.once("exit", writePendingCodeCache);
+    }
+    codeCacheStats.misses++;
+  } else codeCacheStats.hits++;
+  const mod = new Mod(filename, undefined);
+  mod.filename = filename;
+  mod.paths = Mod._nodeModulePaths(dirname(filename));
+  Mod._cache[filename] = mod;
+  try {
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...a: unknown[]) => void;
+    wrapper.call(mod.exports, mod.exports, createRequire(filename), mod, filename, dirname(filename));
+  } catch (e) {
+    delete Mod._cache[filename];
+    throw e;
+  }
+  mod.loaded = true;
+  return mod.exports;
+}
