@@ -61,4 +61,11 @@ export interface ProviderRuntime {
   stats?(): { throttles: number };
   /** One live status line for the progress display (e.g. the rate-limit budget left), when there is one. */
   status?(): string | undefined;
+  /**
+   * Whether calls among `calls` (`Service:Operation`) are paced by a documented request rate in this run
+   * (AWS: LookupEvents at 2 requests per second per account and region, live). A fetch making them spends
+   * its time waiting for its rate, holding no call slot, so the engine starts it at once instead of counting
+   * it against the bound of fetches in flight. Optional: without it nothing is paced.
+   */
+  paced?(calls: readonly string[]): boolean;
 }

@@ -20,6 +20,9 @@ import {
 } from "../../src/engine/evaluate.js";
 import { executeRun } from "../../src/engine/execute-run.js";
 import { type QueryLookup, runControls } from "../../src/engine/run-controls.js";
+import { DOCUMENTED_RATE_LIMITS } from "../../src/providers/aws/rate-limit.js";
+import { AwsRuntime } from "../../src/providers/aws/runtime.js";
+import { MemoryRecorder } from "../../src/recording/recorder.js";
 import { loadRecordings } from "../../src/recording/store.js";
 
 const NOW = new Date("2026-11-20T09:00:00Z");
@@ -185,6 +188,71 @@ describe("bounded fetches in flight", () => {
         ["r2", "r1"].flatMap((r) => ["t.c", "t.b", "t.a"].map((q) => `${u}/${r}:${q}`)),
       ),
     );
+  });
+});
+
+describe("fetches paced by a documented request rate", () => {
+  /** Queries that count how many of their fetches are in flight at once. */
+  function concurrencyQueries() {
+    const inFlight = { now: 0, max: new Map<string, number>() };
+    const counted = (id: string, calls: string[], uses?: string[]): Query => ({
+      provider: "github",
+      scope: "region",
+      permissions: [],
+      calls,
+      ...(uses ? { uses } : {}),
+      fields: {},
+      id,
+      title: id,
+      async fetch(ctx) {
+        inFlight.now++;
+        inFlight.max.set(id, Math.max(inFlight.max.get(id) ?? 0, inFlight.now));
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight.now--;
+        if (uses) await ctx.query(uses[0]!);
+        return [{ id: `${ctx.scope.unit}/${ctx.scope.region}`, n: 1 }];
+      },
+    });
+    return {
+      inFlight,
+      queries: [
+        counted("t.paced", ["Svc:Paced"]),
+        counted("t.derived", [], ["t.paced"]),
+        counted("t.plain", ["Svc:Plain"]),
+      ],
+    };
+  }
+  const pacedRuntime = (): ProviderRuntime => ({
+    ...fakeRuntime(),
+    paced: (calls) => calls.includes("Svc:Paced"),
+  });
+
+  it("AWS: LookupEvents is paced where its documented rate applies (live, the benchmark), not in replay", () => {
+    const calls = ["CloudTrail:LookupEvents"];
+    const recorder = new MemoryRecorder();
+    const replay = { dir: "(test)", meta: { startedAt: NOW.toISOString() }, calls: [] };
+    expect(new AwsRuntime({ recorder, replay }).paced(calls)).toBe(false);
+    const bench = new AwsRuntime({ recorder, replay, rateLimits: DOCUMENTED_RATE_LIMITS });
+    expect(bench.paced(calls)).toBe(true);
+    expect(new AwsRuntime({ recorder }).paced(calls)).toBe(true);
+    expect(new AwsRuntime({ recorder }).paced(["IAM:GetAccountAuthorizationDetails"])).toBe(false);
+  });
+
+  it("start at once, past the bound of fetches in flight; the others still wait for a slot", async () => {
+    for (const id of ["t.paced", "t.derived", "t.plain"]) {
+      const { inFlight, queries } = concurrencyQueries();
+      const { results } = await runControls({
+        controls: [control(`access.${id}`, id)],
+        runtimes: [pacedRuntime()],
+        now: NOW,
+        queries: lookup(queries),
+        fetchesInFlight: 1,
+      });
+      expect(results[0]!.status).toBe("pass");
+      expect(results[0]!.population).toBe(6);
+      // 3 units × 2 regions: all six paced listings at once (a query using one is paced too); one plain.
+      expect(inFlight.max.get(id)).toBe(id === "t.plain" ? 1 : 6);
+    }
   });
 });
 

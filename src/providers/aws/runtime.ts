@@ -448,6 +448,12 @@ export class AwsRuntime implements ProviderRuntime {
     };
   }
 
+  /** A call with a documented rate limit in this run (live runs; the benchmark) is paced by it. */
+  paced(calls: readonly string[]): boolean {
+    const limits = this.env.rateLimits;
+    return limits !== undefined && calls.some((c) => limits[c] !== undefined);
+  }
+
   /** Attempt-level counters (every attempt inside the SDK retry loop) and the fan-out's size. */
   stats(): AwsRunStats {
     return {
