@@ -312,6 +312,9 @@ describe("fault matrix: every AWS operation the catalogue calls × every fault",
             ];
             const unknown = reasons.find((m) => /\bUnknown(Error)?\b/.test(m));
             if (unknown) failures.push(`${where}: ${r.id} reason says Unknown: ${unknown}`);
+            // Every other call was answered from the recording, so what the control reports is the fault's.
+            const miss = reasons.find((m) => m.includes("replay: no recorded answer"));
+            if (miss) failures.push(`${where}: ${r.id} missed the recording: ${miss}`);
           }
           const calls = all.filter((c) => `${c.service}:${c.operation}` === cell.op);
           const maxTries = Math.max(...calls.map((c) => c.attempts ?? 1));
