@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import LongestFirstSequencer from "./test/support/sequencer.js";
 
 /**
  * Files that need a fresh module graph: fixtures.test.ts re-records the GitHub demo through Octokit and
@@ -20,6 +21,8 @@ export default defineConfig({
     // process-wide state as it found it (env vars, patched prototypes, process.exitCode): restore in
     // afterEach / finally.
     isolate: false,
+    // The longest files start first, so none is left running alone at the end (test/support/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     // One temporary root for the whole run (TMPDIR), removed at the end; see test/support/global-setup.ts.
     globalSetup: ["test/support/global-setup.ts"],
     setupFiles: ["test/support/setup.ts"],

@@ -22,8 +22,10 @@ function demoJson() {
 }
 
 describe("itgc-validate demo (real CLI on the bundled recording)", () => {
-  it("prints per-control results and exits 3 (failures and an AccessDenied)", () => {
-    const r = cli(["demo", "--out", tmpOut()]);
+  it("prints per-control results and exits 3 (failures and an AccessDenied)", async () => {
+    // In process: the spawned `demo --json` below (and cli-conventions.test.ts) covers the process side of
+    // the command (exit status, what reaches stdout / stderr); this checks what the text output says.
+    const r = await cliInProcess(["demo", "--out", tmpOut()]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/FAIL\s+access\.aws-iam-console-mfa/);
     expect(r.stdout).toMatch(/ERROR\s+access\.aws-iam-password-policy/);

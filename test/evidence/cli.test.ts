@@ -197,8 +197,10 @@ describe("--archive, and the commands on a .tar.gz", () => {
 });
 
 describe("itgc-validate reperform", () => {
-  it("reproduces every verdict of the demo recording's bundle", () => {
-    const r = cli(["reperform", bundle, "--json"]);
+  it("reproduces every verdict of the demo recording's bundle", async () => {
+    // In process: reperform's process side (exit status and stdout through a real spawn) is tested in
+    // test/github/cli.test.ts; this is about the verdicts it re-performs.
+    const r = await cliInProcess(["reperform", bundle, "--json"]);
     const report = JSON.parse(r.stdout);
     expect(report.differences).toEqual([]);
     expect(report.reproduced).toBe(true);

@@ -1,4 +1,7 @@
 /** The audit period: its syntax, its resolution against the evaluation time, and where it is visible. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { awsCall } from "../../fixtures/lib/aws.js";
 import { main } from "../../src/cli/main.js";
@@ -67,14 +70,25 @@ describe("--period on the command line", () => {
     "run --period %s exits 2 with a clear message",
     async (spec) => {
       const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-      const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+      const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
       try {
-        const code = await main(["run", "--replay", "fixtures/aws/demo", "--period", spec, "--json"]);
+        // --out in the file's temporary directory: the default (./evidence) is created before --period is read.
+        const out = mkdtempSync(join(tmpdir(), "itgc-period-"));
+        const code = await main([
+          "run",
+          "--replay",
+          "fixtures/aws/demo",
+          "--period",
+          spec,
+          "--json",
+          "--out",
+          out,
+        ]);
         expect(code).toBe(2);
         expect(err.mock.calls.map((c) => String(c[0])).join("")).toMatch(/period/);
       } finally {
         err.mockRestore();
-        out.mockRestore();
+        stdout.mockRestore();
       }
     },
   );
