@@ -5,10 +5,11 @@
  */
 import { InputError } from "../core/errors.js";
 import type { Provider } from "../core/types.js";
-import { ensureOutputDir } from "../evidence/output-dir.js";
+import { prepareOutputDir } from "../evidence/output-dir.js";
 import { detectProviders } from "../providers/configured.js";
 import { parseEndpoint } from "../providers/gcp/endpoint.js";
 import { exitCodeFor } from "../report/results-document.js";
+import type { WaiverSet } from "../waivers/load.js";
 import type { RunFlags } from "./commands/run.js";
 import { useColor } from "./io.js";
 import { type LogMode, notice, setLogMode } from "./log.js";
@@ -82,7 +83,23 @@ export async function runAndReport(flags: RunFlags, argv: string[]): Promise<num
     ? (await import("../waivers/load.js")).loadWaiversFile(flags.waivers)
     : undefined;
   // Everything that can make the output unwritable fails here, before the first API call.
-  ensureOutputDir(flags.out ?? DEFAULT_OUT);
+  const out = prepareOutputDir(flags.out ?? DEFAULT_OUT);
+  try {
+    return await runChecked(flags, argv, progress, waivers);
+  } catch (e) {
+    // Stopped before a bundle was written (a usage error found later, a failed run): no empty --out left.
+    out.removeIfUnused();
+    throw e;
+  }
+}
+
+/** The run itself, once the output directory is known to be usable. */
+async function runChecked(
+  flags: RunFlags,
+  argv: string[],
+  progress: ReturnType<typeof createProgress>,
+  waivers: WaiverSet | undefined,
+): Promise<number> {
   const provider = await chooseProviders(flags);
   noteRegionNarrowing(flags);
   const evidence = await prepareEvidence(flags);

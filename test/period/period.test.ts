@@ -1,7 +1,7 @@
 /** The audit period: its syntax, its resolution against the evaluation time, and where it is visible. */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { awsCall } from "../../fixtures/lib/aws.js";
 import { main } from "../../src/cli/main.js";
@@ -72,8 +72,8 @@ describe("--period on the command line", () => {
       const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
       const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
       try {
-        // --out in the file's temporary directory: the default (./evidence) is created before --period is read.
-        const out = mkdtempSync(join(tmpdir(), "itgc-period-"));
+        // --out not there yet: the run creates it before the period is read, and must not leave it behind.
+        const out = join(mkdtempSync(join(tmpdir(), "itgc-period-")), "evidence", "q3");
         const code = await main([
           "run",
           "--replay",
@@ -86,6 +86,8 @@ describe("--period on the command line", () => {
         ]);
         expect(code).toBe(2);
         expect(err.mock.calls.map((c) => String(c[0])).join("")).toMatch(/period/);
+        expect(existsSync(out)).toBe(false);
+        expect(existsSync(dirname(out))).toBe(false);
       } finally {
         err.mockRestore();
         stdout.mockRestore();
