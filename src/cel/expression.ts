@@ -26,7 +26,6 @@ import {
   isCelList,
   isCelMap,
   objectType,
-  parse,
   plan,
 } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
@@ -38,6 +37,7 @@ import {
   timestampDate,
   timestampFromDate,
 } from "@bufbuild/protobuf/wkt";
+import { parseCached } from "./parse-cache.js";
 
 const DURATION = objectType(DurationSchema);
 
@@ -152,7 +152,7 @@ function planned(source: string): (ctx: Record<string, unknown>) => unknown {
   if (cached) return cached;
   let run: (ctx: Record<string, unknown>) => unknown;
   try {
-    const parsed = parse(source);
+    const parsed = parseCached(source);
     meterComprehensions(parsed.expr as unknown as ExprNode, 0);
     run = plan(ENV, parsed) as unknown as (ctx: Record<string, unknown>) => unknown;
   } catch (e) {
