@@ -18,9 +18,10 @@
  * literal lists exceeds the run-time budget, are rejected here; everything else is bounded at run time by
  * the iteration budget in expression.ts.
  */
-import { parse, unparse } from "@bufbuild/cel";
+import { unparse } from "@bufbuild/cel";
 import { closest } from "../util/suggest.js";
 import { celFunctions, compileExpression, ITERATION_BUDGET, MAX_EXPRESSION_LENGTH } from "./expression.js";
+import { parseCached as parseShared } from "./parse-cache.js";
 import { type CelT, formatType, nonNull, nullable, T } from "./types.js";
 
 /** Comprehensions (`exists`, `all`, `map`, …) nested deeper than this are a lint error. */
@@ -165,27 +166,9 @@ interface Parsed {
   sourceInfo?: { positions: Record<string, number> };
 }
 
-/**
- * Parsed ASTs by source. The checker only reads them, and the same expressions recur (controls of one family
- * share them, lint then run check them again), while parsing is the slowest step. Bounded; a parse error
- * is cached too, and rethrown.
- */
-const parseCache = new Map<string, Parsed | { error: unknown }>();
-const PARSE_CACHE_SIZE = 2000;
-
+/** Parsed ASTs by source, shared with the planner and the engine (parse-cache.ts): the checker only reads them. */
 function parseCached(source: string): Parsed {
-  let hit = parseCache.get(source);
-  if (!hit) {
-    try {
-      hit = parse(source) as unknown as Parsed;
-    } catch (error) {
-      hit = { error };
-    }
-    if (parseCache.size >= PARSE_CACHE_SIZE) parseCache.clear();
-    parseCache.set(source, hit);
-  }
-  if ("error" in hit) throw hit.error;
-  return hit;
+  return parseShared(source) as unknown as Parsed;
 }
 
 class Checker {

@@ -26,7 +26,6 @@ import {
   isCelList,
   isCelMap,
   objectType,
-  parse,
   plan,
 } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
@@ -38,6 +37,7 @@ import {
   timestampDate,
   timestampFromDate,
 } from "@bufbuild/protobuf/wkt";
+import { parseCached } from "./parse-cache.js";
 
 const DURATION = objectType(DurationSchema);
 
@@ -152,9 +152,11 @@ function planned(source: string): (ctx: Record<string, unknown>) => unknown {
   if (cached) return cached;
   let run: (ctx: Record<string, unknown>) => unknown;
   try {
-    const parsed = parse(source);
-    meterComprehensions(parsed.expr as unknown as ExprNode, 0);
-    run = plan(ENV, parsed) as unknown as (ctx: Record<string, unknown>) => unknown;
+    const parsed = parseCached(source);
+    const metered = meterComprehensions(parsed.expr as unknown as ExprNode, 0);
+    run = plan(ENV, { ...parsed, expr: metered as unknown as typeof parsed.expr }) as unknown as (
+      ctx: Record<string, unknown>,
+    ) => unknown;
   } catch (e) {
     const message = e instanceof RangeError ? "expression is nested too deeply to parse" : errorText(e);
     throw new ExpressionSyntaxError(source, message);
@@ -223,46 +225,65 @@ interface ExprNode {
   exprKind: { case: string | undefined; value?: unknown };
 }
 
-/** Wraps every comprehension's loop condition in `@budget(…)`, so each iteration is counted. */
-function meterComprehensions(node: ExprNode | undefined, depth: number): void {
-  if (!node) return;
+/**
+ * Every comprehension's loop condition wrapped in `@budget(…)`, so each iteration is counted. The parsed
+ * AST is shared with other readers (parse-cache.ts), so it is not changed: the nodes on the way to a
+ * comprehension are copied (shallowly) and every other node is the parsed one.
+ */
+function meterComprehensions(node: ExprNode | undefined, depth: number): ExprNode | undefined {
+  if (!node) return node;
   if (depth > 200) throw new RangeError("expression too deep");
   const { case: kind, value } = node.exprKind;
   const next = (n: unknown) => meterComprehensions(n as ExprNode | undefined, depth + 1);
+  const withValue = (changed: boolean, v: unknown): ExprNode =>
+    changed ? { ...node, exprKind: { case: kind, value: v } } : node;
   switch (kind) {
     case "comprehensionExpr": {
-      const v = value as Record<string, ExprNode | undefined>;
-      for (const k of ["iterRange", "accuInit", "loopCondition", "loopStep", "result"]) next(v[k]);
-      if (v.loopCondition) {
+      const v = { ...(value as Record<string, ExprNode | undefined>) };
+      for (const k of ["iterRange", "accuInit", "loopCondition", "loopStep", "result"]) v[k] = next(v[k]);
+      const cond = v.loopCondition;
+      if (cond)
         v.loopCondition = {
-          id: v.loopCondition.id,
-          exprKind: { case: "callExpr", value: { function: BUDGET_FUNCTION, args: [v.loopCondition] } },
-        };
-      }
-      return;
+          id: cond.id,
+          exprKind: { case: "callExpr", value: { function: BUDGET_FUNCTION, args: [cond] } },
+        } as ExprNode;
+      return withValue(true, v);
     }
     case "callExpr": {
       const v = value as { target?: ExprNode; args: ExprNode[] };
-      next(v.target);
-      for (const a of v.args) next(a);
-      return;
+      const target = next(v.target);
+      const args = v.args.map(next) as ExprNode[];
+      const changed = target !== v.target || args.some((a, i) => a !== v.args[i]);
+      return withValue(changed, { ...v, target, args });
     }
-    case "selectExpr":
-      next((value as { operand?: ExprNode }).operand);
-      return;
-    case "listExpr":
-      for (const e of (value as { elements: ExprNode[] }).elements) next(e);
-      return;
-    case "structExpr":
-      for (const e of (
-        value as { entries: { keyKind: { case?: string; value?: unknown }; value?: ExprNode }[] }
-      ).entries) {
-        if (e.keyKind.case === "mapKey") next(e.keyKind.value);
-        next(e.value);
-      }
-      return;
+    case "selectExpr": {
+      const v = value as { operand?: ExprNode };
+      const operand = next(v.operand);
+      return withValue(operand !== v.operand, { ...v, operand });
+    }
+    case "listExpr": {
+      const v = value as { elements: ExprNode[] };
+      const elements = v.elements.map(next) as ExprNode[];
+      return withValue(
+        elements.some((e, i) => e !== v.elements[i]),
+        { ...v, elements },
+      );
+    }
+    case "structExpr": {
+      type Entry = { keyKind: { case?: string; value?: unknown }; value?: ExprNode };
+      const v = value as { entries: Entry[] };
+      let changed = false;
+      const entries = v.entries.map((e) => {
+        const key = e.keyKind.case === "mapKey" ? next(e.keyKind.value) : e.keyKind.value;
+        const val = next(e.value);
+        if (key === e.keyKind.value && val === e.value) return e;
+        changed = true;
+        return { ...e, keyKind: { ...e.keyKind, value: key }, value: val };
+      });
+      return withValue(changed, { ...v, entries });
+    }
     default:
-      return;
+      return node;
   }
 }
 

@@ -3,7 +3,7 @@
  * comprehension such as `exists`) and the `params.<name>` it uses. Lint uses this to reject an expression
  * that reads a field the query does not produce — at authoring time, instead of an `error` verdict at run time.
  */
-import { parse } from "@bufbuild/cel";
+import { parseCached } from "./parse-cache.js";
 
 interface ExprNode {
   exprKind: { case: string | undefined; value?: unknown };
@@ -16,7 +16,7 @@ export interface References {
 
 export function referencesOf(source: string): References {
   const refs: References = { identifiers: new Set(), params: new Set() };
-  const parsed = parse(source) as unknown as { expr?: ExprNode };
+  const parsed = parseCached(source) as unknown as { expr?: ExprNode };
   if (parsed.expr) walk(parsed.expr, new Set(), refs);
   return refs;
 }

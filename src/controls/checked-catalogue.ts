@@ -35,6 +35,7 @@ const CHECKER_FILES = [
     "./param-rules.js",
     "../cel/check.js",
     "../cel/expression.js",
+    "../cel/parse-cache.js",
     "../cel/references.js",
     "../cel/types.js",
     "../core/query.js",

@@ -3,7 +3,7 @@
  * its expressions, resource and messages may read, and whether a population item described by some known
  * fields could be in its population. Both answers over-approximate: when in doubt, the control depends.
  */
-import { parse } from "@bufbuild/cel";
+import { parseCached } from "../cel/parse-cache.js";
 import type { CompiledControl } from "./evaluate.js";
 
 interface ExprNode {
@@ -19,7 +19,7 @@ export function namesRead(source: string): Set<string> {
   const out = new Set<string>();
   let parsed: { expr?: ExprNode };
   try {
-    parsed = parse(source) as unknown as { expr?: ExprNode };
+    parsed = parseCached(source) as unknown as { expr?: ExprNode };
   } catch {
     out.add("*"); // cannot tell: depends on everything
     return out;

@@ -50,8 +50,18 @@ export interface GithubFlags {
 export function githubRuntimeFrom(flags: GithubFlags, env: NodeJS.ProcessEnv = process.env): RuntimeFactory {
   // Octokit loads only when a run selects GitHub controls (start-up of every other command stays light).
   return async ({ recorder, replay, allowedOperations }) => {
-    const { credentialsFrom } = await import("../../providers/github/connection.js");
     const { GitHubRuntime } = await import("../../providers/github/runtime.js");
+    // Credentials are read only for a live run: a replay needs none, nor the live client's modules.
+    const credentials = replay
+      ? ({ kind: "none" } as const)
+      : (await import("../../providers/github/connection.js")).credentialsFrom(
+          {
+            appId: flags.githubAppId,
+            appKeyFile: flags.githubAppKeyFile,
+            installationId: flags.githubAppInstallationId,
+          },
+          env,
+        );
     return new GitHubRuntime({
       recorder,
       replay,
@@ -60,17 +70,7 @@ export function githubRuntimeFrom(flags: GithubFlags, env: NodeJS.ProcessEnv = p
       repoPatterns: flags.githubRepos,
       apiUrl: flags.githubApiUrl,
       reserve: flags.githubReserve,
-      // Credentials are read only for a live run: a replay needs none.
-      credentials: replay
-        ? { kind: "none" }
-        : credentialsFrom(
-            {
-              appId: flags.githubAppId,
-              appKeyFile: flags.githubAppKeyFile,
-              installationId: flags.githubAppInstallationId,
-            },
-            env,
-          ),
+      credentials,
     });
   };
 }

@@ -18,10 +18,10 @@
  * Paging uses Octokit's own paginator (Link header, `rel="next"`), with this wrapper as its request function;
  * GraphQL queries page with cursors, which the query modules follow.
  */
+import type { Octokit } from "@octokit/rest";
 import type { Recorder } from "../../recording/recorder.js";
 import type { ReplayIndex } from "../../recording/store.js";
 import type { GraphqlRateLimit, RateBudget } from "./budget.js";
-import type { GitHubClient } from "./connection.js";
 import {
   apiMessage,
   fromRecordedError,
@@ -68,8 +68,11 @@ export interface AttemptCounter {
 
 export interface GitHubCallsOptions {
   recorder: Recorder;
-  /** Routes, pagination and (live) the requests themselves. In replay it never reaches the network. */
-  client: GitHubClient;
+  /**
+   * Routes, pagination and (live) the requests themselves: the live client (connection.ts), or in replay one
+   * that never reaches the network (offline-client.ts).
+   */
+  client: Octokit;
   replay?: ReplayIndex;
   budget: RateBudget;
   limit?: <T>(fn: () => Promise<T>) => Promise<T>;

@@ -18,13 +18,16 @@ import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { InputError } from "../../core/errors.js";
 import { isLoopback } from "../gcp/connection.js";
+import { parseApiUrl } from "./api-url.js";
 import type { AttemptCounter } from "./calls.js";
 import { GitHubReadOnlyViolation, isAllowedGitHubRequest } from "./read-only.js";
 
+// Replay needs neither these plugins nor the App auth: it uses offline-client.ts and api-url.ts alone.
+export { DEFAULT_API_URL, parseApiUrl } from "./api-url.js";
+export { createOfflineClient } from "./offline-client.js";
+
 const GitHubOctokit = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof GitHubOctokit>;
-
-export const DEFAULT_API_URL = "https://api.github.com";
 
 export type GitHubCredentials =
   | { kind: "token"; token: string; source: string }
@@ -87,26 +90,6 @@ export function credentialsFrom(
   return { kind: "none" };
 }
 
-/** Checks the base URL: https anywhere, http only on a loopback host. Returns it without a trailing slash. */
-export function parseApiUrl(value: string | undefined): string {
-  if (!value) return DEFAULT_API_URL;
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new InputError({ field: "--github-api-url", message: `"${value}" is not a URL` });
-  }
-  const host = u.hostname.replace(/^\[|\]$/g, "");
-  if (u.protocol === "http:" && !isLoopback(host))
-    throw new InputError({
-      field: "--github-api-url",
-      message: `plain http is allowed only for a loopback host (127.0.0.1, ::1, localhost), not ${u.host}`,
-    });
-  if (u.protocol !== "http:" && u.protocol !== "https:")
-    throw new InputError({ field: "--github-api-url", message: `"${value}" is not an http(s) URL` });
-  return value.replace(/\/+$/, "");
-}
-
 export function createGitHubClient(opts: GitHubConnectionOptions): GitHubClient {
   const baseUrl = parseApiUrl(opts.apiUrl);
   const loopback = isLoopback(new URL(baseUrl).hostname.replace(/^\[|\]$/g, ""));
@@ -157,18 +140,6 @@ export function createGitHubClient(opts: GitHubConnectionOptions): GitHubClient 
       throw new GitHubReadOnlyViolation(options.method, options.url);
   });
   return client;
-}
-
-/** A client that can expand routes and paginate but never reaches the network (replay). */
-export function createOfflineClient(apiUrl?: string): GitHubClient {
-  return new GitHubOctokit({
-    baseUrl: parseApiUrl(apiUrl ?? DEFAULT_API_URL),
-    request: {
-      fetch: () => Promise.reject(new Error("replay: no request leaves the process")),
-    },
-    throttle: { enabled: false },
-    retry: { enabled: false },
-  });
 }
 
 /** Who the credentials belong to, without recording the token: the user login, or the App installation. */

@@ -11,16 +11,12 @@ import type { QueryContext } from "../../core/query.js";
 import type { Scope, ScopeGap, ScopeKind } from "../../core/types.js";
 import type { Recorder } from "../../recording/recorder.js";
 import { type LoadedRecording, ReplayIndex } from "../../recording/store.js";
+import { parseApiUrl } from "./api-url.js";
 import { RateBudget } from "./budget.js";
-import { GitHubCalls, GLOBAL_REGION } from "./calls.js";
-import {
-  callerIdentity,
-  createGitHubClient,
-  createOfflineClient,
-  type GitHubConnectionOptions,
-  parseApiUrl,
-} from "./connection.js";
+import { GitHubCalls, type GitHubCallsOptions, GLOBAL_REGION } from "./calls.js";
+import type { GitHubClient, GitHubConnectionOptions } from "./connection.js";
 import type { GitHubQueryContext, RepositoryInfo } from "./context.js";
+import { createOfflineClient } from "./offline-client.js";
 import { GitHubScope } from "./scope.js";
 
 export interface GitHubRuntimeOptions extends Partial<GitHubConnectionOptions> {
@@ -58,33 +54,36 @@ export interface GitHubRunStats {
 
 export class GitHubRuntime implements ProviderRuntime {
   readonly provider = "github" as const;
-  readonly calls: GitHubCalls;
   readonly budget: RateBudget;
   private scope?: GitHubScope;
   private caller?: CallerIdentity;
   private throttles = 0;
   private readonly memos = new Map<string, Promise<unknown>>();
   private readonly repoByUnit = new Map<string, RepositoryInfo>();
-  private readonly live?: ReturnType<typeof createGitHubClient>;
+  private live?: GitHubClient;
+  private callsOf?: GitHubCalls;
 
+  /**
+   * A replay's calls are ready at once, through an Octokit that only expands routes and pages
+   * (offline-client.ts). A live run's client — Octokit with the throttling and retry plugins and the App
+   * auth (connection.ts) — is made in `init`, so a replay never loads those modules.
+   */
   constructor(private readonly opts: GitHubRuntimeOptions) {
     this.budget = new RateBudget(opts.reserve ?? 100);
-    if (!opts.replay) {
-      this.live = createGitHubClient({
-        apiUrl: opts.apiUrl,
-        credentials: opts.credentials ?? { kind: "none" },
-        maxThrottleRetries: opts.maxThrottleRetries,
-        retryAfterBaseMs: opts.retryAfterBaseMs,
-        fetch: opts.fetch,
-        onThrottle: (kind) => {
-          this.throttles++;
-          opts.onThrottle?.(kind);
-        },
-      });
-    }
-    this.calls = new GitHubCalls({
+    if (opts.replay) this.callsOf = this.callsThrough(createOfflineClient());
+  }
+
+  /** The run's GitHub calls (after `init` for a live run). */
+  get calls(): GitHubCalls {
+    if (!this.callsOf) throw new Error("the GitHub runtime is used before init()");
+    return this.callsOf;
+  }
+
+  private callsThrough(client: GitHubCallsOptions["client"]): GitHubCalls {
+    const opts = this.opts;
+    return new GitHubCalls({
       recorder: opts.recorder,
-      client: this.live ?? createOfflineClient(),
+      client,
       replay: opts.replay
         ? new ReplayIndex(opts.replay.calls.filter((c) => c.provider === "github"))
         : undefined,
@@ -96,7 +95,27 @@ export class GitHubRuntime implements ProviderRuntime {
     });
   }
 
+  /** The live client and its calls, made on first use (live runs only). */
+  private async connect(): Promise<void> {
+    if (this.callsOf) return;
+    const { createGitHubClient } = await import("./connection.js");
+    const opts = this.opts;
+    this.live = createGitHubClient({
+      apiUrl: opts.apiUrl,
+      credentials: opts.credentials ?? { kind: "none" },
+      maxThrottleRetries: opts.maxThrottleRetries,
+      retryAfterBaseMs: opts.retryAfterBaseMs,
+      fetch: opts.fetch,
+      onThrottle: (kind) => {
+        this.throttles++;
+        opts.onThrottle?.(kind);
+      },
+    });
+    this.callsOf = this.callsThrough(this.live);
+  }
+
   async init(): Promise<void> {
+    await this.connect();
     let requested: RequestedScope = {
       orgs: this.opts.orgs ?? [],
       repoPatterns: this.opts.repoPatterns ?? [],
@@ -105,7 +124,10 @@ export class GitHubRuntime implements ProviderRuntime {
       // The scope asked for is recorded with the caller, so replaying the evidence (re-performance) covers the
       // same organizations and repositories without repeating the flags.
       const id = await this.calls.local("auth:identity", "caller", {}, async () => ({
-        ...(await callerIdentity(this.live!, this.opts.credentials ?? { kind: "none" })),
+        // Answered live only (a replay takes the recorded answer), so connection.ts is loaded by then.
+        ...(await (
+          await import("./connection.js")
+        ).callerIdentity(this.live!, this.opts.credentials ?? { kind: "none" })),
         apiUrl: parseApiUrl(this.opts.apiUrl),
         requestedScope: requested,
       }));
