@@ -32,6 +32,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeHeapSnapshot } from "node:v8";
 import { ServiceException } from "@smithy/smithy-client";
 import { executeRun, type RunOutcome } from "../engine/execute-run.js";
 import { writeBundle } from "../evidence/write-bundle.js";
@@ -293,6 +294,10 @@ async function replay(
 ) {
   const rand = prng(o.seed);
   let injected = 0;
+  // BENCH_HEAP_SNAPSHOT_AT=N: a heap snapshot (in the working directory) at the N-th replayed attempt, to see
+  // what the run holds mid-way (docs/performance.md, "Per-account memory").
+  const snapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_AT ?? 0) || -1;
+  let attempts = 0;
   const t0 = performance.now();
   const outcome = await executeRun({
     filter: filterOf(w),
@@ -303,6 +308,7 @@ async function replay(
       org: w.org,
       ...(o.unbounded ? UNBOUNDED : {}),
       beforeReplayAttempt: async () => {
+        if (++attempts === snapshotAt) process.stderr.write(`heap snapshot: ${writeHeapSnapshot()}\n`);
         if (o.latency > 0) await sleep(o.latency);
         if (o.throttle > 0 && rand() < o.throttle) {
           injected++;
