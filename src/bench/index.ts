@@ -32,6 +32,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString, writeHeapSnapshot } from "node:v8";
 import { ServiceException } from "@smithy/smithy-client";
 import { executeRun, type RunOutcome } from "../engine/execute-run.js";
 import { writeBundle } from "../evidence/write-bundle.js";
@@ -163,6 +164,11 @@ interface Args {
   /** Engine tuning of the measured run: top-level fetches in flight, and keeping every result (to compare). */
   fetchesInFlight?: number;
   keepResults: boolean;
+  /**
+   * V8's heap growing factor for the measured run, as 1 + N/100 (V8 picks up to 4× by default): how much
+   * garbage the heap may gather before a full collection (docs/performance.md, "Per-account memory").
+   */
+  heapGrowingPercent?: number;
 }
 
 function parseArgs(argv: string[]): Args & { child?: string; file?: string; endpoint?: string } {
@@ -189,6 +195,7 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string; endp
     bundle: bundleMode(get("--bundle")),
     fetchesInFlight: get("--fetches-in-flight") ? Number(get("--fetches-in-flight")) : undefined,
     keepResults: argv.includes("--keep-results"),
+    heapGrowingPercent: get("--heap-growing-percent") ? Number(get("--heap-growing-percent")) : undefined,
     child: get("--child"),
     endpoint: get("--endpoint"),
     file: get("--file"),
@@ -293,6 +300,10 @@ async function replay(
 ) {
   const rand = prng(o.seed);
   let injected = 0;
+  // BENCH_HEAP_SNAPSHOT_AT=N: a heap snapshot (in the working directory) at the N-th replayed attempt, to see
+  // what the run holds mid-way (docs/performance.md, "Per-account memory").
+  const snapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_AT ?? 0) || -1;
+  let attempts = 0;
   const t0 = performance.now();
   const outcome = await executeRun({
     filter: filterOf(w),
@@ -303,6 +314,7 @@ async function replay(
       org: w.org,
       ...(o.unbounded ? UNBOUNDED : {}),
       beforeReplayAttempt: async () => {
+        if (++attempts === snapshotAt) process.stderr.write(`heap snapshot: ${writeHeapSnapshot()}\n`);
         if (o.latency > 0) await sleep(o.latency);
         if (o.throttle > 0 && rand() < o.throttle) {
           injected++;
@@ -361,6 +373,8 @@ async function childBuild(name: string, file: string): Promise<void> {
 
 /** Child: the measured replay. */
 async function childRun(name: string, file: string, a: Args): Promise<void> {
+  // Set at run time, as a CLI command could (not as a node flag): the measured figure is what that gives.
+  if (a.heapGrowingPercent) setFlagsFromString(`--heap-growing-percent=${a.heapGrowingPercent}`);
   const s = scenarioNamed(name);
   const w = worldOf(s);
   const { calls, verdicts } = JSON.parse(readFileSync(file, "utf8")) as {
@@ -488,6 +502,7 @@ const HELP = `npm run bench -- [options]   (without --scenario: every scenario, 
   --throttle SHARE     share of attempts throttled (default 0.05)
   --seed N             PRNG seed of the throttling (default 1)
   --event-rate N       LookupEvents requests/s per account-region in the event scenarios (default 2)
+  --heap-growing-percent N  V8 heap growing factor 1 + N/100 for the measured run (set at run time)
   --fetches-in-flight N  top-level (query, scope) fetches in flight per provider (default 128)
   --keep-results       keep every cached query result for the whole run (to compare memory)
   --markdown           also print the raw results as JSON
@@ -556,6 +571,7 @@ async function main(): Promise<void> {
     ...["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)],
     ...(a.fetchesInFlight ? ["--fetches-in-flight", String(a.fetchesInFlight)] : []),
     ...(a.keepResults ? ["--keep-results"] : []),
+    ...(a.heapGrowingPercent ? ["--heap-growing-percent", String(a.heapGrowingPercent)] : []),
   ];
   const measured = a.bundle ? [...common, "--bundle", a.bundle] : common;
   try {

@@ -1,14 +1,14 @@
 /**
  * An AWS session: the credentials of one account (the caller's, or an assumed role in a member account) and
  * the SDK clients built on them — one per (service, region), each carrying the run's middleware.
- * Clients are created when a query first asks for one. (Holding them weakly, so that an unused client is
- * released, was measured and did not pay: the engine starts every fetch at once, so nearly every client is
- * in use at the same time — docs/performance.md, "Org scale".)
+ * Clients are created when a query first asks for one and kept while among the run's most recently used
+ * (client-cache.ts): a finished account's clients are released, and built again if a late call asks for one.
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Recorder } from "../../recording/recorder.js";
 import { registerSecret } from "../../recording/scrub.js";
+import { RecentClients } from "./client-cache.js";
 import { DEFAULT_CALL_TIMEOUT_MS } from "./defaults.js";
 import { endpointOverride, pinEndpoint } from "./endpoints.js";
 import {
@@ -53,8 +53,8 @@ export interface AwsEnvironment {
   onOutcome?: (o: CallOutcome) => void;
   /** Requests per second per account and region, by `Service:Operation` (rate-limit.ts); none if absent. */
   rateLimits?: Readonly<Record<string, number>>;
-  /** State shared by the run's clients (filled by the first client). */
-  shared?: { requestHandler?: unknown };
+  /** State shared by the run's clients (the handler is filled by the first client). */
+  shared?: { requestHandler?: unknown; recent?: RecentClients };
 }
 
 /**
@@ -74,7 +74,10 @@ let clientsCreated = 0;
 export const awsClientsCreated = (): number => clientsCreated;
 
 export class AwsSession implements SessionInfo {
-  private readonly clients = new Map<string, unknown>();
+  /** This session's clients still kept by the run (`recent`): a client let go is removed from here. */
+  private readonly clients = new Map<string, object>();
+  /** The run's recently used clients (shared by its sessions), or this session's own. */
+  private readonly recent: RecentClients;
   private readonly accountLimit?: LimitFunction;
   private readonly apiLimits = new Map<string, LimitFunction>();
   private readonly limiter: CallLimiter | undefined;
@@ -86,6 +89,8 @@ export class AwsSession implements SessionInfo {
     private readonly credentials: AwsCredentialIdentityProvider | undefined,
     public accountId: string | undefined,
   ) {
+    if (env.shared) env.shared.recent ??= new RecentClients();
+    this.recent = env.shared?.recent ?? new RecentClients();
     if (env.rateLimits && Object.keys(env.rateLimits).length > 0) this.rates = new RateLimits(env.rateLimits);
     if (env.accountConcurrency) this.accountLimit = pLimit(env.accountConcurrency);
     if (env.accountConcurrency || env.apiConcurrency) {
@@ -180,6 +185,10 @@ export class AwsSession implements SessionInfo {
       );
       this.clients.set(key, client);
     }
+    const kept = client;
+    this.recent.touch(client, () => {
+      if (this.clients.get(key) === kept) this.clients.delete(key);
+    });
     return client;
   }
 }
