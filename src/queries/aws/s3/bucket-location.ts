@@ -4,7 +4,10 @@
  * ask the bucket's own settings in that region, and through the run cache they share the one call.
  */
 
+import { errorMessage } from "../../../core/errors.js";
+import type { QueryContext } from "../../../core/query.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { isAwsError } from "../../../providers/aws/errors.js";
 import { GetBucketLocationCommand, S3Client } from "../../../providers/aws/sdk/client-s3.js";
 
 /** GetBucketLocation's LocationConstraint → region: empty means us-east-1, "EU" is the legacy eu-west-1. */
@@ -41,10 +44,22 @@ export const bucketLocation = defineAwsQuery({
 });
 
 /** The region of `bucket`, through the run cache (the asking query must declare aws.s3.bucketLocation in uses). */
-export async function regionOfBucket(
-  ctx: { query: (id: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>[]> },
-  bucket: string,
-): Promise<string> {
+export async function regionOfBucket(ctx: Pick<QueryContext, "query">, bucket: string): Promise<string> {
   const [row] = await ctx.query("aws.s3.bucketLocation", { bucket });
   return String(row?.region);
+}
+
+/**
+ * A `.catch` for a call about one bucket the account may not own: it fails the bucket's row with the
+ * operation, the bucket (`what`, e.g. "trail bucket b (trail t)") and, on AccessDenied / NoSuchBucket, the
+ * likely cause — a bucket in another (log-archive) account — never a verdict on that bucket.
+ */
+export function bucketCallFailed(op: string, what: string) {
+  return (e: unknown): never => {
+    const name = (e as { name?: string }).name ?? "Error";
+    const hint = isAwsError(e, "AccessDenied", "NoSuchBucket", "AllAccessDisabled")
+      ? " — the bucket is probably in another (log-archive) account; evaluate this control in the account that owns it"
+      : "";
+    throw new Error(`${op} on ${what} failed: ${name}: ${errorMessage(e)}${hint}`);
+  };
 }

@@ -9,7 +9,6 @@
  * a message naming the bucket and that likely cause — never reports it as compliant or non-compliant.
  */
 
-import { errorMessage } from "../../../core/errors.js";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
@@ -18,7 +17,7 @@ import {
   GetObjectLockConfigurationCommand,
   S3Client,
 } from "../../../providers/aws/sdk/client-s3.js";
-import { regionOfBucket } from "./bucket-location.js";
+import { bucketCallFailed, regionOfBucket } from "./bucket-location.js";
 
 /** Object Lock default retention in days: Years count 365 days each (the unit S3 itself uses for Years). */
 export function retentionDays(r: { Days?: number; Years?: number } | undefined): number | null {
@@ -70,17 +69,7 @@ export const logArchiveBuckets = defineAwsQuery({
     for (const b of (params.log_archive_buckets as string[] | undefined) ?? []) add(String(b), "params");
     const rows: Row[] = [];
     for (const [bucket, from] of [...sources].sort((a, b) => a[0].localeCompare(b[0]))) {
-      const fail =
-        (op: string) =>
-        (e: unknown): never => {
-          const name = (e as { name?: string }).name ?? "Error";
-          const hint = isAwsError(e, "AccessDenied", "NoSuchBucket", "AllAccessDisabled")
-            ? " — the bucket is probably in another (log-archive) account; evaluate this control in the account that owns it"
-            : "";
-          throw new Error(
-            `${op} on log-archive bucket ${bucket} (${from.join(", ")}) failed: ${name}: ${errorMessage(e)}${hint}`,
-          );
-        };
+      const fail = (op: string) => bucketCallFailed(op, `log-archive bucket ${bucket} (${from.join(", ")})`);
       const region = await regionOfBucket(ctx, bucket).catch(fail("GetBucketLocation"));
       const s3 = ctx.aws.client(S3Client, region);
       const versioning = await s3

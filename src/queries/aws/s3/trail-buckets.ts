@@ -9,7 +9,6 @@
  * such a bucket as compliant or non-compliant.
  */
 
-import { errorMessage } from "../../../core/errors.js";
 import type { Row } from "../../../core/types.js";
 import { defineAwsQuery } from "../../../providers/aws/context.js";
 import { isAwsError } from "../../../providers/aws/errors.js";
@@ -20,7 +19,7 @@ import {
 } from "../../../providers/aws/sdk/client-s3.js";
 import { readEach } from "../../items.js";
 import { trailConfigurations } from "../cloudtrail/trails.js";
-import { regionOfBucket } from "./bucket-location.js";
+import { bucketCallFailed, regionOfBucket } from "./bucket-location.js";
 
 export const trailBuckets = defineAwsQuery({
   id: "aws.s3.trailBuckets",
@@ -53,17 +52,7 @@ export const trailBuckets = defineAwsQuery({
     }
     const sorted = [...buckets].sort((a, b) => a[0].localeCompare(b[0]));
     const readBucket = async ([bucket, names]: [string, string[]]): Promise<Row> => {
-      const fail =
-        (op: string) =>
-        (e: unknown): never => {
-          const name = (e as { name?: string }).name ?? "Error";
-          const hint = isAwsError(e, "AccessDenied", "NoSuchBucket", "AllAccessDisabled")
-            ? " — the bucket is probably in another (log-archive) account; evaluate this control in the account that owns it"
-            : "";
-          throw new Error(
-            `${op} on trail bucket ${bucket} (trail ${names.join(", ")}) failed: ${name}: ${errorMessage(e)}${hint}`,
-          );
-        };
+      const fail = (op: string) => bucketCallFailed(op, `trail bucket ${bucket} (trail ${names.join(", ")})`);
       const region = await regionOfBucket(ctx, bucket).catch(fail("GetBucketLocation"));
       const s3 = ctx.aws.client(S3Client, region);
       const pab = await s3
