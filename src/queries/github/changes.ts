@@ -16,7 +16,8 @@
  * - `PullRequestReviews`: a pull request with more than 100 reviews (each further page of 100).
  * Every query selects `rateLimit { cost … }`, so the GraphQL points it used are counted against the budget.
  */
-import type { Row } from "../../core/types.js";
+import type { QueryResult } from "../../core/query.js";
+import type { QueryProblem, Row } from "../../core/types.js";
 import type { GraphqlDocument } from "../../providers/github/calls.js";
 import { defineGitHubQuery, repoOf } from "../../providers/github/context.js";
 import { describeDenied, GitHubGraphqlError } from "../../providers/github/errors.js";
@@ -179,7 +180,7 @@ export const defaultBranchChanges = defineGitHubQuery({
     independent_approvals: "double: approvers other than the pull request's author and its last pusher",
     dismissed_without_new: "list<string>: reviewers with a dismissed review and no approval after it",
   },
-  async fetch(ctx): Promise<Row[]> {
+  async fetch(ctx): Promise<Row[] | QueryResult> {
     const repo = repoOf(ctx);
     const at = repo.full_name;
     // A repository or pull request the token cannot see is a scope gap (error), said in words an auditor can act on.
@@ -217,14 +218,21 @@ export const defaultBranchChanges = defineGitHubQuery({
     } while (cursor);
 
     const byOid = new Map(commits.map((c) => [c.oid, c]));
-    const changes = firstParentLine(
+    const line = firstParentLine(
       commits.map((c) => ({ sha: c.oid, firstParent: c.parents.nodes[0]?.oid ?? null })),
-    )
-      .map((l) => byOid.get(l.sha)!)
-      .filter((c) => {
-        const t = asTimestamp(c.committedDate);
-        return t !== null && t >= start && t <= end;
-      });
+    ).map((l) => byOid.get(l.sha)!);
+    // A change whose date cannot be read can be placed neither in nor outside the period: an error for that
+    // change (never silently left out of the population), the others still tested.
+    const problems: QueryProblem[] = line
+      .filter((c) => asTimestamp(c.committedDate) === null)
+      .map((c) => ({
+        message: `${at}: commit ${c.oid} has no readable committedDate (${JSON.stringify(c.committedDate)}): it cannot be placed in or outside the period`,
+        item: { repository: repo.full_name, change_id: `${repo.full_name}@${c.oid}`, sha: c.oid },
+      }));
+    const changes = line.filter((c) => {
+      const t = asTimestamp(c.committedDate);
+      return t !== null && t >= start && t <= end;
+    });
 
     const mergedInto = (p: GqlPullRequest) => p.mergedAt !== null && p.baseRefName === repo.default_branch;
     /** The merged pull request into the default branch that brought `c`: its merge commit first. */
@@ -315,7 +323,7 @@ export const defaultBranchChanges = defineGitHubQuery({
         dismissed_without_new: dismissedWithoutNew,
       });
     }
-    return rows;
+    return problems.length > 0 ? { rows, problems } : rows;
   },
 });
 
