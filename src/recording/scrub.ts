@@ -20,7 +20,8 @@ export const REDACTED = "[REDACTED]";
 
 type Rule = [RegExp, string | ((...m: string[]) => string)];
 
-const RULES: Rule[] = [
+/** The shape rules, in the order they are applied (exported for the fast paths' test). */
+export const RULES: readonly Rule[] = [
   // PEM private keys (also JSON-escaped, with literal \n), complete or cut off.
   [
     /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g,
@@ -53,11 +54,93 @@ const RULES: Rule[] = [
   [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
 ];
 
-const known = new Set<string>();
+/**
+ * The secrets this process holds, in the order they were registered (the order they are replaced in), with
+ * an index to tell at once whether a text holds any of them. An organization run registers two or four per
+ * account (the secret key and session token of each AssumeRole, raw and URL-encoded): one `includes` per
+ * secret per string was ≈ 100–200 scans of every string the recorder stores (docs/performance.md).
+ */
+class KnownSecrets {
+  private readonly values = new Set<string>();
+  private shortest = Infinity;
+  /** The index (built on first use after a change); see anyIn. */
+  private prefixes: { seen: Uint8Array; bySlot: Map<number, string[]> } | undefined;
+
+  add(value: string): void {
+    if (this.values.has(value)) return;
+    this.values.add(value);
+    this.shortest = Math.min(this.shortest, value.length);
+    this.prefixes = undefined;
+  }
+
+  /** In registration order. */
+  [Symbol.iterator](): IterableIterator<string> {
+    return this.values.values();
+  }
+
+  /**
+   * True when the text holds at least one of the secrets (exact: false means none occurs). With many
+   * secrets, one pass over the text with a rolling window of its last GRAM characters, looked up in a table
+   * of the secrets' first GRAM characters; a candidate position is checked with startsWith. (Indexing every
+   * window of the secrets to look at fewer text positions was slower: secrets made from one template — the
+   * bench's, or STS session tokens, which all start alike — share windows with ordinary text.)
+   */
+  anyIn(text: string): boolean {
+    if (this.values.size === 0 || text.length < this.shortest) return false;
+    if (this.values.size <= FEW_SECRETS) {
+      for (const secret of this.values) if (text.includes(secret)) return true;
+      return false;
+    }
+    this.prefixes ??= this.index();
+    const { seen, bySlot } = this.prefixes;
+    let window = 0;
+    for (let i = 0, last = text.length - this.shortest + GRAM - 1; i <= last; i++) {
+      window = (window << 8) ^ text.charCodeAt(i);
+      if (i < GRAM - 1) continue;
+      const slot = gramSlot(window);
+      if (seen[slot] === 0) continue;
+      const start = i - GRAM + 1;
+      for (const secret of bySlot.get(slot)!) if (text.startsWith(secret, start)) return true;
+    }
+    return false;
+  }
+
+  private index(): NonNullable<KnownSecrets["prefixes"]> {
+    const seen = new Uint8Array(GRAM_TABLE);
+    const bySlot = new Map<number, string[]>();
+    for (const secret of this.values) {
+      let window = 0;
+      for (let k = 0; k < GRAM; k++) window = (window << 8) ^ secret.charCodeAt(k);
+      const slot = gramSlot(window);
+      seen[slot] = 1;
+      const list = bySlot.get(slot);
+      if (list) list.push(secret);
+      else bySlot.set(slot, [secret]);
+    }
+    return { seen, bySlot };
+  }
+}
+
+/** Up to this many secrets, one `includes` each is cheaper than the index. */
+const FEW_SECRETS = 8;
+const MIN_SECRET = 8;
+/** Characters of the window (≤ MIN_SECRET). */
+const GRAM = 4;
+const GRAM_TABLE = 1 << 16;
+
+/**
+ * The table slot of a window of GRAM characters, each shifted in by 8 bits (so the window depends on the
+ * last GRAM characters only; characters above 255 merely collide — a candidate is always checked).
+ */
+function gramSlot(window: number): number {
+  return Math.imul(window, 0x9e3779b1) >>> 16;
+}
+
+const known = new KnownSecrets();
 
 /** Secrets this process holds: every later scrub replaces them, raw or URL-encoded. */
 export function registerSecret(value: string | undefined): void {
-  if (!value || value.length < 8) return;
+  if (!value || value.length < MIN_SECRET) return;
   known.add(value);
   const encoded = encodeURIComponent(value);
   if (encoded !== value) known.add(encoded);
@@ -77,19 +160,34 @@ export function registerEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * Every rule above needs one of these literals (case-insensitive here, a superset of the rules' own case):
- * a text with none of them cannot match any rule, and is checked with one scan instead of eleven. The
- * recorder scrubs every string of every recorded answer, most of them ARNs, names and dates.
+ * Fast paths. The recorder scrubs every string of every recorded answer, most of them ARNs, names, dates and
+ * CloudTrail records, so most texts match no rule. Every rule needs a literal, and the literals fall in two
+ * groups: the case-insensitive rules' names (all contain one of CASE_INSENSITIVE_LITERALS) and the
+ * case-sensitive rules' prefixes (CASE_SENSITIVE_LITERALS). A text with neither is returned after two scans
+ * instead of eleven; a text with only one group's literals runs only that group's rules (in the same order).
+ * Replacing never creates a literal that was absent ("[REDACTED]" and the PEM markers hold none and neither
+ * contains nor joins across a `[`/`]`), so deciding the groups once, before the first rule, is exact.
+ * test/unit/scrub-anchors.test.ts checks the result against the plain eleven-rule pass.
  */
-const ANCHORS =
-  /-----BEGIN|authorization|security_token|security-token|sessiontoken|aws_session_token|secret_access_key|secretaccesskey|client_secret|private_key|refresh_token|access_token|id_token|x-amz-signature|password|signature=|IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AKIA|ASIA|ABIA|ACCA|bearer|gh[pousr]_|github_pat_|ya29\.|eyJ/i;
+const CASE_INSENSITIVE_LITERALS = /token|secret|authorization|private_key|password|signature|bearer/i;
+const CASE_SENSITIVE_LITERALS =
+  /-----BEGIN|Signature=|IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|ya29\.|eyJ/;
+/** RULES[i] is case-insensitive (the /i rules are the ones named like secrets: Authorization, tokens, Bearer). */
+const INSENSITIVE = RULES.map(([re]) => re.flags.includes("i"));
 
 /** The text with every secret replaced by [REDACTED]. */
 export function scrubSecrets(text: string): string {
   let out = text;
-  for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  if (!ANCHORS.test(out)) return out;
-  for (const [re, rep] of RULES) out = out.replace(re, rep as string);
+  if (known.anyIn(out))
+    for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  const insensitive = CASE_INSENSITIVE_LITERALS.test(out);
+  const sensitive = CASE_SENSITIVE_LITERALS.test(out);
+  if (!insensitive && !sensitive) return out;
+  for (let i = 0; i < RULES.length; i++) {
+    if (!(INSENSITIVE[i] ? insensitive : sensitive)) continue;
+    const [re, rep] = RULES[i]!;
+    out = out.replace(re, rep as string);
+  }
   return out;
 }
 

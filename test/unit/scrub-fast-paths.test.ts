@@ -1,0 +1,165 @@
+/**
+ * The scrubber's fast paths (src/recording/scrub.ts) must give exactly what the plain algorithm gives —
+ * every registered secret replaced in registration order, then all eleven shape rules in order — for any
+ * text: the literal gates only skip rules that cannot match, and the index of known secrets only skips the
+ * replacement loop when no secret occurs. Checked on generated texts that mix every rule's literals (in
+ * several cases), near misses, JSON escapes, PEM blocks and registered secrets.
+ */
+import { describe, expect, it } from "vitest";
+import { REDACTED, RULES, registerSecret, scrubSecrets } from "../../src/recording/scrub.js";
+
+/** More than the scrubber's few-secrets threshold, so the index is used; some share a 4-character prefix. */
+const KNOWN = [
+  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+example+token==",
+  "bench-member-secret-100000000011",
+  "bench-member-secret-100000000012",
+  "bench-session-token-100000000011",
+  "ghp_registeredTokenValue0123456789ab",
+  "AbCdEfGh12345678",
+  "AbCdEfGh12345679",
+  "short-but-8",
+  "AbCdXYZ-overlaps-AbCdEfGh12345678",
+];
+const registered: string[] = [];
+for (const k of KNOWN) {
+  registerSecret(k);
+  for (const v of [k, encodeURIComponent(k)]) if (!registered.includes(v)) registered.push(v);
+}
+
+/** The plain algorithm, without any fast path. */
+function reference(text: string): string {
+  let out = text;
+  for (const secret of registered) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const [re, rep] of RULES) out = out.replace(re, rep as string);
+  return out;
+}
+
+const FRAGMENTS = [
+  // every rule's literals, in several cases, with and without a value after them
+  "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+  "-----BEGIN PRIVATE KEY-----abc",
+  "-----BEGIN ",
+  "PRIVATE KEY-----",
+  "Authorization: AWS4-HMAC-SHA256 Credential=abc",
+  'authorization":"tok',
+  "AUTHORIZATION=",
+  "x-amz-security-token:tok3n",
+  "X-Amz-Security-Token=tok&",
+  '{"sessionToken":"s3ss"}',
+  '\\"SessionToken\\":\\"v\\"',
+  "aws_secret_access_key=wJalr",
+  "secretAccessKey",
+  "client_secret=",
+  "PRIVATE_KEY=k",
+  "refresh_token:",
+  "access_token=abc",
+  "id_token",
+  "x-amz-signature=",
+  "Password = p",
+  "Signature=",
+  "a1".repeat(32),
+  "X-Amz-Signature=",
+  "aX-Amz-Signature=",
+  "IQoJb3JpZ2lu",
+  "FwoGZXIvYXdz",
+  "FQoGZXIvYXdzAAAAAAAAAAAAAAAAAAAA",
+  "AKIA",
+  "ASIAIOSFODNN7EXAMPLE",
+  "akiaiosfodnn7example",
+  "ABIA1234567890ABCDEF",
+  "ACCA",
+  "Bearer ",
+  "bearer abc.def",
+  "ghp_",
+  "gho_abcdefghijklmnopqrstuvwxyz",
+  "github_pat_",
+  "ya29.",
+  "ya29.a0AfH6",
+  "eyJ",
+  "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm8vciJ9.sig",
+  // registered secrets and their pieces
+  ...KNOWN,
+  ...KNOWN.map(encodeURIComponent),
+  ...KNOWN.map((k) => k.slice(0, 6)),
+  ...KNOWN.map((k) => k.slice(0, -1)),
+  // ordinary text and separators
+  REDACTED,
+  "[",
+  "]",
+  "arn:aws:iam::123456789012:role/deploy-pipeline",
+  '{"eventVersion":"1.09","userIdentity":{"type":"AssumedRole"',
+  "2026-11-30T12:00:00Z",
+  "token",
+  "secret",
+  " ",
+  '"',
+  "'",
+  ":",
+  "=",
+  "\\",
+  "\n",
+  "-",
+  "_",
+  "&",
+  "0123456789abcdef",
+];
+
+/** A small deterministic generator (the same texts on every run). */
+function* texts(count: number): Generator<string> {
+  let seed = 0x2545f491;
+  const next = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  for (let n = 0; n < count; n++) {
+    const parts = 1 + Math.floor(next() * 8);
+    let text = "";
+    for (let p = 0; p < parts; p++) text += FRAGMENTS[Math.floor(next() * FRAGMENTS.length)];
+    yield text;
+  }
+}
+
+describe("scrubSecrets fast paths", () => {
+  it("gives exactly what the plain algorithm gives", () => {
+    let changed = 0;
+    const wrong: string[] = [];
+    for (const text of texts(6_000)) {
+      const out = scrubSecrets(text);
+      if (out !== reference(text)) wrong.push(text);
+      if (out !== text) changed++;
+    }
+    expect(wrong).toEqual([]);
+    // The generated texts exercise both outcomes.
+    expect(changed).toBeGreaterThan(3_000);
+    expect(changed).toBeLessThan(6_000);
+  });
+
+  it("gives the same for every single fragment and pair of fragments", () => {
+    const wrong: string[] = [];
+    for (const a of FRAGMENTS)
+      for (const text of [a, ...FRAGMENTS.map((b) => a + b)])
+        if (scrubSecrets(text) !== reference(text)) wrong.push(text);
+    expect(wrong).toEqual([]);
+  });
+
+  it("finds a registered secret anywhere in a long text (the index)", () => {
+    const filler = '{"eventName":"AuthorizeSecurityGroupIngress","x":"AbCdEf"}'.repeat(20);
+    for (const secret of registered) {
+      for (const text of [
+        secret,
+        `${filler}${secret}`,
+        `${secret}${filler}`,
+        `${filler}${secret}${filler}`,
+      ]) {
+        const out = scrubSecrets(text);
+        expect(out).not.toContain(secret);
+        expect(out).toBe(reference(text));
+      }
+    }
+    // A prefix that collides with a secret's is not a secret.
+    expect(scrubSecrets(`${filler}AbCdEfGh1234567`)).toBe(`${filler}AbCdEfGh1234567`);
+  });
+});
