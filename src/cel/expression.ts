@@ -19,9 +19,12 @@
  */
 import {
   type CelFunc,
+  type CelInput,
   CelScalar,
   celEnv,
   celFunc,
+  celList,
+  celMap,
   isCelError,
   isCelList,
   isCelMap,
@@ -113,6 +116,9 @@ export class EvaluationError extends Error {
  * `where` and each `expect` — is converted once, not once per expression.
  */
 export class CelBindings {
+  /** `values` with their lists and maps already CEL lists and maps (see celReady), made on first use. */
+  private ready: Record<string, unknown> | undefined;
+
   private constructor(readonly values: Record<string, unknown>) {}
 
   /** Converts plain bindings (Date → timestamp, recursively). */
@@ -125,11 +131,66 @@ export class CelBindings {
     return new CelBindings({ ...this.values, ...toCelBindings(extra) });
   }
 
-  /** A row's fields and the row itself as `item`, converted once; `rest` (already converted) wins. */
+  /**
+   * A row's fields and the row itself as `item`; `rest` (already converted) wins over the row's fields and
+   * `extra` over both — what `{ ...row, item: row, ...rest, ...extra }` converted would bind. The row is not
+   * copied: a field is converted when an expression reads it (most read a handful of a row's 30 fields),
+   * and `item` only if read. `rest` (params, now, period: the same for every row) is bound with its lists
+   * and maps already in CEL form, instead of being wrapped again at each read.
+   */
   static ofRow(row: Record<string, unknown>, rest: CelBindings, extra: Record<string, unknown>): CelBindings {
-    const item = toCelValue(row) as Record<string, unknown>;
-    return new CelBindings({ ...item, item, ...rest.values, ...toCelBindings(extra) });
+    rest.ready ??= celReady(rest.values);
+    const binding: RowBinding = { row, rest: rest.ready, extra: toCelBindings(extra), item: undefined };
+    return new CelBindings(new Proxy(binding, ROW_BINDING) as unknown as Record<string, unknown>);
   }
+}
+
+interface RowBinding {
+  row: Record<string, unknown>;
+  rest: Record<string, unknown>;
+  extra: Record<string, unknown>;
+  item: Record<string, unknown> | undefined;
+}
+
+const { hasOwn } = Object;
+/** What a plain object answers for a name it does not have (inherited members such as `toString`). */
+const PLAIN: Record<string, unknown> = {};
+
+/**
+ * The evaluator reads bindings by name only (`bindings[name]`, @bufbuild/cel's ObjectActivation), so a row's
+ * bindings answer each read in the spread's order of precedence, converting on the way.
+ * test/unit/cel-row-bindings.test.ts compares them with the spread.
+ */
+const ROW_BINDING: ProxyHandler<RowBinding> = {
+  get(b, name) {
+    if (typeof name !== "string") return undefined;
+    if (hasOwn(b.extra, name)) return b.extra[name];
+    if (hasOwn(b.rest, name)) return b.rest[name];
+    if (name === "item") {
+      b.item ??= convert(b.row) as Record<string, unknown>;
+      return b.item;
+    }
+    if (hasOwn(b.row, name)) return convert(b.row[name]);
+    return PLAIN[name];
+  },
+};
+
+/**
+ * Converted bindings with every plain list and map (recursively) made a CEL list or map, as the evaluator
+ * would make it on each read (@bufbuild/cel toCel: arrays, and objects whose constructor is Object); any
+ * other value is left for the evaluator.
+ */
+function celReady(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) out[k] = celForm(v);
+  return out;
+}
+
+function celForm(v: unknown): unknown {
+  if (Array.isArray(v)) return celList(v.map(celForm) as CelInput[]);
+  if (v && typeof v === "object" && (v as object).constructor?.name === "Object" && isPlainRecord(v))
+    return celMap(new Map(Object.entries(v).map(([k, x]) => [k, celForm(x) as CelInput])));
+  return v;
 }
 
 export interface CompiledExpression {
