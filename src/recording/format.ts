@@ -87,10 +87,18 @@ export function toStoredValue(value: unknown, key?: string): unknown {
   if (typeof value === "string") return scrubSecrets(value);
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
-  if (Array.isArray(value)) return value.map((v) => toStoredValue(v));
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = toStoredValue(value[i]);
+    return out;
+  }
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
+    const record = value as Record<string, unknown>;
+    // Object.keys, not Object.entries: the same own keys in the same order, without a pair per member
+    // (the recorder copies every member of every answer).
+    for (const k of Object.keys(record)) {
+      const v = record[k];
       if (k === "$metadata" || v === undefined) continue;
       if (k === "Credentials" && v && typeof v === "object" && "AccessKeyId" in v) {
         const exp = (v as { Expiration?: unknown }).Expiration;

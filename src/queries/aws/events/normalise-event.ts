@@ -74,6 +74,7 @@ export function normaliseEvent(e: LookupEvent): Record<string, unknown> {
   const response = (r.responseElements ?? null) as Record<string, unknown> | null;
   const sessionMfa = ui.sessionContext?.attributes?.mfaAuthenticated;
   const consoleMfa = typeof extra.MFAUsed === "string" ? extra.MFAUsed === "Yes" : undefined;
+  const resources = e.Resources ?? [];
   return {
     event_id: String(r.eventID ?? e.EventId ?? ""),
     time: asDate(r.eventTime),
@@ -86,90 +87,117 @@ export function normaliseEvent(e: LookupEvent): Record<string, unknown> {
     management_event: r.managementEvent !== false,
     error_code: typeof r.errorCode === "string" ? r.errorCode : null,
     error_message: typeof r.errorMessage === "string" ? r.errorMessage : null,
-    ...actor,
+    // The actor's fields, in the order the row has always had them (the results document keeps key order).
+    actor_arn: actor.actor_arn,
+    principal_id: actor.principal_id,
+    user_name: actor.user_name,
+    role_name: actor.role_name,
+    session_name: actor.session_name,
+    sso_user: actor.sso_user,
+    sso_user_id: actor.sso_user_id,
+    role_arn: actor.role_arn,
+    permission_set: actor.permission_set,
+    invoked_by: actor.invoked_by,
+    actor_type: actor.actor_type,
+    actor: actor.actor,
+    human: actor.human,
     mfa_used: consoleMfa ?? (sessionMfa === undefined ? null : sessionMfa === "true"),
     source_ip: typeof r.sourceIPAddress === "string" ? r.sourceIPAddress : null,
     user_agent: typeof r.userAgent === "string" ? r.userAgent : null,
     request_parameters: (r.requestParameters ?? null) as unknown,
     console_login: typeof response?.ConsoleLogin === "string" ? response.ConsoleLogin : null,
-    resources: (e.Resources ?? []).map((x) => ({ type: x.ResourceType ?? "", name: x.ResourceName ?? "" })),
-    resource_names: (e.Resources ?? []).map((x) => x.ResourceName ?? ""),
+    resources: resources.map((x) => ({ type: x.ResourceType ?? "", name: x.ResourceName ?? "" })),
+    resource_names: resources.map((x) => x.ResourceName ?? ""),
   };
 }
 
-function actorOf(ui: UserIdentity): Record<string, unknown> {
-  const base = {
+/** Who acted (one shape for every identity type: the row lists these fields whatever the type). */
+interface Actor {
+  actor_arn: string | null;
+  principal_id: string | null;
+  user_name: string | null;
+  role_name: string | null;
+  session_name: string | null;
+  sso_user: string | null;
+  sso_user_id: string | null;
+  role_arn: string | null;
+  permission_set: string | null;
+  invoked_by: string | null;
+  actor_type: string;
+  actor: string;
+  human: boolean;
+}
+
+function actorOf(ui: UserIdentity): Actor {
+  const a: Actor = {
     actor_arn: ui.arn || null,
     principal_id: ui.principalId || null,
-    user_name: null as string | null,
-    role_name: null as string | null,
-    session_name: null as string | null,
-    sso_user: null as string | null,
-    sso_user_id: null as string | null,
-    role_arn: null as string | null,
-    permission_set: null as string | null,
+    user_name: null,
+    role_name: null,
+    session_name: null,
+    sso_user: null,
+    sso_user_id: null,
+    role_arn: null,
+    permission_set: null,
     invoked_by: ui.invokedBy ?? null,
+    actor_type: "",
+    actor: "",
+    human: false,
   };
   const type = ui.type ?? "Unknown";
   switch (type) {
     case "IAMUser":
-      return {
-        ...base,
-        actor_type: "iam_user",
-        actor: ui.userName ?? ui.arn ?? "",
-        human: true,
-        user_name: ui.userName ?? null,
-      };
+      a.actor_type = "iam_user";
+      a.actor = ui.userName ?? ui.arn ?? "";
+      a.human = true;
+      a.user_name = ui.userName ?? null;
+      return a;
     case "Root":
-      return { ...base, actor_type: "root", actor: "root", human: true };
+      a.actor_type = "root";
+      a.actor = "root";
+      a.human = true;
+      return a;
     case "AssumedRole": {
       const role = ui.sessionContext?.sessionIssuer?.userName ?? roleFromArn(ui.arn);
       const session = sessionFromArn(ui.arn) ?? ui.principalId?.split(":")[1] ?? null;
       const sso = role ? SSO_ROLE.exec(role) : null;
-      const common = {
-        ...base,
-        role_name: role ?? null,
-        session_name: session,
-        role_arn: ui.sessionContext?.sessionIssuer?.arn ?? null,
-      };
-      if (sso)
-        return {
-          ...common,
-          actor_type: "identity_center",
-          actor: session ?? "",
-          human: true,
-          sso_user: session,
-          permission_set: sso[1],
-        };
-      return {
-        ...common,
-        actor_type: "assumed_role",
-        actor: `${role ?? "?"}/${session ?? "?"}`,
-        human: false,
-      };
+      a.role_name = role ?? null;
+      a.session_name = session;
+      a.role_arn = ui.sessionContext?.sessionIssuer?.arn ?? null;
+      if (sso) {
+        a.actor_type = "identity_center";
+        a.actor = session ?? "";
+        a.human = true;
+        a.sso_user = session;
+        a.permission_set = sso[1]!;
+        return a;
+      }
+      a.actor_type = "assumed_role";
+      a.actor = `${role ?? "?"}/${session ?? "?"}`;
+      a.human = false;
+      return a;
     }
     case "IdentityCenterUser":
-      return {
-        ...base,
-        actor_type: "identity_center",
-        actor: ui.userName ?? ui.onBehalfOf?.userId ?? "",
-        human: true,
-        sso_user: ui.userName ?? null,
-        sso_user_id: ui.onBehalfOf?.userId ?? null,
-      };
+      a.actor_type = "identity_center";
+      a.actor = ui.userName ?? ui.onBehalfOf?.userId ?? "";
+      a.human = true;
+      a.sso_user = ui.userName ?? null;
+      a.sso_user_id = ui.onBehalfOf?.userId ?? null;
+      return a;
     case "AWSService":
-      return { ...base, actor_type: "aws_service", actor: ui.invokedBy ?? "", human: false };
+      a.actor_type = "aws_service";
+      a.actor = ui.invokedBy ?? "";
+      a.human = false;
+      return a;
     default:
-      return {
-        ...base,
-        actor_type: type.toLowerCase(),
-        actor: ui.userName ?? ui.arn ?? ui.principalId ?? "",
-        // A federated console user or an unknown identity (e.g. an Identity Center sign-in in the older
-        // event format, whose userName is the person) is treated as a person: fail towards review.
-        human: type !== "AWSAccount",
-        user_name: ui.userName ?? null,
-        ...(type === "Unknown" && ui.userName ? { sso_user: ui.userName } : {}),
-      };
+      a.actor_type = type.toLowerCase();
+      a.actor = ui.userName ?? ui.arn ?? ui.principalId ?? "";
+      // A federated console user or an unknown identity (e.g. an Identity Center sign-in in the older
+      // event format, whose userName is the person) is treated as a person: fail towards review.
+      a.human = type !== "AWSAccount";
+      a.user_name = ui.userName ?? null;
+      if (type === "Unknown" && ui.userName) a.sso_user = ui.userName;
+      return a;
   }
 }
 
