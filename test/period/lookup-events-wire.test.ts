@@ -18,9 +18,10 @@ import {
   CALLER_ACCESS_KEY,
   CALLER_SECRET,
   type EventsWireServer,
+  eventWriter,
   startEventsWireServer,
 } from "../../src/bench/events-wire.js";
-import { makeWorld } from "../../src/bench/world.js";
+import { makeWorld, syntheticEvent } from "../../src/bench/world.js";
 import type { Row } from "../../src/core/types.js";
 import { executeRun } from "../../src/engine/execute-run.js";
 import type { AwsQueryContext } from "../../src/providers/aws/context.js";
@@ -129,5 +130,19 @@ describe("LookupEvents over HTTP through the real SDK (bench endpoint)", () => {
     expect(members).toEqual([world.accounts[1]]);
     const byAccount = new Set(r.items.map((row) => row.account));
     expect([...byAccount].sort()).toEqual([...world.accounts].sort());
+  });
+
+  it("writes each event as the JSON of the world's LookupEvents event (EventTime in epoch seconds)", () => {
+    const span = 89 * 86_400_000;
+    const writer = eventWriter(world, span);
+    for (const account of world.accounts)
+      for (const i of [0, 1, 7, 27, 49, 50, EVENTS - 1]) {
+        const e = syntheticEvent(world, account, world.regions[0]!, i, span);
+        const t = Date.parse(String(e.EventTime));
+        expect(writer.time(i)).toBe(t);
+        expect(writer.json(account, world.regions[0]!, i)).toBe(
+          JSON.stringify({ ...e, EventTime: t / 1000 }),
+        );
+      }
   });
 });
