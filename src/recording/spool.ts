@@ -15,7 +15,7 @@
  * docs/performance.md round 6); on a second core it overlaps the run. Not libuv's pool: writes through it,
  * 16 in flight, cost 25 % more CPU at org-50 (each of the 90,000 open / write / close steps wakes a pool
  * thread and the loop again); here one message carries every call completed in one turn of the event loop,
- * and the worker answers once per message. Memory: at most WRITER_BACKLOG characters wait for the worker;
+ * and the worker answers once per message. Memory: at most WRITER_BACKLOG characters (16 M) wait for the worker;
  * past that, a call is written on the main thread at once (as before, which holds the producer back).
  * With an injected `fs` (tests), every write is synchronous on the main thread.
  *
@@ -86,7 +86,7 @@ export interface SpoolOptions {
 }
 
 /** Characters of calls waiting for the writer thread beyond which a call is written on the main thread. */
-const WRITER_BACKLOG = 64 * 1024 * 1024;
+const WRITER_BACKLOG = 16 * 1024 * 1024;
 
 /**
  * The writer thread's code (CommonJS, started with `eval`, so there is no file to find next to this module,
