@@ -9,6 +9,7 @@ COPY src ./src
 # The build ends by checking the bundled controls against the schema (the checked catalogue in dist/).
 COPY controls ./controls
 COPY schema ./schema
+COPY scripts/bundle-cli.mjs ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-slim

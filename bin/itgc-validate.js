@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the built CLI (dist/ is built by `npm install` through the `prepare` script).
+// Runs the built CLI (dist/ is built by `npm install` through the `prepare` script): dist/bundle/, the CLI's
+// modules bundled into a few files (scripts/bundle-cli.mjs) — the same code as tsc's dist/cli/…, loaded faster.
 // The AWS SDK warns on Node 20 that releases from 2027 will need Node 22; the lockfile pins releases that
 // support Node 20, so the warning is noise for our users. Node 22 is recommended (see README).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -10,8 +11,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   process.stdout.write(`${pkg.version}\n`);
 } else if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
-  // `--help` alone: the top-level help without loading every command's module (dist/cli/top-help.js).
-  const { topHelpProgram } = await import("../dist/cli/top-help.js");
+  // `--help` alone: the top-level help without loading every command's module (src/cli/top-help.ts).
+  const { topHelpProgram } = await import("../dist/bundle/top-help.js");
   topHelpProgram().outputHelp();
 } else {
   // Compiled code is cached between runs: Node's own compile cache where Node has one (≥ 22.1); on Node 20
@@ -19,7 +20,7 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   const { default: nodeModule } = await import("node:module");
   if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache();
   else process.env.ITGC_SDK_CODE_CACHE ??= "on";
-  const { main, scrubConsole } = await import("../dist/cli/main.js");
+  const { main, scrubConsole } = await import("../dist/bundle/main.js");
   scrubConsole();
   process.exitCode = await main(args);
 }

@@ -58,7 +58,12 @@ export function recordedCallPath(call: RecordedCall): string {
  * whether the call was kept in memory until the bundle was written or spooled to disk as it completed.
  */
 export function recordedCallBytes(call: RecordedCall): Buffer {
-  return Buffer.from(`${JSON.stringify({ format: RECORDED_CALL_FORMAT, ...call }, null, 2)}\n`);
+  return Buffer.from(recordedCallText(call));
+}
+
+/** The text of a recorded call's file (`recordedCallBytes` is its UTF-8). */
+export function recordedCallText(call: RecordedCall): string {
+  return `${JSON.stringify({ format: RECORDED_CALL_FORMAT, ...call }, null, 2)}\n`;
 }
 
 /** Keeps file names to [A-Za-z0-9._-] (BagIt portability). */

@@ -9,22 +9,28 @@
  * Secrets: a call is converted and scrubbed (`recordedCall`) before it is serialised, so no secret reaches
  * even the spool.
  *
- * Writes are synchronous, one call at a time, as the call completes: nothing waits in a queue, so memory
- * holds at most the one call being written (backpressure by construction: the event loop, and with it
- * every other call, waits for the disk). Measured on org-50 (30,223 calls, docs/performance.md): writes
- * through libuv's thread pool, 16 in flight, cost 25 % more CPU than keeping the calls in memory (each of
- * the 90,000 open / write / close steps wakes a pool thread and the loop again); synchronous writes of
- * these small files (page cache) cost no more than it (2 pairs: 0.58–0.94). `end` is synchronous anyway (the
- * providers' middleware does not await it), so an asynchronous write could not hold the producer back.
+ * Writes leave the main thread: the file's text goes to a worker thread (created with the spool's first call),
+ * which encodes, hashes and writes it (open / write / close, synchronously there) while the run goes on.
+ * Creating ≈ 1,000 small files is mostly the kernel's time (≈ 0.3 s of a warm demo's main thread before,
+ * docs/performance.md round 6); on a second core it overlaps the run. Not libuv's pool: writes through it,
+ * 16 in flight, cost 25 % more CPU at org-50 (each of the 90,000 open / write / close steps wakes a pool
+ * thread and the loop again); here one message carries every call completed in one turn of the event loop,
+ * and the worker answers once per message. Memory: at most WRITER_BACKLOG characters (16 M) wait for the worker;
+ * past that, a call is written on the main thread at once (as before, which holds the producer back).
+ * With an injected `fs` (tests), every write is synchronous on the main thread.
  *
- * Failure: the first failed write is kept; every later `begin` throws it (so the run's remaining calls fail
- * at once instead of running for an hour), and `finish` rejects with it. A bundle is never written with a
- * call missing. The caller removes the spool on failure and on interrupt (evidence/interrupt.ts).
+ * Failure: the first failed write is kept (the worker's arrives with its answer, within a turn or two of the
+ * event loop); every later `begin` throws it (so the run's remaining calls fail at once instead of running
+ * for an hour), and `finish` — which waits for every write to be on disk — rejects with it. A bundle is never
+ * written with a call missing, and nothing is renamed into place before `finish` resolved. The caller removes
+ * the spool on failure and on interrupt (evidence/interrupt.ts); the worker writes no file after its first
+ * failure and creates no directory, so nothing it does can bring a removed spool back.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type RecordedCall, recordedCallBytes, recordedCallPath } from "./format.js";
+import { Worker } from "node:worker_threads";
+import { type RecordedCall, recordedCallBytes, recordedCallPath, recordedCallText } from "./format.js";
 import {
   CallCounts,
   type CallEnd,
@@ -75,7 +81,50 @@ const NODE_FS: SpoolFs = {
 };
 
 export interface SpoolOptions {
+  /** Synchronous file operations on the main thread instead of the writer thread (tests inject failures). */
   fs?: SpoolFs;
+}
+
+/** Characters of calls waiting for the writer thread beyond which a call is written on the main thread. */
+const WRITER_BACKLOG = 16 * 1024 * 1024;
+
+/**
+ * The writer thread's code (CommonJS, started with `eval`, so there is no file to find next to this module,
+ * bundled or not). A message is a flat list [seq, path, text, …]; the answer lists [seq, sha256, size, …]
+ * of the files written, and the first failure (after which nothing more is written).
+ */
+const WRITER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const { writeFileSync } = require("node:fs");
+const { createHash } = require("node:crypto");
+let failed = false;
+parentPort.on("message", (m) => {
+  if (m === "drain") return parentPort.postMessage("drained");
+  const done = [];
+  for (let i = 0; i < m.length && !failed; i += 3) {
+    try {
+      const bytes = Buffer.from(m[i + 2]);
+      writeFileSync(m[i + 1], bytes);
+      done.push(m[i], createHash("sha256").update(bytes).digest("hex"), bytes.length);
+    } catch (e) {
+      failed = true;
+      return parentPort.postMessage({ done, failed: m[i], reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  parentPort.postMessage({ done });
+});
+`;
+
+interface WriterAnswer {
+  done: (number | string)[];
+  failed?: number;
+  reason?: string;
+}
+
+/** A call handed to the writer thread, until its answer comes back. */
+interface InFlight {
+  entry: SpooledCall;
+  chars: number;
 }
 
 export class SpoolRecorder implements Recorder {
@@ -83,16 +132,24 @@ export class SpoolRecorder implements Recorder {
   private readonly entries: SpooledCall[] = [];
   private readonly counts = new CallCounts();
   private readonly dirs = new Set<string>();
-  private readonly fs: SpoolFs;
+  /** Injected file operations: every write synchronous on the main thread. */
+  private readonly fs: SpoolFs | undefined;
   private failure: SpoolWriteError | undefined;
   private discarded = false;
+  private worker: Worker | undefined;
+  /** Calls of this turn of the event loop, not yet posted: [seq, absolute path, text, …]. */
+  private batch: (number | string)[] = [];
+  private batchScheduled = false;
+  private readonly inFlight = new Map<number, InFlight>();
+  private inFlightChars = 0;
+  private drained: (() => void) | undefined;
 
   /** `root` must exist and be empty (see `SpoolRecorder.in`). */
   constructor(
     readonly root: string,
     opts: SpoolOptions = {},
   ) {
-    this.fs = opts.fs ?? NODE_FS;
+    this.fs = opts.fs;
   }
 
   /**
@@ -119,23 +176,114 @@ export class SpoolRecorder implements Recorder {
     this.counts.add(call);
     if (this.failure || this.discarded) return;
     const path = `data/${recordedCallPath(call)}`;
-    const bytes = recordedCallBytes(call);
-    this.entries.push({
-      seq: call.seq,
-      path,
-      sha256: createHash("sha256").update(bytes).digest("hex"),
-      size: bytes.length,
-    });
     const abs = join(this.root, path);
     try {
       const dir = dirname(abs);
       if (!this.dirs.has(dir)) {
-        this.fs.mkdirSync(dir);
+        (this.fs ?? NODE_FS).mkdirSync(dir);
         this.dirs.add(dir);
       }
-      this.fs.writeFileSync(abs, bytes);
     } catch (e) {
       this.failure = new SpoolWriteError(path, this.root, e);
+      return;
+    }
+    if (this.fs || this.inFlightChars > WRITER_BACKLOG) {
+      this.writeHere(call.seq, path, abs, recordedCallBytes(call));
+      return;
+    }
+    const text = recordedCallText(call);
+    const entry: SpooledCall = { seq: call.seq, path, sha256: "", size: 0 };
+    this.entries.push(entry);
+    this.inFlight.set(call.seq, { entry, chars: text.length });
+    this.inFlightChars += text.length;
+    this.batch.push(call.seq, abs, text);
+    if (!this.batchScheduled) {
+      this.batchScheduled = true;
+      setImmediate(() => this.post());
+    }
+  }
+
+  /** Writes one call on the main thread (injected fs, or the writer thread's backlog is full). */
+  private writeHere(seq: number, path: string, abs: string, bytes: Buffer): void {
+    this.entries.push({
+      seq,
+      path,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      size: bytes.length,
+    });
+    try {
+      (this.fs ?? NODE_FS).writeFileSync(abs, bytes);
+    } catch (e) {
+      this.failure = new SpoolWriteError(path, this.root, e);
+    }
+  }
+
+  /** Hands this turn's calls to the writer thread (started on first use). */
+  private post(): void {
+    this.batchScheduled = false;
+    if (this.batch.length === 0 || this.discarded) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.writer().postMessage(batch);
+  }
+
+  private writer(): Worker {
+    if (this.worker) return this.worker;
+    // No inherited execArgv: `--input-type=module` would make the CommonJS source an ES module.
+    const worker = new Worker(WRITER_SOURCE, { eval: true, execArgv: [] });
+    // Idle, it keeps nothing alive; `finish` holds the process open while it waits for the writes.
+    worker.unref();
+    worker.on("message", (m: WriterAnswer | "drained") => {
+      if (m === "drained") {
+        this.drained?.();
+        return;
+      }
+      this.written(m);
+    });
+    worker.on("error", (e) => this.writerFailed(e));
+    worker.on("exit", (code) => {
+      if (!this.discarded && (this.inFlight.size > 0 || this.drained))
+        this.writerFailed(new Error(`the spool's writer thread stopped (exit code ${code})`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private written(m: WriterAnswer): void {
+    for (let i = 0; i < m.done.length; i += 3) {
+      const seq = m.done[i] as number;
+      const f = this.inFlight.get(seq)!;
+      f.entry.sha256 = m.done[i + 1] as string;
+      f.entry.size = m.done[i + 2] as number;
+      this.inFlightChars -= f.chars;
+      this.inFlight.delete(seq);
+    }
+    if (m.failed !== undefined && !this.failure) {
+      const f = this.inFlight.get(m.failed)!;
+      this.failure = new SpoolWriteError(f.entry.path, this.root, new Error(m.reason));
+    }
+  }
+
+  private writerFailed(e: unknown): void {
+    const first = this.inFlight.values().next().value as InFlight | undefined;
+    this.failure ??= new SpoolWriteError(first?.entry.path ?? "(unknown)", this.root, e);
+    this.drained?.();
+  }
+
+  /** Resolves when every call handed to the writer thread has been answered (written or failed). */
+  private async drain(): Promise<void> {
+    this.post();
+    const worker = this.worker;
+    if (!worker || this.failure) return;
+    worker.ref();
+    try {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        worker.postMessage("drain");
+      });
+    } finally {
+      this.drained = undefined;
+      worker.unref();
     }
   }
 
@@ -143,19 +291,25 @@ export class SpoolRecorder implements Recorder {
     return this.counts.get();
   }
 
-  /** The spooled calls, or the first write failure. */
+  /** The spooled calls, once every one is on disk; or the first write failure. */
   async finish(): Promise<RecordedCalls> {
+    await this.drain();
     if (this.failure) throw this.failure;
     if (this.discarded) throw new Error(`the evidence spool ${this.root} was removed`);
+    void this.worker?.terminate();
+    this.worker = undefined;
     return {
       calls: [],
       spooled: { root: this.root, calls: [...this.entries].sort((a, b) => a.seq - b.seq) },
     };
   }
 
-  /** Removes the spool (a failed or abandoned run). Later calls are refused. */
+  /** Removes the spool (a failed or abandoned run), once the writer thread has stopped. Later calls are refused. */
   async discard(): Promise<void> {
     this.discarded = true;
+    this.batch = [];
+    await this.worker?.terminate();
+    this.worker = undefined;
     rmSync(this.root, { recursive: true, force: true, maxRetries: 3 });
   }
 }

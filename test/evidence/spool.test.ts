@@ -182,6 +182,24 @@ describe("a spool write that fails", () => {
     await recorder.discard();
     expect(readdirSync(out)).toEqual([]);
   });
+  it("a write failing in the writer thread (the path is a directory): finish rejects with it, later calls are refused, discard removes the spool", async () => {
+    const out = tempDir();
+    const recorder = SpoolRecorder.in(out);
+    mkdirSync(join(recorder.root, "data/raw/111122223333/us-east-1/000002-IAM.ListUsers.json"), {
+      recursive: true,
+    });
+    for (let i = 0; i < 3; i++) recorder.begin(start(i))({ output: { Users: [] } });
+    await expect(recorder.finish()).rejects.toThrow(
+      /recorded call data\/raw\/111122223333\/us-east-1\/000002-IAM.ListUsers.json .*EISDIR.*\); no bundle was written/,
+    );
+    expect(() => recorder.begin(start(4))).toThrow(SpoolWriteError);
+    // The writer stopped at its first failure: the call after it was not written.
+    expect(existsSync(join(recorder.root, "data/raw/111122223333/us-east-1/000003-IAM.ListUsers.json"))).toBe(
+      false,
+    );
+    await recorder.discard();
+    expect(readdirSync(out)).toEqual([]);
+  });
 });
 
 describe("an interrupted run", () => {

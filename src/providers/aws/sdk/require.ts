@@ -11,10 +11,10 @@
  *
  * Compiling those 5 MB is still the largest single cost of a warm `demo`'s start-up. Node 22 keeps a compile
  * cache of its own (bin/itgc-validate.js turns it on); on Node 20, which has none, the CLI keeps V8's code
- * cache of these client files (and only these) itself: sdk-code-cache.ts.
+ * cache of these client files and of the CommonJS dependencies they load itself: sdk-code-cache.ts.
  */
 import { createRequire } from "node:module";
-import { requireWithCodeCache, sdkCodeCacheDir } from "./sdk-code-cache.js";
+import { cacheDependencies, requireWithCodeCache, sdkCodeCacheDir } from "./sdk-code-cache.js";
 
 const plainRequire = createRequire(import.meta.url);
 
@@ -22,5 +22,6 @@ const plainRequire = createRequire(import.meta.url);
 export function requireSdk<T>(id: string): T {
   const dir = sdkCodeCacheDir();
   if (!dir) return plainRequire(id) as T;
+  cacheDependencies(dir);
   return requireWithCodeCache(plainRequire.resolve(id), dir) as T;
 }

@@ -7,9 +7,10 @@
  * file is compiled with V8's cached data from an earlier run (`vm.Script` `cachedData`, which V8 checks
  * against the source and its own version and flags, and rejects if anything differs), and at the end of a
  * run whose cache was missing or rejected, the data — now including the functions that ran — is written for
- * the next one. Only the client files loaded through requireSdk (./require.ts) go through here; their own
- * dependencies load with Node's require as usual, and the module is registered in require's cache exactly
- * as require() would, so the classes are the same objects for every importer.
+ * the next one. The client files loaded through requireSdk (./require.ts) go through here, registered in
+ * require's cache exactly as require() would, so the classes are the same objects for every importer; so do
+ * the CommonJS files under node_modules that load after the first of them (`cacheDependencies`: the SDK's
+ * @smithy/* and @aws-sdk/* dependencies).
  *
  * Where: $ITGC_CODE_CACHE_DIR, else $XDG_CACHE_HOME/itgc-validate/v8, else ~/.cache/itgc-validate/v8 —
  * the user's own directory (mode 0700; a directory another user owns is not used), since cached data is
@@ -21,7 +22,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { Script, constants as vmConstants } from "node:vm";
 
 interface ModuleInternals {
@@ -29,6 +30,7 @@ interface ModuleInternals {
   paths: string[];
   loaded: boolean;
   exports: unknown;
+  require(id: string): unknown;
 }
 type ModuleStatics = {
   _cache: Record<string, ModuleInternals>;
@@ -94,11 +96,8 @@ export function writePendingCodeCache(): void {
   }
 }
 
-/** require() of one CommonJS file (an absolute path), compiled with V8's cached data from `dir`. */
-export function requireWithCodeCache(filename: string, dir: string): unknown {
-  const known = Mod._cache[filename];
-  if (known) return known.exports;
-  const source = readFileSync(filename, "utf8");
+/** `source` (a CommonJS file's text) wrapped and compiled with V8's cached data from `dir`, if it has some. */
+function compileWithCodeCache(filename: string, source: string, dir: string): Script {
   const file = join(
     dir,
     `${createHash("sha256").update(filename).update("\0").update(source).digest("hex").slice(0, 32)}.v8`,
@@ -125,6 +124,14 @@ export function requireWithCodeCache(filename: string, dir: string): unknown {
     }
     codeCacheStats.misses++;
   } else codeCacheStats.hits++;
+  return script;
+}
+
+/** require() of one CommonJS file (an absolute path), compiled with V8's cached data from `dir`. */
+export function requireWithCodeCache(filename: string, dir: string): unknown {
+  const known = Mod._cache[filename];
+  if (known) return known.exports;
+  const script = compileWithCodeCache(filename, readFileSync(filename, "utf8"), dir);
   const mod = new Mod(filename, undefined);
   mod.filename = filename;
   mod.paths = Mod._nodeModulePaths(dirname(filename));
@@ -138,4 +145,48 @@ export function requireWithCodeCache(filename: string, dir: string): unknown {
   }
   mod.loaded = true;
   return mod.exports;
+}
+
+type Compile = (this: ModuleInternals, content: string, filename: string) => unknown;
+let hooked: string | undefined;
+
+/**
+ * The client files' own dependencies (@smithy/*, @aws-sdk/core, @aws-crypto/…: ≈ 120 more CommonJS files,
+ * 1.2 MB, that a run loads with them) through the same cache: Node's CommonJS loader compiles each file
+ * with `Module.prototype._compile`, which this wraps, for files under a node_modules directory, once the
+ * CLI has turned the cache on (`requireSdk`). The module sees the same `exports`, `require`, `module`,
+ * `__filename` and `__dirname` as Node's own _compile gives it (`require` is the module's own, with
+ * `resolve`, `cache`, `main`); a file that starts with `#!` is left to Node.
+ */
+export function cacheDependencies(dir: string): void {
+  if (hooked !== undefined) return;
+  hooked = dir;
+  const proto = (Module as unknown as { prototype: { _compile: Compile } }).prototype;
+  const nodeCompile = proto._compile;
+  const inNodeModules = `${sep}node_modules${sep}`;
+  proto._compile = function (this: ModuleInternals, content: string, filename: string) {
+    if (!filename.includes(inNodeModules) || content.startsWith("#!"))
+      return nodeCompile.call(this, content, filename);
+    const script = compileWithCodeCache(filename, content, dir);
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...a: unknown[]) => unknown;
+    return wrapper.call(this.exports, this.exports, moduleRequire(this), this, filename, dirname(filename));
+  };
+}
+
+/** The `require` Node gives a CommonJS module (lib/internal/modules/helpers.js makeRequireFunction). */
+function moduleRequire(mod: ModuleInternals): NodeJS.Require {
+  const statics = Module as unknown as {
+    _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string;
+    _resolveLookupPaths(request: string, parent: unknown): string[] | null;
+    _extensions: NodeJS.RequireExtensions;
+  };
+  const require = ((id: string) => mod.require(id)) as NodeJS.Require;
+  const resolve = ((request: string, options?: { paths?: string[] }) =>
+    statics._resolveFilename(request, mod, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => statics._resolveLookupPaths(request, mod);
+  require.resolve = resolve;
+  require.main = process.mainModule;
+  require.extensions = statics._extensions;
+  require.cache = Mod._cache as unknown as NodeJS.Dict<NodeModule>;
+  return require;
 }

@@ -1,0 +1,97 @@
+/**
+ * Bundles the CLI (`npm run build`, after tsc): dist/cli/main.js and dist/cli/top-help.js, with every module of
+ * ours they reach and the pure-ESM packages below, into a few files under dist/bundle/, which
+ * bin/itgc-validate.js loads.
+ *
+ * Why: a warm `demo` loaded ≈ 400 ESM modules one by one (ours, @bufbuild/cel and protobuf, csv-*, commander…);
+ * on Node 20 each is resolved, read, compiled and linked on its own (docs/performance.md, round 6). Bundled,
+ * they are a handful of files.
+ *
+ * What stays as it was:
+ * - Every dynamic import() of ours is still a boundary: with `splitting`, each becomes its own chunk, loaded
+ *   when the import runs (`--version`, `--help`, `lint`, `controls list` load no more than before).
+ * - Packages other than BUNDLED are left to Node's own loader at run time (the AWS SDK clients, loaded with
+ *   require() through the code cache of src/providers/aws/sdk/; ajv, yaml, the Google clients, octokit…), so a
+ *   package is never loaded twice, once bundled and once not.
+ * - `import.meta.url` in each of our modules is rewritten to the URL of that module's own file in dist/ (tsc's
+ *   output, which stays), so file lookups relative to a module — controls/, schema/, fixtures/, package.json,
+ *   dist/controls/checked-catalogue.json, createRequire — resolve exactly as unbundled.
+ * - The tests (vitest, from src/) and the bench (dist/bench/) do not use the bundle.
+ */
+import { rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = join(ROOT, "dist");
+const OUT = join(DIST, "bundle");
+
+/** Pure-ESM packages the CLI imports statically, bundled with it; every other package stays external. */
+const BUNDLED = [
+  /^@bufbuild\//,
+  /^chalk(\/|$)/,
+  /^p-limit(\/|$)/,
+  /^yocto-queue(\/|$)/,
+  /^csv-parse(\/|$)/,
+  /^csv-stringify(\/|$)/,
+];
+
+/** A package name (not a relative path, an absolute one, a builtin, or a package-internal `#import`). */
+const isBare = (spec) => !/^(\.|\/|#|node:)/.test(spec);
+
+/** Leaves every package not in BUNDLED (and every builtin) to Node at run time. */
+const externals = {
+  name: "externals",
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === "entry-point") return undefined;
+      if (args.path.startsWith("node:")) return { path: args.path, external: true };
+      if (isBare(args.path) && !BUNDLED.some((re) => re.test(args.path)))
+        return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+};
+
+/** `import.meta.url` of a module of ours → the URL of its own file in dist/ (see above). */
+const ownUrl = {
+  name: "own-import-meta-url",
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      const contents = await readFile(args.path, "utf8");
+      if (!args.path.startsWith(DIST + sep) || !contents.includes("import.meta.url"))
+        return { contents, loader: "js" };
+      const rel = relative(OUT, args.path).split(sep).join("/");
+      return {
+        contents: contents.replaceAll(
+          "import.meta.url",
+          `new URL(${JSON.stringify(rel)}, import.meta.url).href`,
+        ),
+        loader: "js",
+      };
+    });
+  },
+};
+
+// Chunk names change with their content: nothing of an earlier build may stay.
+rmSync(OUT, { recursive: true, force: true });
+await build({
+  entryPoints: { main: join(DIST, "cli", "main.js"), "top-help": join(DIST, "cli", "top-help.js") },
+  outdir: OUT,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  chunkNames: "chunk-[hash]",
+  // Not `keepNames`: its __name() call for every function and class cost ≈ 1–2 % of a demo's CPU, and no code of
+  // ours reads the name of a function or class it defines (the SDK's classes, whose names are read, are not
+  // bundled); esbuild renames only top-level functions whose names collide (`compileField2`), no class.
+  keepNames: false,
+  sourcemap: "linked",
+  legalComments: "none",
+  logLevel: "warning",
+  plugins: [externals, ownUrl],
+});
