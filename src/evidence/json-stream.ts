@@ -138,3 +138,9 @@ export function jsonTopLevel<T extends object>(record: T): T {
   }
   return out as T;
 }
+
+/** The keys `jsonTopLevel(record)` has, without making it. */
+export function* jsonTopLevelKeys(record: object): Generator<string> {
+  for (const k of Object.keys(record))
+    if (!omitted(prepared((record as Record<string, unknown>)[k], k))) yield k;
+}

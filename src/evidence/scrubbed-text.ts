@@ -69,6 +69,8 @@ export function scrubIfLocal(chunk: string): string | undefined {
  */
 export class ScrubbedText {
   private pending = "";
+  /** Index in `pending` of its last newline, or -1. */
+  private lastNewline = -1;
   private threshold: number;
   private readonly hash: Hash = createHash("sha256");
   private size = 0;
@@ -79,10 +81,13 @@ export class ScrubbedText {
 
   /** Adds text; the bytes ready to be written, if a chunk is complete. */
   add(text: string): Buffer | undefined {
+    // The last newline is tracked piece by piece: searching the pending text for it would flatten it on
+    // every piece of a long line (an HTML table is one line of thousands of rows).
+    const nl = text.lastIndexOf("\n");
+    if (nl >= 0) this.lastNewline = this.pending.length + nl;
     this.pending += text;
-    if (this.pending.length < this.threshold) return undefined;
-    const cut = this.pending.lastIndexOf("\n");
-    if (cut < 0) return undefined;
+    if (this.pending.length < this.threshold || this.lastNewline < 0) return undefined;
+    const cut = this.lastNewline;
     const chunk = this.pending.slice(0, cut + 1);
     const scrubbed = scrubIfLocal(chunk);
     if (scrubbed === undefined) {
@@ -91,6 +96,7 @@ export class ScrubbedText {
       return undefined;
     }
     this.pending = this.pending.slice(cut + 1);
+    this.lastNewline = -1;
     this.threshold = this.chunkChars;
     return this.bytes(scrubbed);
   }

@@ -50,7 +50,7 @@ import {
   TAG_MANIFEST,
 } from "./bagit.js";
 import { removeOnInterrupt } from "./interrupt.js";
-import { jsonPieces, jsonTopLevel } from "./json-stream.js";
+import { jsonPieces, jsonTopLevel, jsonTopLevelKeys } from "./json-stream.js";
 import {
   BUNDLE_FORMAT,
   type BundleModel,
@@ -419,7 +419,7 @@ async function assembleBundle(
     await stream(`data/results/${safeName(r.id)}.json`, jsonFilePieces(resultRecordOf(r)));
     await stream(
       `data/results/population/${safeName(r.id)}.csv`,
-      populationCsvPieces(jsonRecords(r.findings), () => jsonRecords(r.items)),
+      populationCsvPieces(jsonRecords(r.findings), r.items, jsonTopLevel, jsonTopLevelKeys),
     );
     const header = resultHeaderOf(r);
     results.push(header);

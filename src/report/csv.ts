@@ -131,31 +131,34 @@ export function populationCsv(r: ResultRecord): string {
 }
 
 /**
- * A control's population CSV in pieces. `items` are the population rows in their JSON form, in the order
- * of the findings; it is read twice (the columns are every field any item has, sorted), so it may be a
- * function giving a fresh pass each time (the bundle writer converts each row as it goes).
+ * A control's population CSV in pieces: the findings (in their JSON form) and the population rows, in the
+ * order of the findings. The columns are every field any item has, sorted.
  */
 export function* populationCsvPieces(
   findings: Iterable<ResultRecord["findings"][number]>,
-  items: readonly Record<string, unknown>[] | (() => Iterable<Record<string, unknown> | undefined>),
+  items: readonly Record<string, unknown>[],
+  /** The form each item is read in (the bundle writer: its JSON copy's top level); by default as it is. */
+  asRead: (item: Record<string, unknown>) => Record<string, unknown> = (i) => i,
+  /** The keys `asRead(item)` has, without making it (for the column pass). */
+  keysOf: (item: Record<string, unknown>) => Iterable<string> = Object.keys,
 ): Generator<string> {
-  const pass = typeof items === "function" ? items : () => items;
   const names = new Set<string>();
-  for (const i of pass()) if (i) for (const k of Object.keys(i)) names.add(k);
+  for (const i of items) if (i) for (const k of keysOf(i)) names.add(k);
   const fields = [...names].sort();
-  yield* csvPieces(populationRows(findings, pass(), fields));
+  yield* csvPieces(populationRows(findings, items, fields, asRead));
 }
 
 function* populationRows(
   findings: Iterable<ResultRecord["findings"][number]>,
-  items: Iterable<Record<string, unknown> | undefined>,
+  items: readonly Record<string, unknown>[],
   fields: string[],
+  asRead: (item: Record<string, unknown>) => Record<string, unknown>,
 ): Generator<unknown[]> {
   yield ["resource", "account", "region", "status", "reason", ...fields];
-  const it = items[Symbol.iterator]();
+  let i = 0;
   for (const f of findings) {
-    const next = it.next();
-    const item = next.done ? undefined : next.value;
+    const raw = items[i++];
+    const item = raw ? asRead(raw) : undefined;
     yield [f.resource, f.account, f.region, f.status, f.message, ...fields.map((k) => (item ? item[k] : ""))];
   }
 }
