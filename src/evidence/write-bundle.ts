@@ -65,7 +65,7 @@ import {
 } from "./model.js";
 import { ensureOutputDir } from "./output-dir.js";
 import { csvContextOf } from "./read-model.js";
-import { type ByteSink, ScrubbedText } from "./scrubbed-text.js";
+import { type ByteSink, CHUNK_CHARS, ScrubbedText } from "./scrubbed-text.js";
 import { writeTarGz } from "./tar.js";
 import { renderVerifyMd } from "./verify-md.js";
 
@@ -87,6 +87,8 @@ export interface WriteBundleOptions {
   clock?: () => Date;
   /** The tool's git commit; undefined: detect from the package's git checkout; null: none. */
   toolCommit?: string | null;
+  /** Characters of a streamed document held before a chunk is written (tests make it tiny). */
+  chunkChars?: number;
 }
 
 export interface WrittenBundle {
@@ -212,7 +214,7 @@ function* jsonFilePieces(v: unknown): Generator<string> {
  * Where the bundle's files go as they are made: memory (`buildBundle`, the archive) or the bundle's
  * temporary directory (`writeBundle`).
  */
-interface BundleStore {
+export interface BundleStore {
   /** A file whose bytes are complete. */
   put(path: string, bytes: Buffer): Promise<void>;
   /** A file written chunk by chunk (its first chunk was too large to hold whole). */
@@ -300,8 +302,13 @@ class DirectoryStore implements BundleStore {
  * Writes a text file given in pieces: scrubbed, hashed and written a chunk at a time (ScrubbedText); a file
  * that fits in one chunk is put whole. The bytes are those of `scrubSecrets(pieces.join(""))`.
  */
-async function streamText(store: BundleStore, path: string, pieces: Iterable<string>): Promise<Digest> {
-  const text = new ScrubbedText();
+async function streamText(
+  store: BundleStore,
+  path: string,
+  pieces: Iterable<string>,
+  chunkChars = CHUNK_CHARS,
+): Promise<Digest> {
+  const text = new ScrubbedText(chunkChars);
   let file: (ByteSink & { close(): Promise<void> }) | undefined;
   try {
     for (const piece of pieces) {
@@ -328,7 +335,7 @@ async function streamText(store: BundleStore, path: string, pieces: Iterable<str
  */
 export async function buildBundle(
   outcome: RunOutcome,
-  opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit">,
+  opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit" | "chunkChars">,
 ): Promise<BuiltBundle> {
   const store = new MemoryStore();
   const { name, signing } = await assembleBundle(outcome, opts, store);
@@ -342,9 +349,9 @@ export async function buildBundle(
  * from the run's own objects: no document's text, and no JSON copy of a population, is ever held whole
  * (docs/architecture.md, "The bundle writer streams its documents").
  */
-async function assembleBundle(
+export async function assembleBundle(
   outcome: RunOutcome,
-  opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit">,
+  opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit" | "chunkChars">,
   store: BundleStore,
 ): Promise<{ name: string; signing: SigningStatus; digests: Map<string, Digest> }> {
   const clock = opts.clock ?? (() => new Date());
@@ -376,7 +383,7 @@ async function assembleBundle(
   // A document written as it is made: its place in the manifests is taken now, its digest once written.
   const stream = async (path: string, pieces: Iterable<string>) => {
     claim(path, { sha256: "", size: 0 });
-    digests.set(path, await streamText(store, path, pieces));
+    digests.set(path, await streamText(store, path, pieces, opts.chunkChars));
   };
 
   if (outcome.spooled) {

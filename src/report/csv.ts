@@ -42,9 +42,9 @@ function csv(rows: unknown[][], bom = false): string {
 }
 
 /** Rows stringified per record are the same text as stringified together (each record ends in "\n"). */
-const ROWS_PER_PIECE = 256;
+const ROWS_PER_PIECE = 32;
 
-/** The CSV text of `rows` in pieces of a few hundred records: joined, the text `csv` would give. */
+/** The CSV text of `rows` in pieces of ROWS_PER_PIECE records: joined, the text `csv` would give. */
 function* csvPieces(rows: Iterable<unknown[]>, bom = false): Generator<string> {
   if (bom) yield "\uFEFF";
   let batch: string[][] = [];
