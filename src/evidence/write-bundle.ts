@@ -3,12 +3,16 @@
  * VERIFY.md, and attestation/ (detached signature over tagmanifest-sha256.txt, DSSE envelope of an in-toto
  * Statement over both manifests, the public key and signer.json). See docs/evidence-format.md.
  *
- * Everything but the recorded calls is built in memory, signed (each signature checked against the public
- * key first), then written under a temporary name in the output directory and renamed: nothing half-written
- * is ever left where a finished bundle is expected, and a bundle that could not be signed is not written at
- * all. The recorded calls come either from memory (`outcome.calls`) or, for a run recorded with a
- * SpoolRecorder (recording/spool.ts), from the spool: already on disk in the bundle's temporary directory,
- * with their hashes taken as they were written — they are neither read back nor serialised again.
+ * Each file is written as it is made into the bundle's temporary directory in the output directory
+ * (`.partial-<name>`, or the run's spool), signed last (each signature checked against the public key
+ * first), and the directory renamed into place: nothing half-written is ever left where a finished bundle
+ * is expected, and a bundle that could not be signed is removed, never renamed. The large documents are
+ * streamed: made piece by piece from the run's objects and written a chunk at a time through the secret
+ * scrubber, hashed as they go, with the bytes the whole document would have (docs/architecture.md, "The
+ * bundle writer streams its documents"). The recorded calls come either from memory (`outcome.calls`) or,
+ * for a run recorded with a SpoolRecorder (recording/spool.ts), from the spool: already on disk in the
+ * bundle's temporary directory, with their hashes taken as they were written — they are neither read back
+ * nor serialised again.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
