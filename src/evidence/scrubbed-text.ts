@@ -11,8 +11,8 @@
  *   `Bearer` then the token on the next line) or anything (a PEM private key up to its END line, or to the
  *   end of the text when it is cut off).
  * - **Each chunk is probed before it is written**: it is scrubbed with a probe continuation appended — `x`,
- *   and `=x` when the chunk's last visible character could end a secret's name — and a rule that would
- *   have gone on into the next chunk eats the probe. Only a chunk whose probes come back untouched is final
+ *   and `=x` when the chunk's last visible character could end a secret's name and the text after it may
+ *   start with `:` or `=` — and a rule that would have gone on into the next chunk eats the probe. Only a chunk whose probes come back untouched is final
  *   (its scrubbed text is then the probe's result without the probe); otherwise the next text is appended
  *   and the whole pending text probed again (the cut threshold doubles, so a PEM key cut off in a large
  *   document costs O(n log n), not O(n²)).
@@ -54,12 +54,23 @@ function mayEndInName(text: string): boolean {
  * The scrubbed text of `chunk` if scrubbing it alone gives what scrubbing it followed by any continuation
  * would give for its part; undefined when a rule's match may go on past its end.
  */
-export function scrubIfLocal(chunk: string): string | undefined {
+export function scrubIfLocal(chunk: string, next = ""): string | undefined {
   const a = scrubSecrets(`${chunk}x`);
   if (!a.endsWith("x")) return undefined;
   const scrubbed = a.slice(0, -1);
-  if (mayEndInName(chunk) && scrubSecrets(`${chunk}=x`) !== `${scrubbed}=x`) return undefined;
+  if (mayEndInName(chunk) && mayContinueName(next) && scrubSecrets(`${chunk}=x`) !== `${scrubbed}=x`)
+    return undefined;
   return scrubbed;
+}
+
+/**
+ * Could the text that follows a chunk ending in a name go on to its `:` / `=`? Only if its first visible
+ * character is one (or it has none yet). A CSV row starts with its resource, a JSON line with a key or a
+ * bracket: the second probe is then not needed.
+ */
+function mayContinueName(next: string): boolean {
+  const m = /\S/.exec(next);
+  return !m || m[0] === ":" || m[0] === "=";
 }
 
 /**
@@ -89,7 +100,7 @@ export class ScrubbedText {
     if (this.pending.length < this.threshold || this.lastNewline < 0) return undefined;
     const cut = this.lastNewline;
     const chunk = this.pending.slice(0, cut + 1);
-    const scrubbed = scrubIfLocal(chunk);
+    const scrubbed = scrubIfLocal(chunk, this.pending.slice(cut + 1, cut + 1 + 256));
     if (scrubbed === undefined) {
       // A match may run on into what follows: keep the chunk and probe again with more text.
       this.threshold = this.pending.length * 2;
