@@ -297,8 +297,13 @@ class DirectoryStore implements BundleStore {
   }
 
   async flush(): Promise<void> {
-    await Promise.all(this.inFlight);
+    await this.settle();
     if (this.failure) throw this.failure;
+  }
+
+  /** Every write in flight finished (each promise in `inFlight` records its failure, never rejects). */
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight);
   }
 }
 
@@ -581,7 +586,14 @@ export async function writeBundle(outcome: RunOutcome, opts: WriteBundleOptions)
         await writeFile(partial, writeTarGz(tarEntries(name, files), clock()));
       } else {
         if (partial !== spool) await mkdir(partial);
-        built = await assembleBundle(outcome, opts, new DirectoryStore(partial));
+        const store = new DirectoryStore(partial);
+        try {
+          built = await assembleBundle(outcome, opts, store);
+        } catch (e) {
+          // Let the writes in flight land before the partial directory is removed (else it is not empty).
+          await store.settle();
+          throw e;
+        }
       }
       renameSync(partial, final);
       return built;
