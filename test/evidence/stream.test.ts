@@ -291,7 +291,7 @@ describe("the bundle writer", () => {
 
   it("writes every large document in bounded chunks, with the bytes of the document built whole", async () => {
     const CHUNK = 2048;
-    const outcome = largeOutcome(3000, 3000);
+    const outcome = largeOutcome(2000, 2000);
     const store = new RecordingStore();
     await assembleBundle(outcome, { ...opts, chunkChars: CHUNK }, store);
     const id = "access.aws-iam-console-mfa";
