@@ -88,7 +88,8 @@ export interface EventResult {
   load?: [number, number];
   cores?: number;
   /** With --bundle: how the calls were kept until the bundle was written, and the seconds writing it took. */
-  bundle?: { mode: BundleMode; seconds: number };
+  /** The bundle's write: its seconds, its CPU, and the peak RSS before it started (the run's own). */
+  bundle?: { mode: BundleMode; seconds: number; cpuSeconds: number; peakRssBeforeMb: number };
 }
 
 export type BundleMode = "memory" | "spool";
@@ -166,9 +167,17 @@ async function measureEventRun(
   const perRegion = Math.max(1, Math.ceil(s.events / (s.pageSize ?? 50)));
   let bundle: EventResult["bundle"];
   if (bundleMode && outDir) {
+    const peakRssBeforeMb = process.resourceUsage().maxRSS / 1024;
     const b0 = performance.now();
+    const c0 = process.cpuUsage();
     await writeBundle(outcome, { outDir, signer: ephemeralSigner(), toolCommit: null });
-    bundle = { mode: bundleMode, seconds: (performance.now() - b0) / 1000 };
+    const bc = process.cpuUsage(c0);
+    bundle = {
+      mode: bundleMode,
+      seconds: (performance.now() - b0) / 1000,
+      cpuSeconds: (bc.user + bc.system) / 1e6,
+      peakRssBeforeMb,
+    };
   }
   // The heap the recorded LookupEvents pages (the evidence) hold: released here, after every figure above.
   for (const c of outcome.calls) if (c.operation === "LookupEvents") c.output = undefined;
@@ -298,7 +307,7 @@ export function renderEventTable(rows: EventResult[]): string {
     out.push(
       `| ${[
         r.bundle
-          ? `${r.scenario} (bundle written, calls ${r.bundle.mode === "spool" ? "spooled" : "in memory"}: ${r.bundle.seconds.toFixed(1)} s)`
+          ? `${r.scenario} (bundle written, calls ${r.bundle.mode === "spool" ? "spooled" : "in memory"}: ${r.bundle.seconds.toFixed(1)} s, ${r.bundle.cpuSeconds.toFixed(1)} s CPU; peak RSS before it ${r.bundle.peakRssBeforeMb.toFixed(0)} MB)`
           : r.scenario,
         `${r.accounts} × ${r.regions}`,
         r.eventsPerRegion.toLocaleString("en-US"),

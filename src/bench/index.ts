@@ -394,7 +394,7 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     const t0 = performance.now();
     try {
       const written = await writeBundle(outcome, { outDir, signer: ephemeralSigner(), toolCommit: null });
-      const files = written.files.size + (outcome.spooled?.calls.length ?? 0);
+      const files = written.digests.size;
       bundle = { mode: a.bundle, files, seconds: (performance.now() - t0) / 1000 };
       // The peak is read before the check below reads the spooled calls back.
       peakRss = process.resourceUsage().maxRSS;

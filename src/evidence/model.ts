@@ -105,11 +105,32 @@ export function conclusionOf(r: ControlResult): string {
   }
 }
 
-export function toResultRecord(r: ControlResult): ResultRecord {
-  const json = JSON.parse(JSON.stringify(r)) as ControlResult;
+export function countsOf(r: ControlResult): ResultRecord["counts"] {
   const counts = { population: r.population, pass: 0, fail: 0, error: 0, not_applicable: 0, waived: 0 };
   for (const f of r.findings) counts[f.status]++;
-  return { format: CONTROL_RESULT_FORMAT, ...json, counts, conclusion: conclusionOf(r) };
+  return counts;
+}
+
+export function toResultRecord(r: ControlResult): ResultRecord {
+  const json = JSON.parse(JSON.stringify(r)) as ControlResult;
+  return { format: CONTROL_RESULT_FORMAT, ...json, counts: countsOf(r), conclusion: conclusionOf(r) };
+}
+
+/**
+ * data/results/<id>.json before serialisation: `toResultRecord` without the JSON copy of the result (its
+ * items and findings are the run's own objects). `JSON.stringify` / `jsonPieces` of it give the text of
+ * `toResultRecord`'s, without a second copy of a 100,000-item population in memory.
+ */
+export function resultRecordOf(r: ControlResult): ResultRecord {
+  return { format: CONTROL_RESULT_FORMAT, ...r, counts: countsOf(r), conclusion: conclusionOf(r) };
+}
+
+/**
+ * A result's record without its items and findings (counts and conclusion still from all of them): what
+ * the reports need of a control besides its findings, which the bundle writer hands them one at a time.
+ */
+export function resultHeaderOf(r: ControlResult): ResultRecord {
+  return { ...toResultRecord({ ...r, findings: [], items: [] }), counts: countsOf(r) };
 }
 
 export function controlText(id: string, yamlText: string, file: string): ControlText {

@@ -3,24 +3,29 @@
  * VERIFY.md, and attestation/ (detached signature over tagmanifest-sha256.txt, DSSE envelope of an in-toto
  * Statement over both manifests, the public key and signer.json). See docs/evidence-format.md.
  *
- * Everything but the recorded calls is built in memory, signed (each signature checked against the public
- * key first), then written under a temporary name in the output directory and renamed: nothing half-written
- * is ever left where a finished bundle is expected, and a bundle that could not be signed is not written at
- * all. The recorded calls come either from memory (`outcome.calls`) or, for a run recorded with a
- * SpoolRecorder (recording/spool.ts), from the spool: already on disk in the bundle's temporary directory,
- * with their hashes taken as they were written — they are neither read back nor serialised again.
+ * Each file is written as it is made into the bundle's temporary directory in the output directory
+ * (`.partial-<name>`, or the run's spool), signed last (each signature checked against the public key
+ * first), and the directory renamed into place: nothing half-written is ever left where a finished bundle
+ * is expected, and a bundle that could not be signed is removed, never renamed. The large documents are
+ * streamed: made piece by piece from the run's objects and written a chunk at a time through the secret
+ * scrubber, hashed as they go, with the bytes the whole document would have (docs/architecture.md, "The
+ * bundle writer streams its documents"). The recorded calls come either from memory (`outcome.calls`) or,
+ * for a run recorded with a SpoolRecorder (recording/spool.ts), from the spool: already on disk in the
+ * bundle's temporary directory, with their hashes taken as they were written — they are neither read back
+ * nor serialised again.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import type { ControlResult } from "../core/types.js";
 import { paramSourcePath, type RunOutcome } from "../engine/execute-run.js";
 import { recordedCallBytes, recordedCallPath, safeName } from "../recording/format.js";
 import { scrubSecrets } from "../recording/scrub.js";
 import type { SpooledCalls } from "../recording/spool.js";
-import { exceptionsCsv, populationCsv } from "../report/csv.js";
-import { renderHtml } from "../report/html.js";
-import { renderOscal } from "../report/oscal.js";
+import { exceptionsCsvPieces, populationCsvPieces } from "../report/csv.js";
+import { htmlPieces } from "../report/html.js";
+import { oscalPieces } from "../report/oscal.js";
 import {
   DSSE_PAYLOAD_TYPE,
   type DsseEnvelope,
@@ -49,6 +54,7 @@ import {
   TAG_MANIFEST,
 } from "./bagit.js";
 import { removeOnInterrupt } from "./interrupt.js";
+import { jsonPieces, jsonTopLevel, jsonTopLevelKeys } from "./json-stream.js";
 import {
   BUNDLE_FORMAT,
   type BundleModel,
@@ -56,12 +62,14 @@ import {
   type EvidenceFile,
   type ResultRecord,
   type RunJson,
+  resultHeaderOf,
+  resultRecordOf,
   type SigningStatus,
   shellJoin,
-  toResultRecord,
 } from "./model.js";
 import { ensureOutputDir } from "./output-dir.js";
 import { csvContextOf } from "./read-model.js";
+import { type ByteSink, CHUNK_CHARS, ScrubbedText } from "./scrubbed-text.js";
 import { writeTarGz } from "./tar.js";
 import { renderVerifyMd } from "./verify-md.js";
 
@@ -83,14 +91,16 @@ export interface WriteBundleOptions {
   clock?: () => Date;
   /** The tool's git commit; undefined: detect from the package's git checkout; null: none. */
   toolCommit?: string | null;
+  /** Characters of a streamed document held before a chunk is written (tests make it tiny). */
+  chunkChars?: number;
 }
 
 export interface WrittenBundle {
   path: string;
   name: string;
   signing: SigningStatus;
-  /** The files built in memory: all of them, or all but the recorded calls when those were spooled. */
-  files: Map<string, Buffer>;
+  /** Every file of the bag (spooled calls included) and its manifest entry; the bytes are on disk only. */
+  digests: Map<string, Digest>;
 }
 
 export interface BuiltBundle {
@@ -102,7 +112,7 @@ export interface BuiltBundle {
 }
 
 /** A file's manifest entry. */
-interface Digest {
+export interface Digest {
   sha256: string;
   size: number;
 }
@@ -198,14 +208,161 @@ export function buildRunJson(
 
 const json = (v: unknown) => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);
 
+/** `json(v)` in pieces. */
+function* jsonFilePieces(v: unknown): Generator<string> {
+  yield* jsonPieces(v);
+  yield "\n";
+}
+
+/**
+ * Where the bundle's files go as they are made: memory (`buildBundle`, the archive) or the bundle's
+ * temporary directory (`writeBundle`).
+ */
+export interface BundleStore {
+  /** A file whose bytes are complete. */
+  put(path: string, bytes: Buffer): Promise<void>;
+  /** A file written chunk by chunk (its first chunk was too large to hold whole). */
+  open(path: string): Promise<ByteSink & { close(): Promise<void> }>;
+  /** Every write done (or the first that failed). */
+  flush(): Promise<void>;
+}
+
+class MemoryStore implements BundleStore {
+  readonly files = new Map<string, Buffer>();
+  async put(path: string, bytes: Buffer): Promise<void> {
+    this.files.set(path, bytes);
+  }
+  async open(path: string) {
+    const chunks: Buffer[] = [];
+    return {
+      write: (bytes: Buffer) => {
+        chunks.push(bytes);
+      },
+      close: async () => {
+        this.files.set(path, Buffer.concat(chunks));
+      },
+    };
+  }
+  async flush(): Promise<void> {}
+}
+
+/**
+ * Files written under `root` (the bundle's `.partial-*` directory). Whole files are written a few dozen at a
+ * time: awaiting one small file after another left the process idle most of the time it wrote a
+ * demo-sized bundle (≈ 0.75 s of 1,250 files). Everything goes through the async API, so SIGINT / SIGTERM
+ * are handled between two writes.
+ */
+class DirectoryStore implements BundleStore {
+  private static readonly WRITES_IN_FLIGHT = 32;
+  private readonly dirs = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(private readonly root: string) {}
+
+  private async dirOf(path: string): Promise<string> {
+    const abs = join(this.root, path);
+    const dir = dirname(abs);
+    if (!this.dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    return abs;
+  }
+
+  async put(path: string, bytes: Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
+    const abs = await this.dirOf(path);
+    while (this.inFlight.size >= DirectoryStore.WRITES_IN_FLIGHT) await Promise.race(this.inFlight);
+    const w: Promise<void> = writeFile(abs, bytes).then(
+      () => void this.inFlight.delete(w),
+      (e) => {
+        this.inFlight.delete(w);
+        this.failure ??= e;
+      },
+    );
+    this.inFlight.add(w);
+  }
+
+  async open(path: string) {
+    if (this.failure) throw this.failure;
+    const handle = await open(await this.dirOf(path), "w");
+    return {
+      write: async (bytes: Buffer) => {
+        let done = 0;
+        while (done < bytes.length) done += (await handle.write(bytes, done)).bytesWritten;
+      },
+      close: () => handle.close(),
+    };
+  }
+
+  async flush(): Promise<void> {
+    await this.settle();
+    if (this.failure) throw this.failure;
+  }
+
+  /** Every write in flight finished (each promise in `inFlight` records its failure, never rejects). */
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+}
+
+/**
+ * Writes a text file given in pieces: scrubbed, hashed and written a chunk at a time (ScrubbedText); a file
+ * that fits in one chunk is put whole. The bytes are those of `scrubSecrets(pieces.join(""))`.
+ */
+async function streamText(
+  store: BundleStore,
+  path: string,
+  pieces: Iterable<string>,
+  chunkChars = CHUNK_CHARS,
+): Promise<Digest> {
+  const text = new ScrubbedText(chunkChars);
+  let file: (ByteSink & { close(): Promise<void> }) | undefined;
+  try {
+    for (const piece of pieces) {
+      const bytes = text.add(piece);
+      if (!bytes) continue;
+      file ??= await store.open(path);
+      await file.write(bytes);
+    }
+    const { bytes, digest } = text.end();
+    if (file) {
+      if (bytes.length > 0) await file.write(bytes);
+    } else {
+      await store.put(path, bytes);
+    }
+    return digest;
+  } finally {
+    await file?.close();
+  }
+}
+
 /**
  * Builds every file of the bundle in memory, signed — but spooled calls, which are only hashed into the
  * manifest from what the spool recorded of them. Paths are relative to the bag root.
  */
 export async function buildBundle(
   outcome: RunOutcome,
-  opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit">,
+  opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit" | "chunkChars">,
 ): Promise<BuiltBundle> {
+  const store = new MemoryStore();
+  const { name, signing } = await assembleBundle(outcome, opts, store);
+  return { name, files: store.files, signing, ...(outcome.spooled ? { spooled: outcome.spooled } : {}) };
+}
+
+/**
+ * Makes every file of the bundle into `store`, in the order the manifests and reports are built from, and
+ * signs it. The large documents (the results document, each control's results and population CSV,
+ * exceptions.csv, the OSCAL document and the HTML report) are written as they are made, a chunk at a time,
+ * from the run's own objects: no document's text, and no JSON copy of a population, is ever held whole
+ * (docs/architecture.md, "The bundle writer streams its documents").
+ */
+export async function assembleBundle(
+  outcome: RunOutcome,
+  opts: Pick<WriteBundleOptions, "signer" | "clock" | "toolCommit" | "chunkChars">,
+  store: BundleStore,
+): Promise<{ name: string; signing: SigningStatus; digests: Map<string, Digest> }> {
   const clock = opts.clock ?? (() => new Date());
   const name = bundleName(outcome);
   const signing = signingStatus(opts.signer);
@@ -213,7 +370,6 @@ export async function buildBundle(
   const runJson = buildRunJson(outcome, signing, commit);
   const document = { ...outcome.document, run: { ...outcome.document.run, tool: runJson.tool } };
 
-  const files = new Map<string, Buffer>();
   // Every file of the bag, spooled or not, in the order it was added: what the manifests list.
   const digests = new Map<string, Digest>();
   const claim = (path: string, digest: Digest) => {
@@ -222,27 +378,39 @@ export async function buildBundle(
     if (digests.has(path)) throw new Error(`two bundle files would share the path ${path}`);
     digests.set(path, digest);
   };
+  // The manifests' bytes, for the signatures.
+  const kept = new Map<string, Buffer>();
   // Every text file passes the secret scrubber before it is hashed. Recorded calls were scrubbed value by
   // value when recorded (their base64 payloads are the API's own bytes); signatures are binary.
-  const put = (path: string, data: Buffer | string, scrub = true) => {
+  const put = async (path: string, data: Buffer | string, scrub = true) => {
     const raw = typeof data === "string" ? Buffer.from(data) : data;
     const bytes = scrub ? Buffer.from(scrubSecrets(raw.toString("utf8"))) : raw;
     claim(path, { sha256: sha256Hex(bytes), size: bytes.length });
-    files.set(path, bytes);
+    if (path === MANIFEST || path === TAG_MANIFEST) kept.set(path, bytes);
+    await store.put(path, bytes);
+  };
+  // A document written as it is made: its place in the manifests is taken now, its digest once written.
+  const stream = async (path: string, pieces: Iterable<string>) => {
+    claim(path, { sha256: "", size: 0 });
+    digests.set(path, await streamText(store, path, pieces, opts.chunkChars));
   };
 
   if (outcome.spooled) {
     if (outcome.calls.length > 0) throw new Error("a run's calls are either spooled or in memory, not both");
     for (const c of outcome.spooled.calls) claim(c.path, { sha256: c.sha256, size: c.size });
   } else {
-    for (const call of outcome.calls) put(`data/${recordedCallPath(call)}`, recordedCallBytes(call), false);
+    for (const call of outcome.calls) {
+      const bytes = recordedCallBytes(call);
+      claim(`data/${recordedCallPath(call)}`, { sha256: sha256Hex(bytes), size: bytes.length });
+      await store.put(`data/${recordedCallPath(call)}`, bytes);
+    }
   }
-  put("data/run.json", json(runJson));
-  put("data/results.json", json(document));
+  await put("data/run.json", json(runJson));
+  await stream("data/results.json", jsonFilePieces(document));
   const controls: ControlText[] = [];
   for (const c of outcome.controls) {
     const file = `data/controls/${safeName(c.id)}.yaml`;
-    put(file, c.source.text);
+    await put(file, c.source.text);
     // The control's own fields are what its YAML says (the loader read them from it), trimmed as the
     // reader's controlText trims them, so the report re-rendered from the bundle is byte-identical.
     controls.push({
@@ -255,29 +423,43 @@ export async function buildBundle(
     });
   }
   // The waivers applied, byte for byte, so `reperform` re-applies exactly them and the signature covers them.
-  if (outcome.waivers) put("data/waivers.yaml", outcome.waivers.text);
+  if (outcome.waivers) await put("data/waivers.yaml", outcome.waivers.text);
   // The CSV files the auditor gave list parameters in (e.g. HR's leavers), byte for byte: their parsed lists
   // are run.json's overrides (what reperform uses); the files are the evidence of where those came from.
-  for (const s of outcome.paramSources ?? []) put(paramSourcePath(s), s.text);
-  const results: ResultRecord[] = outcome.results.map(toResultRecord);
-  for (const r of results) {
-    put(`data/results/${safeName(r.id)}.json`, json(r));
-    put(`data/results/population/${safeName(r.id)}.csv`, populationCsv(r));
+  for (const s of outcome.paramSources ?? []) await put(paramSourcePath(s), s.text);
+  // Each control's record without its items and findings (the reports' headers); the findings are read
+  // from the run's result, one at a time, in the form their JSON copy has.
+  const results: ResultRecord[] = [];
+  const resultOf = new Map<ResultRecord, ControlResult>();
+  for (const r of outcome.results) {
+    await stream(`data/results/${safeName(r.id)}.json`, jsonFilePieces(resultRecordOf(r)));
+    await stream(
+      `data/results/population/${safeName(r.id)}.csv`,
+      populationCsvPieces(jsonRecords(r.findings), r.items, jsonTopLevel, jsonTopLevelKeys),
+    );
+    const header = resultHeaderOf(r);
+    results.push(header);
+    resultOf.set(header, r);
   }
-  put("data/results/exceptions.csv", exceptionsCsv(results, csvContextOf(runJson, controls)));
+  const findingsOf = (h: ResultRecord) => jsonRecords(resultOf.get(h)?.findings ?? h.findings);
+  await stream(
+    "data/results/exceptions.csv",
+    exceptionsCsvPieces(results, csvContextOf(runJson, controls), findingsOf),
+  );
   // The SQL views over this bag's own files, so any DuckDB can query it (docs/sql.md).
-  put("data/sql/schema.sql", bundleSchemaSql(runJson.id, [...digests.keys()]));
+  await put("data/sql/schema.sql", bundleSchemaSql(runJson.id, [...digests.keys()]));
 
   const model: BundleModel = { name, run: runJson, document, results, controls, signing, files: [] };
   model.files = evidenceFiles(digests);
-  put("data/oscal/assessment-results.json", renderOscal(model));
+  await stream("data/oscal/assessment-results.json", oscalPieces(model));
   model.files = evidenceFiles(digests);
-  put("data/report.html", renderHtml(model));
+  await stream("data/report.html", htmlPieces(model, findingsOf));
+  model.files = [];
 
   const payload = [...digests].map(([path, d]) => ({ path, ...d }));
   const oxum = payloadOxumOf(payload.map((f) => f.size));
-  put(MANIFEST, formatManifestOf(payload));
-  put("bagit.txt", BAGIT_TXT);
+  await put(MANIFEST, formatManifestOf(payload));
+  await put("bagit.txt", BAGIT_TXT);
   const bagInfo: [string, string][] = [
     ["Bagging-Date", clock().toISOString().slice(0, 10)],
     ["Bag-Software-Agent", `${runJson.tool.name} ${runJson.tool.version}${commit ? ` (git ${commit})` : ""}`],
@@ -299,11 +481,11 @@ export async function buildBundle(
   } else {
     bagInfo.push(["Signature", "none: UNSIGNED bundle (--no-sign)"]);
   }
-  put("bag-info.txt", formatBagInfo(bagInfo));
-  put("VERIFY.md", renderVerifyMd({ name, signing }));
+  await put("bag-info.txt", formatBagInfo(bagInfo));
+  await put("VERIFY.md", renderVerifyMd({ name, signing }));
   if (opts.signer) {
-    put(PUBLIC_KEY_FILE, publicKeyPem(opts.signer.publicKey));
-    put(
+    await put(PUBLIC_KEY_FILE, publicKeyPem(opts.signer.publicKey));
+    await put(
       SIGNER_FILE,
       json({
         format: "itgc-validate/signer@1",
@@ -325,16 +507,16 @@ export async function buildBundle(
   const tagFiles = [...digests]
     .filter(([path]) => !path.startsWith("data/"))
     .map(([path, d]) => ({ path, ...d }));
-  put(TAG_MANIFEST, formatManifestOf(tagFiles));
+  await put(TAG_MANIFEST, formatManifestOf(tagFiles));
 
   if (opts.signer) {
-    const tagManifest = files.get(TAG_MANIFEST)!;
-    put(SIGNATURE_FILE, await signChecked(opts.signer, tagManifest), false);
+    const tagManifest = kept.get(TAG_MANIFEST)!;
+    await put(SIGNATURE_FILE, await signChecked(opts.signer, tagManifest), false);
     const statement: Statement = {
       _type: STATEMENT_TYPE,
       subject: [MANIFEST, TAG_MANIFEST].map((n) => ({
         name: n,
-        digest: { sha256: sha256Hex(files.get(n)!) },
+        digest: { sha256: sha256Hex(kept.get(n)!) },
       })),
       predicateType: PREDICATE_TYPE,
       predicate: {
@@ -354,9 +536,15 @@ export async function buildBundle(
       payloadType: DSSE_PAYLOAD_TYPE,
       signatures: [{ keyid: signing.fingerprint!, sig: sig.toString("base64") }],
     };
-    put(DSSE_FILE, serialiseEnvelope(envelope), false);
+    await put(DSSE_FILE, serialiseEnvelope(envelope), false);
   }
-  return { name, files, signing, ...(outcome.spooled ? { spooled: outcome.spooled } : {}) };
+  await store.flush();
+  return { name, signing, digests };
+}
+
+/** Records (findings, population rows) as their JSON copy reads at the top level, one at a time. */
+function* jsonRecords<T extends object>(records: readonly T[]): Generator<T> {
+  for (const r of records) yield jsonTopLevel(r);
 }
 
 function evidenceFiles(digests: Map<string, Digest>): EvidenceFile[] {
@@ -369,18 +557,18 @@ function evidenceFiles(digests: Map<string, Digest>): EvidenceFile[] {
 /**
  * Builds, signs and writes the bundle (directory, or .tar.gz with `archive`); returns where it is. It is
  * written under `.partial-<name>` and renamed when complete; an error, SIGINT or SIGTERM while writing
- * removes the partial copy, so nothing half-written is left behind. A spooled run's temporary directory is
- * the spool itself (`.partial-run-*` in the output directory, its calls already in data/raw/): the other
- * files are written next to them and the directory is renamed; with `archive`, the calls are read from
- * the spool into the archive and the spool is removed. Any failure removes the spool too.
+ * removes the partial copy, so nothing half-written is left behind, and a bundle that could not be signed
+ * is never renamed into place. A spooled run's temporary directory is the spool itself (`.partial-run-*` in
+ * the output directory, its calls already in data/raw/): the other files are written next to them as they
+ * are made and the directory is renamed. With `archive`, the bundle is built in memory (the spooled calls
+ * read back into it) and written as one .tar.gz, and the spool is removed. Any failure removes the spool too.
  */
 export async function writeBundle(outcome: RunOutcome, opts: WriteBundleOptions): Promise<WrittenBundle> {
   const spool = outcome.spooled?.root;
   if (spool && resolve(dirname(spool)) !== resolve(opts.outDir))
     throw new Error(`the evidence spool ${spool} is not in the output directory ${opts.outDir}`);
   const write = async (): Promise<WrittenBundle> => {
-    const built = await buildBundle(outcome, opts);
-    const { name, files, signing } = built;
+    const name = bundleName(outcome);
     ensureOutputDir(opts.outDir);
     const clock = opts.clock ?? (() => new Date());
     const final = join(opts.outDir, opts.archive ? `${name}.tar.gz` : name);
@@ -389,47 +577,42 @@ export async function writeBundle(outcome: RunOutcome, opts: WriteBundleOptions)
       ? join(opts.outDir, `.partial-${name}.tar.gz`)
       : (spool ?? join(opts.outDir, `.partial-${name}`));
     if (partial !== spool) rmSync(partial, { recursive: true, force: true });
-    await removeOnInterrupt(partial, async () => {
+    const written = await removeOnInterrupt(partial, async () => {
+      let built: { signing: SigningStatus; digests: Map<string, Digest> };
       if (opts.archive) {
-        await writeFile(partial, writeTarGz(tarEntries(name, withSpooledCalls(built)), clock()));
+        const store = new MemoryStore();
+        built = await assembleBundle(outcome, opts, store);
+        const files = withSpooledCalls(store.files, outcome.spooled);
+        await writeFile(partial, writeTarGz(tarEntries(name, files), clock()));
       } else {
-        await writeFiles(partial, files);
+        if (partial !== spool) await mkdir(partial);
+        const store = new DirectoryStore(partial);
+        try {
+          built = await assembleBundle(outcome, opts, store);
+        } catch (e) {
+          // Let the writes in flight land before the partial directory is removed (else it is not empty).
+          await store.settle();
+          throw e;
+        }
       }
       renameSync(partial, final);
+      return built;
     });
     if (spool && opts.archive) rmSync(spool, { recursive: true, force: true });
-    return { path: final, name, signing, files };
+    return { path: final, name, signing: written.signing, digests: written.digests };
   };
   return spool ? removeOnInterrupt(spool, write) : write();
 }
 
 /** All the bag's files in memory: the built ones and the spooled calls read back (for the archive). */
-function withSpooledCalls(built: BuiltBundle): Map<string, Buffer> {
-  if (!built.spooled) return built.files;
-  const all = new Map(built.files);
-  for (const c of built.spooled.calls) all.set(c.path, readFileSync(join(built.spooled.root, c.path)));
+function withSpooledCalls(
+  files: Map<string, Buffer>,
+  spooled: SpooledCalls | undefined,
+): Map<string, Buffer> {
+  if (!spooled) return files;
+  const all = new Map(files);
+  for (const c of spooled.calls) all.set(c.path, readFileSync(join(spooled.root, c.path)));
   return all;
-}
-
-/**
- * Writes the bag's files under `root`: each directory once, then the files a few dozen at a time. Awaiting
- * one small file after another left the process idle most of the time it wrote a demo-sized bundle (≈ 0.75 s
- * of 1,250 files); the writes still go through the async API, so SIGINT / SIGTERM can interrupt them.
- */
-async function writeFiles(root: string, files: Map<string, Buffer>): Promise<void> {
-  const dirs = [...new Set([...files.keys()].map((rel) => dirname(join(root, rel))))].sort();
-  for (const dir of dirs) await mkdir(dir, { recursive: true });
-  const entries = [...files];
-  const WRITES_IN_FLIGHT = 32;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(WRITES_IN_FLIGHT, entries.length) }, async () => {
-      while (next < entries.length) {
-        const [rel, data] = entries[next++]!;
-        await writeFile(join(root, rel), data);
-      }
-    }),
-  );
 }
 
 /** Tar entries: the bag directory, its sub-directories, then files, sorted (same input, same archive). */

@@ -31,12 +31,31 @@ function cell(v: unknown): string {
   return /^[=+\-@\t\r]/.test(text) && !/^[+-]?\d+(\.\d+)?$/.test(text) ? `'${text}` : text;
 }
 
+const CSV_OPTIONS = { record_delimiter: "\n", quoted_match: /^'[=+\-@\t\r]/ } as const;
+
 function csv(rows: unknown[][], bom = false): string {
   const text = stringify(
     rows.map((r) => r.map(cell)),
-    { record_delimiter: "\n", quoted_match: /^'[=+\-@\t\r]/ },
+    CSV_OPTIONS,
   );
   return bom ? `\uFEFF${text}` : text;
+}
+
+/** Rows stringified per record are the same text as stringified together (each record ends in "\n"). */
+const ROWS_PER_PIECE = 32;
+
+/** The CSV text of `rows` in pieces of ROWS_PER_PIECE records: joined, the text `csv` would give. */
+function* csvPieces(rows: Iterable<unknown[]>, bom = false): Generator<string> {
+  if (bom) yield "\uFEFF";
+  let batch: string[][] = [];
+  for (const r of rows) {
+    batch.push(r.map(cell));
+    if (batch.length === ROWS_PER_PIECE) {
+      yield stringify(batch, CSV_OPTIONS);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield stringify(batch, CSV_OPTIONS);
 }
 
 /**
@@ -44,26 +63,46 @@ function csv(rows: unknown[][], bom = false): string {
  * A waived finding stays listed, with its waiver, so the workpaper shows what was accepted and by whom.
  */
 export function exceptionsCsv(results: ResultRecord[], ctx: CsvContext): string {
-  const rows: unknown[][] = [
-    [
-      "run_id",
-      "evaluated_at",
-      "control_id",
-      "control_title",
-      "domain",
-      "severity",
-      "status",
-      "account",
-      "region",
-      "resource",
-      "message",
-      "waiver_ticket",
-      "waiver_approved_by",
-      "waiver_expires",
-      "frameworks",
-      "remediation",
-    ],
-  ];
+  return [...exceptionsCsvPieces(results, ctx)].join("");
+}
+
+const EXCEPTION_HEADER = [
+  "run_id",
+  "evaluated_at",
+  "control_id",
+  "control_title",
+  "domain",
+  "severity",
+  "status",
+  "account",
+  "region",
+  "resource",
+  "message",
+  "waiver_ticket",
+  "waiver_approved_by",
+  "waiver_expires",
+  "frameworks",
+  "remediation",
+];
+
+/**
+ * exceptions.csv in pieces (the bundle writer streams it). `findingsOf` gives a control's findings in their
+ * JSON form (the bundle writer converts them one at a time); by default the record's own.
+ */
+export function* exceptionsCsvPieces(
+  results: Iterable<ResultRecord>,
+  ctx: CsvContext,
+  findingsOf: (r: ResultRecord) => Iterable<ResultRecord["findings"][number]> = (r) => r.findings,
+): Generator<string> {
+  yield* csvPieces(exceptionRows(results, ctx, findingsOf), ctx.bom);
+}
+
+function* exceptionRows(
+  results: Iterable<ResultRecord>,
+  ctx: CsvContext,
+  findingsOf: (r: ResultRecord) => Iterable<ResultRecord["findings"][number]>,
+): Generator<unknown[]> {
+  yield EXCEPTION_HEADER;
   for (const r of results) {
     const tail = (w?: { ticket: string; approved_by: string; expires: string }) => [
       w?.ticket,
@@ -73,35 +112,55 @@ export function exceptionsCsv(results: ResultRecord[], ctx: CsvContext): string 
       ctx.remediation.get(r.id),
     ];
     const head = [ctx.runId, ctx.evaluatedAt, r.id, r.title, r.domain, r.severity];
-    for (const f of r.findings) {
+    const findingErrors = new Set<string | null>();
+    for (const f of findingsOf(r)) {
+      if (f.status === "error") findingErrors.add(f.message);
       if (f.status !== "fail" && f.status !== "error" && f.status !== "waived") continue;
-      rows.push([...head, f.status, f.account, f.region, f.resource, f.message, ...tail(f.waiver)]);
+      yield [...head, f.status, f.account, f.region, f.resource, f.message, ...tail(f.waiver)];
     }
-    const findingErrors = new Set(r.findings.filter((f) => f.status === "error").map((f) => f.message));
     for (const e of r.errors) {
       if (findingErrors.has(e.message)) continue;
-      rows.push([...head, "error", e.account, e.region, "", e.message, ...tail()]);
+      yield [...head, "error", e.account, e.region, "", e.message, ...tail()];
     }
   }
-  return csv(rows, ctx.bom);
 }
 
 /** A control's population: one row per item with its verdict and reason, then the item's own fields. */
 export function populationCsv(r: ResultRecord): string {
-  const fields = [...new Set(r.items.flatMap((i) => Object.keys(i)))].sort();
-  const rows: unknown[][] = [["resource", "account", "region", "status", "reason", ...fields]];
-  r.findings.forEach((f, i) => {
-    const item = r.items[i];
-    rows.push([
-      f.resource,
-      f.account,
-      f.region,
-      f.status,
-      f.message,
-      ...fields.map((k) => (item ? item[k] : "")),
-    ]);
-  });
-  return csv(rows);
+  return [...populationCsvPieces(r.findings, r.items)].join("");
+}
+
+/**
+ * A control's population CSV in pieces: the findings (in their JSON form) and the population rows, in the
+ * order of the findings. The columns are every field any item has, sorted.
+ */
+export function* populationCsvPieces(
+  findings: Iterable<ResultRecord["findings"][number]>,
+  items: readonly Record<string, unknown>[],
+  /** The form each item is read in (the bundle writer: its JSON copy's top level); by default as it is. */
+  asRead: (item: Record<string, unknown>) => Record<string, unknown> = (i) => i,
+  /** The keys `asRead(item)` has, without making it (for the column pass). */
+  keysOf: (item: Record<string, unknown>) => Iterable<string> = Object.keys,
+): Generator<string> {
+  const names = new Set<string>();
+  for (const i of items) if (i) for (const k of keysOf(i)) names.add(k);
+  const fields = [...names].sort();
+  yield* csvPieces(populationRows(findings, items, fields, asRead));
+}
+
+function* populationRows(
+  findings: Iterable<ResultRecord["findings"][number]>,
+  items: readonly Record<string, unknown>[],
+  fields: string[],
+  asRead: (item: Record<string, unknown>) => Record<string, unknown>,
+): Generator<unknown[]> {
+  yield ["resource", "account", "region", "status", "reason", ...fields];
+  let i = 0;
+  for (const f of findings) {
+    const raw = items[i++];
+    const item = raw ? asRead(raw) : undefined;
+    yield [f.resource, f.account, f.region, f.status, f.message, ...fields.map((k) => (item ? item[k] : ""))];
+  }
 }
 
 /** One row per control (`report --format csv`). */

@@ -135,7 +135,12 @@ ${list}
 </tbody></table>`;
 }
 
-function controlSection(model: BundleModel, r: ResultRecord): string {
+type Finding = ResultRecord["findings"][number];
+
+/** A control's findings, iterable more than once (the bundle writer makes them one at a time). */
+export type FindingsOf = (r: ResultRecord) => Iterable<Finding>;
+
+function* controlSection(model: BundleModel, r: ResultRecord, findingsOf: FindingsOf): Generator<string> {
   const c = model.controls.find((x) => x.id === r.id);
   const deviations = r.params.overridden.map(
     (n) =>
@@ -172,46 +177,48 @@ function controlSection(model: BundleModel, r: ResultRecord): string {
       `<a href="${esc(c?.file.replace(/^data\//, "") ?? "")}"><code>${esc(c?.file)}</code></a> (definition), <a href="results/${esc(r.id)}.json"><code>data/results/${esc(r.id)}.json</code></a> (per-item verdicts), <a href="results/population/${esc(r.id)}.csv"><code>data/results/population/${esc(r.id)}.csv</code></a>`,
     ],
   ];
-  const exceptions = r.findings.filter(
-    (f) => f.status === "fail" || f.status === "error" || f.status === "waived",
-  );
-  const exTable = exceptions.length
-    ? `<table><thead><tr><th>status</th><th>resource</th><th>account / region</th><th>reason</th></tr></thead><tbody>${exceptions
-        .map(
-          (f) =>
-            `<tr><td>${badge(f.status)}</td><td><code>${esc(f.resource)}</code></td><td>${esc(f.account)} / ${esc(f.region)}</td><td>${esc(f.message)}${f.waiver ? `<br><span class="muted">waived by ${esc(f.waiver.ticket)}: approved by ${esc(f.waiver.approved_by)} on ${esc(f.waiver.approved_on)}, expires ${esc(f.waiver.expires)} — ${esc(f.waiver.reason)}</span>` : ""}</td></tr>`,
-        )
-        .join("")}</tbody></table>`
-    : "";
-  const passed = r.findings.filter((f) => f.status === "pass");
-  const tested = passed.length ? testedItems(r, passed) : "";
   const errors = r.errors.length
     ? `<p><strong>Could not evaluate:</strong></p><ul>${r.errors.map((e) => `<li>${esc(e.account)} / ${esc(e.region)}: ${esc(e.message)}</li>`).join("")}</ul>`
     : "";
   const dev = deviations.length
     ? `<p><strong>Parameter deviations from the control's defaults:</strong></p><table><thead><tr><th>parameter</th><th>value used</th><th>default</th></tr></thead><tbody>${deviations.join("")}</tbody></table>`
     : "";
-  return `<section class="control" id="${esc(r.id)}">
+  yield `<section class="control" id="${esc(r.id)}">
 <h3>${badge(r.status)} ${esc(r.title)} <span class="muted"><code>${esc(r.id)}</code></span></h3>
 <dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>
-${dev}${errors}${exTable}${tested}
-</section>`;
+${dev}${errors}`;
+  // The exceptions, one row each (a large population's can be thousands), then the items that met it.
+  let exceptions = 0;
+  let passed = 0;
+  const shown: Finding[] = [];
+  for (const f of findingsOf(r)) {
+    if (f.status === "pass") {
+      if (passed++ < PRINTED_ITEMS) shown.push(f);
+      continue;
+    }
+    if (f.status !== "fail" && f.status !== "error" && f.status !== "waived") continue;
+    if (exceptions++ === 0)
+      yield "<table><thead><tr><th>status</th><th>resource</th><th>account / region</th><th>reason</th></tr></thead><tbody>";
+    yield `<tr><td>${badge(f.status)}</td><td><code>${esc(f.resource)}</code></td><td>${esc(f.account)} / ${esc(f.region)}</td><td>${esc(f.message)}${f.waiver ? `<br><span class="muted">waived by ${esc(f.waiver.ticket)}: approved by ${esc(f.waiver.approved_by)} on ${esc(f.waiver.approved_on)}, expires ${esc(f.waiver.expires)} — ${esc(f.waiver.reason)}</span>` : ""}</td></tr>`;
+  }
+  if (exceptions > 0) yield "</tbody></table>";
+  if (passed > 0) yield testedItems(r, shown, passed);
+  yield "\n</section>";
 }
 
 /** The items that met the control: collapsed on screen, listed in print; the CSV has them all. */
-function testedItems(r: ResultRecord, passed: ResultRecord["findings"]): string {
-  const shown = passed.slice(0, PRINTED_ITEMS);
+function testedItems(r: ResultRecord, shown: Finding[], passed: number): string {
   const csv = `data/results/population/${esc(r.id)}.csv`;
   const more =
-    passed.length > shown.length
-      ? `<p class="muted">… and ${passed.length - shown.length} more: see <code>${csv}</code>.</p>`
+    passed > shown.length
+      ? `<p class="muted">… and ${passed - shown.length} more: see <code>${csv}</code>.</p>`
       : "";
   const table = `<table><thead><tr><th>resource</th><th>account / region</th></tr></thead><tbody>${shown
     .map(
       (f) => `<tr><td><code>${esc(f.resource)}</code></td><td>${esc(f.account)} / ${esc(f.region)}</td></tr>`,
     )
     .join("")}</tbody></table>${more}`;
-  const label = `Tested items that met the control (${passed.length}; all in <code>${csv}</code>)`;
+  const label = `Tested items that met the control (${passed}; all in <code>${csv}</code>)`;
   return `<details class="items screen-only"><summary>${label}</summary>${table}</details>
 <div class="items print-only"><p><strong>${label}:</strong></p>${table}</div>`;
 }
@@ -332,23 +339,35 @@ function runMeta(model: BundleModel): string {
   return `<h2 id="run">Run metadata</h2><table><tbody>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join("")}</tbody></table>`;
 }
 
-function evidenceFiles(model: BundleModel): string {
-  const rows = model.files
-    .map(
-      (f) =>
-        `<tr><td><a href="${esc(f.path.replace(/^data\//, ""))}"><code>${esc(f.path)}</code></a></td><td class="num">${f.size}</td><td class="mono">${esc(f.sha256)}</td></tr>`,
-    )
-    .join("\n");
-  return `<h2 id="evidence">Evidence files</h2>
+function* evidenceFiles(model: BundleModel): Generator<string> {
+  yield `<h2 id="evidence">Evidence files</h2>
 <p class="muted">SHA-256 of each file as written. <code>manifest-sha256.txt</code> at the bundle root lists every payload file (this report included); see <code>VERIFY.md</code> to check them and the signature with openssl and sha256sum.</p>
 <table><thead><tr><th>file</th><th class="num">bytes</th><th>SHA-256</th></tr></thead><tbody>
-${rows}
+`;
+  // One row per file (an organization's bundle has one file per recorded call).
+  let first = true;
+  for (const f of model.files) {
+    yield `${first ? "" : "\n"}<tr><td><a href="${esc(f.path.replace(/^data\//, ""))}"><code>${esc(f.path)}</code></a></td><td class="num">${f.size}</td><td class="mono">${esc(f.sha256)}</td></tr>`;
+    first = false;
+  }
+  yield `
 </tbody></table>`;
 }
 
 export function renderHtml(model: BundleModel): string {
+  return [...htmlPieces(model)].join("");
+}
+
+/**
+ * The report in pieces, for the bundle writer to stream: joined, the text `renderHtml` returns. The writer
+ * passes results without their findings (`findingsOf` gives each control's, one control at a time).
+ */
+export function* htmlPieces(
+  model: BundleModel,
+  findingsOf: FindingsOf = (r) => r.findings,
+): Generator<string> {
   const s = model.document.summary;
-  return `<!DOCTYPE html>
+  yield `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -362,9 +381,17 @@ ${cover(model)}
 <div class="muted">${esc(model.name)} · evaluated at ${esc(model.run.evaluatedAt)} · ${s.total} controls: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.not_applicable} not applicable</div>
 ${summary(model)}
 <h2 id="controls">Controls</h2>
-${model.results.map((r) => controlSection(model, r)).join("\n")}
+`;
+  let i = 0;
+  for (const r of model.results) {
+    if (i++ > 0) yield "\n";
+    yield* controlSection(model, r, findingsOf);
+  }
+  yield `
 ${runMeta(model)}
-${evidenceFiles(model)}
+`;
+  yield* evidenceFiles(model);
+  yield `
 <footer class="muted"><p>Generated by ${esc(model.run.tool.name)} ${esc(model.run.tool.version)}. Re-perform offline: <code>itgc-validate reperform &lt;bundle&gt;</code>.</p></footer>
 </body>
 </html>

@@ -6,6 +6,7 @@
  * reason "other" and a remark.
  */
 import { createHash } from "node:crypto";
+import { jsonPieces, LazyArray } from "../evidence/json-stream.js";
 import type { BundleModel } from "../evidence/model.js";
 
 export const OSCAL_VERSION = "1.1.3";
@@ -104,28 +105,44 @@ export function uuidV5(name: string, namespace = NAMESPACE): string {
 const NS = "urn:itgc-validate:oscal";
 
 export function renderOscal(model: BundleModel): string {
+  return [...oscalPieces(model)].join("");
+}
+
+/** The document in pieces, for the bundle writer to stream; joined, the text `renderOscal` returns. */
+export function* oscalPieces(model: BundleModel): Generator<string> {
+  yield* jsonPieces(oscalDocument(model));
+  yield "\n";
+}
+
+/**
+ * The document, with one back-matter resource per evidence file made only as it is written (an
+ * organization's bundle has one file per recorded call): serialise it with `jsonPieces`, not JSON.stringify.
+ */
+function oscalDocument(model: BundleModel) {
   const run = model.run;
   const id = (what: string) => uuidV5(`${run.id}/${what}`);
   const apResource = id("assessment-plan");
-  const resources: OscalResource[] = [
-    {
-      uuid: apResource,
-      title: "Assessment plan: the control definitions and parameters used",
-      description:
-        "The exact control definitions (data/controls/) and parameters (data/run.json) this run evaluated; re-perform with `itgc-validate reperform`.",
-    },
-    ...model.files.map((f) => ({
-      uuid: id(`file/${f.path}`),
-      title: f.path,
-      rlinks: [
-        {
-          href: f.path.replace(/^data\//, "../"),
-          hashes: [{ algorithm: "SHA-256" as const, value: f.sha256 }],
-        },
-      ],
-    })),
-  ];
-  const fileUuid = new Map(model.files.map((f) => [f.path, id(`file/${f.path}`)]));
+  const plan: OscalResource = {
+    uuid: apResource,
+    title: "Assessment plan: the control definitions and parameters used",
+    description:
+      "The exact control definitions (data/controls/) and parameters (data/run.json) this run evaluated; re-perform with `itgc-validate reperform`.",
+  };
+  const fileResource = (f: BundleModel["files"][number]): OscalResource => ({
+    uuid: id(`file/${f.path}`),
+    title: f.path,
+    rlinks: [
+      {
+        href: f.path.replace(/^data\//, "../"),
+        hashes: [{ algorithm: "SHA-256" as const, value: f.sha256 }],
+      },
+    ],
+  });
+  const resources = new LazyArray<OscalResource>(model.files.length + 1, function* () {
+    yield plan;
+    for (const f of model.files) yield fileResource(f);
+  });
+  const filePaths = new Set(model.files.map((f) => f.path));
   const controlById = new Map(model.controls.map((c) => [c.id, c]));
   const observations: OscalObservation[] = [];
   const findings: OscalFinding[] = [];
@@ -145,7 +162,7 @@ export function renderOscal(model: BundleModel): string {
       ],
       "relevant-evidence": [
         {
-          ...(fileUuid.has(resultFile) ? { href: `#${fileUuid.get(resultFile)}` } : {}),
+          ...(filePaths.has(resultFile) ? { href: `#${id(`file/${resultFile}`)}` } : {}),
           description: `Per-item verdicts: ${resultFile}`,
         },
       ],
@@ -174,7 +191,7 @@ export function renderOscal(model: BundleModel): string {
       "related-observations": [{ "observation-uuid": obsUuid }],
     });
   }
-  const doc: OscalAssessmentResults = {
+  const doc = {
     "assessment-results": {
       uuid: id("assessment-results"),
       metadata: {
@@ -206,6 +223,10 @@ export function renderOscal(model: BundleModel): string {
       ],
       "back-matter": { resources },
     },
+  } satisfies Omit<OscalAssessmentResults, "assessment-results"> & {
+    "assessment-results": Omit<OscalAssessmentResults["assessment-results"], "back-matter"> & {
+      "back-matter": { resources: LazyArray<OscalResource> };
+    };
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return doc;
 }
