@@ -27,15 +27,18 @@ export const RULES: readonly Rule[] = [
     /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g,
     "-----BEGIN $1PRIVATE KEY-----[REDACTED]-----END $1PRIVATE KEY-----",
   ],
-  // Authorization header values, as a header line, a JSON member or a query parameter.
-  [/\b(authorization)(\\?["']?\s*[:=]\s*\\?["']?)([^"'\r\n\\]+)/gi, `$1$2${REDACTED}`],
+  // Authorization header values, as a header line, a JSON member or a query parameter. After the `:` / `=`
+  // the separators also take an escaped line break or tab (`\n`, `\r`, `\t` in JSON text) and a backslash only
+  // before a quote: a document is scrubbed as JSON text, and `password:\nx` must become `password:\n[REDACTED]`,
+  // not `password:\[REDACTED]` (invalid JSON).
+  [/\b(authorization)(\\?["']?\s*[:=](?:\s|\\[nrt])*(?:\\?["'])?)([^"'\r\n\\]+)/gi, `$1$2${REDACTED}`],
   // Session tokens in headers (x-amz-security-token:…), presigned URLs (X-Amz-Security-Token=…) and JSON.
   [
-    /\b(x-amz-security-token|aws_session_token|sessionToken|security_token)(\\?["']?\s*[:=]\s*\\?["']?)([^\s"'&,;\\]+)/gi,
+    /\b(x-amz-security-token|aws_session_token|sessionToken|security_token)(\\?["']?\s*[:=](?:\s|\\[nrt])*(?:\\?["'])?)([^\s"'&,;\\]+)/gi,
     `$1$2${REDACTED}`,
   ],
   [
-    /\b(aws_secret_access_key|secretAccessKey|secret_access_key|client_secret|private_key|refresh_token|access_token|id_token|x-amz-signature|password)(\\?["']?\s*[:=]\s*\\?["']?)([^\s"'&,;\\]+)/gi,
+    /\b(aws_secret_access_key|secretAccessKey|secret_access_key|client_secret|private_key|refresh_token|access_token|id_token|x-amz-signature|password)(\\?["']?\s*[:=](?:\s|\\[nrt])*(?:\\?["'])?)([^\s"'&,;\\]+)/gi,
     `$1$2${REDACTED}`,
   ],
   // SigV4 signatures (Authorization header, presigned URL, string-to-sign quotes).

@@ -57,3 +57,18 @@ describe("scrubSecrets fast path", () => {
       expect(scrubSecrets(text)).toBe(text);
   });
 });
+
+describe("scrubSecrets on JSON text", () => {
+  // The bundle writer scrubs documents as JSON text: a value after an escaped line break (`password:\nx`
+  // inside a JSON string) must be redacted and the text must stay valid JSON (it once became `:\[REDACTED]`).
+  it.each([
+    ["password", { message: "config: password:\nhunter2hunter2 done" }, "hunter2hunter2"],
+    ["authorization", { header: "Authorization:\r\nAWS4-HMAC-SHA256 Credential=abcdefgh" }, "abcdefgh"],
+    ["session token", { log: 'sessionToken:\t"s3ss10n-t0k3n"' }, "s3ss10n-t0k3n"],
+  ])("redacts a %s after an escaped line break and keeps the JSON valid", (_kind, value, secret) => {
+    const out = scrubSecrets(JSON.stringify(value));
+    expect(out).not.toContain(secret);
+    expect(out).toContain("[REDACTED]");
+    expect(() => JSON.parse(out)).not.toThrow();
+  });
+});
