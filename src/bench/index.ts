@@ -29,10 +29,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { writeHeapSnapshot } from "node:v8";
 import { ServiceException } from "@smithy/smithy-client";
@@ -400,14 +399,12 @@ async function childBuild(name: string, file: string): Promise<void> {
  * Reads a recording written by childBuild into a lazy replay index (the calls stay JSON text until
  * replayed), keeping for the "calls lost" check only a digest of each call's key with its outcome.
  */
-async function loadBenchRecording(file: string) {
+function loadBenchRecording(file: string) {
   const index = new SerializedReplayIndex();
   const expected = new Map<string, string[]>();
   let verdicts: Record<string, string> | undefined;
   let calls = 0;
-  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line) continue;
+  for (const line of readLines(file)) {
     if (verdicts === undefined) {
       verdicts = (JSON.parse(line) as { verdicts: Record<string, string> }).verdicts;
       continue;
@@ -423,6 +420,32 @@ async function loadBenchRecording(file: string) {
   return { index, expected, verdicts: verdicts ?? {}, calls };
 }
 
+/**
+ * The lines of a file, each decoded on its own from the bytes (a string of its own, not a slice: readline's
+ * lines are slices of its chunks, so one kept line kept its whole 64 KB chunk alive).
+ */
+function* readLines(file: string): Generator<string> {
+  const fd = openSync(file, "r");
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let carry = Buffer.alloc(0);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let start = 0;
+      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
+        if (nl > start) yield buf.toString("utf8", start, nl);
+        start = nl + 1;
+      }
+      carry = Buffer.from(buf.subarray(start));
+    }
+    if (carry.length > 0) yield carry.toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const digestOf = (key: string) => createHash("sha1").update(key).digest("base64");
 
 /** Child: the measured replay. */
@@ -435,7 +458,7 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     a.heapGrowingPercent !== undefined ? { ITGC_HEAP_GROWING_PERCENT: String(a.heapGrowingPercent) } : {},
   );
   const w = worldOf(s);
-  const { index, expected, verdicts } = await loadBenchRecording(file);
+  const { index, expected, verdicts } = loadBenchRecording(file);
   const cpu0 = process.cpuUsage();
   const clients0 = awsClientsCreated();
   let peakRss: number | undefined;

@@ -21,7 +21,11 @@ interface Entry {
 
 export class SerializedReplayIndex {
   private readonly byKey = new Map<string, Entry>();
-  private readonly byKeyAnyAccount = new Map<string, Set<string>>();
+  /**
+   * Key with the account as "*" → the accounts that have it: built on the first call asked without an
+   * account (before GetCallerIdentity), from the keys, instead of one more key and set per recorded call.
+   */
+  private byKeyAnyAccount: Map<string, Set<string>> | undefined;
   private heldChars = 0;
 
   /** Adds one recorded call given as its JSON text; calls must be added in recorded (seq) order. */
@@ -35,13 +39,26 @@ export class SerializedReplayIndex {
     }
     entry.texts.push(text);
     this.heldChars += text.length;
-    const anyK = replayKeyOf({ ...call, account: "*" });
-    let accounts = this.byKeyAnyAccount.get(anyK);
-    if (!accounts) {
-      accounts = new Set();
-      this.byKeyAnyAccount.set(anyK, accounts);
+    this.byKeyAnyAccount = undefined;
+  }
+
+  /** The accounts with a recorded call of this key, whatever its account. */
+  private accountsOf(key: CallKey): Set<string> | undefined {
+    if (!this.byKeyAnyAccount) {
+      this.byKeyAnyAccount = new Map();
+      for (const k of this.byKey.keys()) {
+        // provider|service|operation|account|region|input: the account is the fourth field (ids have no "|").
+        const parts = k.split("|");
+        const any = [...parts.slice(0, 3), "*", ...parts.slice(4)].join("|");
+        let accounts = this.byKeyAnyAccount.get(any);
+        if (!accounts) {
+          accounts = new Set();
+          this.byKeyAnyAccount.set(any, accounts);
+        }
+        accounts.add(parts[3]!);
+      }
     }
-    accounts.add(call.account);
+    return this.byKeyAnyAccount.get(replayKeyOf({ ...key, account: "*" }));
   }
 
   /** Characters of recorded text still held (a diagnostic: answers taken for good are released). */
@@ -52,7 +69,7 @@ export class SerializedReplayIndex {
   take(key: CallKey): RecordedCall {
     let account = key.account;
     if (account === undefined) {
-      const accounts = this.byKeyAnyAccount.get(replayKeyOf({ ...key, account: "*" }));
+      const accounts = this.accountsOf(key);
       if (accounts?.size === 1) account = [...accounts][0];
     }
     const entry = account === undefined ? undefined : this.byKey.get(replayKeyOf({ ...key, account }));

@@ -182,4 +182,18 @@ describe("AWS run limits", () => {
     expect(runtime().fetchesInFlight).toBe(2 * AWS_DEFAULTS.concurrency);
     expect(runtime(10).fetchesInFlight).toBe(20);
   });
+
+  it("forgets an idle per-operation limiter, so a session does not keep one per region and operation", async () => {
+    const session = new AwsSession(
+      env({ apiConcurrency: 1 }, () => false),
+      undefined,
+      ACCOUNT,
+    );
+    const limiters = () => (session as unknown as { apiLimits: Map<string, unknown> }).apiLimits;
+    const client = session.client(IAMClient, "us-east-1");
+    const calls = [client.send(new ListUsersCommand({})), client.send(new GetAccountSummaryCommand({}))];
+    expect(limiters().size).toBe(2);
+    await Promise.all(calls);
+    expect(limiters().size).toBe(0);
+  });
 });

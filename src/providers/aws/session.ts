@@ -120,7 +120,13 @@ export class AwsSession implements SessionInfo {
           api = pLimit(env.apiConcurrency);
           this.apiLimits.set(key, api);
         }
-        return api(account);
+        const limit = api;
+        // An idle limiter is forgotten (the next call makes a new one, with nothing in flight either way):
+        // kept, an organization run held one per account × region × operation to the end (≈ 150 KB an account).
+        return limit(account).finally(() => {
+          if (limit.activeCount === 0 && limit.pendingCount === 0 && this.apiLimits.get(key) === limit)
+            this.apiLimits.delete(key);
+        });
       };
     }
     const rates = this.rates;
