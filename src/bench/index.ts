@@ -15,8 +15,9 @@
  *  1. build: the world's answers come from per-operation generators (world.ts); the real engine runs every
  *     AWS control against them once, and what its recorder captured is the scenario's recording (so the
  *     recording has exactly the calls the registered queries make, in the real API shapes);
- *  2. run (measured): a new process loads that recording and runs executeRun({recording}) — the same path as
- *     `run --replay` — with `beforeReplayAttempt` (deserialize step, inside the SDK retry loop) waiting the
+ *  2. run (measured): a new process indexes that recording (JSON lines; a lazy replay source that reads each
+ *     call back from the file when it is replayed, recording/replay-lazy.ts) and runs executeRun — the path
+ *     of `run --replay`, with the heap growing factor `run` sets for an organization — with `beforeReplayAttempt` (deserialize step, inside the SDK retry loop) waiting the
  *     latency and throwing a ThrottlingException (HTTP 400) on the given share of attempts, so the SDK's
  *     own adaptive retry strategy handles it. Default CLI concurrency settings. With `--bundle`, the run
  *     also writes its evidence bundle (signed with a throw-away key, into a temporary directory), its calls
@@ -396,51 +397,53 @@ async function childBuild(name: string, file: string): Promise<void> {
 }
 
 /**
- * Reads a recording written by childBuild into a lazy replay index (the calls stay JSON text until
- * replayed), keeping for the "calls lost" check only a digest of each call's key with its outcome.
+ * Indexes a recording written by childBuild for a lazy replay: the index keeps where each call is in the
+ * file and reads it back when it is replayed (recording/replay-lazy.ts), as a large recording must be read.
  */
 function loadBenchRecording(file: string) {
-  const index = new SerializedReplayIndex();
-  const expected = new Map<string, string[]>();
+  const index = new SerializedReplayIndex(file);
   let verdicts: Record<string, string> | undefined;
-  let calls = 0;
-  for (const line of readLines(file)) {
-    if (verdicts === undefined) {
-      verdicts = (JSON.parse(line) as { verdicts: Record<string, string> }).verdicts;
-      continue;
-    }
-    index.add(line);
-    const c = JSON.parse(line) as RecordedCall;
-    const k = digestOf(keyOf(c));
-    const outcomes = expected.get(k) ?? [];
-    outcomes.push(c.error?.name ?? "ok");
-    expected.set(k, outcomes);
-    calls++;
+  for (const { text, offset, bytes } of readLines(file)) {
+    if (verdicts === undefined)
+      verdicts = (JSON.parse(text) as { verdicts: Record<string, string> }).verdicts;
+    else index.addAt(text, offset, bytes);
   }
-  return { index, expected, verdicts: verdicts ?? {}, calls };
+  return { index, verdicts: verdicts ?? {} };
+}
+
+/** The recorded calls of a recording written by childBuild, one at a time. */
+function* recordedCalls(file: string): Generator<RecordedCall> {
+  let first = true;
+  for (const { text } of readLines(file)) {
+    if (!first) yield JSON.parse(text) as RecordedCall;
+    first = false;
+  }
 }
 
 /**
- * The lines of a file, each decoded on its own from the bytes (a string of its own, not a slice: readline's
- * lines are slices of its chunks, so one kept line kept its whole 64 KB chunk alive).
+ * The lines of a file with their byte offsets, each decoded on its own (a string of its own, not a slice of
+ * a chunk that one kept line would keep alive).
  */
-function* readLines(file: string): Generator<string> {
+function* readLines(file: string): Generator<{ text: string; offset: number; bytes: number }> {
   const fd = openSync(file, "r");
   try {
     const chunk = Buffer.alloc(1 << 20);
     let carry = Buffer.alloc(0);
+    let base = 0; // file offset of buf[0]
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
       const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       let start = 0;
       for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
-        if (nl > start) yield buf.toString("utf8", start, nl);
+        if (nl > start)
+          yield { text: buf.toString("utf8", start, nl), offset: base + start, bytes: nl - start };
         start = nl + 1;
       }
       carry = Buffer.from(buf.subarray(start));
+      base += start;
     }
-    if (carry.length > 0) yield carry.toString("utf8");
+    if (carry.length > 0) yield { text: carry.toString("utf8"), offset: base, bytes: carry.length };
   } finally {
     closeSync(fd);
   }
@@ -458,7 +461,7 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     a.heapGrowingPercent !== undefined ? { ITGC_HEAP_GROWING_PERCENT: String(a.heapGrowingPercent) } : {},
   );
   const w = worldOf(s);
-  const { index, expected, verdicts } = loadBenchRecording(file);
+  const { index, verdicts } = loadBenchRecording(file);
   const cpu0 = process.cpuUsage();
   const clients0 = awsClientsCreated();
   let peakRss: number | undefined;
@@ -483,13 +486,16 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     }
   }
   const cpu = cpuAfter ?? process.cpuUsage(cpu0);
+  // The run's peak, before the bench's own check below reads the recording again.
+  peakRss ??= process.resourceUsage().maxRSS;
+  index.close();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const stats = outcome.document.run.stats;
   // Lost: a recorded call the throttled run did not complete with the recorded outcome.
   const made = new Map<string, string>();
   for (const c of madeCalls) made.set(digestOf(keyOf(c)), c.error?.name ?? "ok");
   let lost = 0;
-  for (const [k, outcomes] of expected) for (const o of outcomes) if (made.get(k) !== o) lost++;
+  for (const c of recordedCalls(file)) if (made.get(digestOf(keyOf(c))) !== (c.error?.name ?? "ok")) lost++;
   const inError = outcome.results.filter((r) => r.status === "error");
   const result: ScenarioResult = {
     scenario: s.name,
@@ -498,7 +504,7 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     users: s.users,
     controls: outcome.results.length,
     apiCalls: stats.apiCalls,
-    distinctNeeded: expected.size,
+    distinctNeeded: index.size,
     retries: stats.retries,
     throttles: stats.throttles,
     injectedThrottles: injected,
