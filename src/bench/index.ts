@@ -15,8 +15,9 @@
  *  1. build: the world's answers come from per-operation generators (world.ts); the real engine runs every
  *     AWS control against them once, and what its recorder captured is the scenario's recording (so the
  *     recording has exactly the calls the registered queries make, in the real API shapes);
- *  2. run (measured): a new process loads that recording and runs executeRun({recording}) — the same path as
- *     `run --replay` — with `beforeReplayAttempt` (deserialize step, inside the SDK retry loop) waiting the
+ *  2. run (measured): a new process indexes that recording (JSON lines; a lazy replay source that reads each
+ *     call back from the file when it is replayed, recording/replay-lazy.ts) and runs executeRun — the path
+ *     of `run --replay`, with the heap growing factor `run` sets for an organization — with `beforeReplayAttempt` (deserialize step, inside the SDK retry loop) waiting the
  *     latency and throwing a ThrottlingException (HTTP 400) on the given share of attempts, so the SDK's
  *     own adaptive retry strategy handles it. Default CLI concurrency settings. With `--bundle`, the run
  *     also writes its evidence bundle (signed with a throw-away key, into a temporary directory), its calls
@@ -28,18 +29,21 @@
  *     ListAccounts pages of a larger organization). The critical-path latency is that × --latency.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString, writeHeapSnapshot } from "node:v8";
+import { writeHeapSnapshot } from "node:v8";
 import { ServiceException } from "@smithy/smithy-client";
 import { executeRun, type RunOutcome } from "../engine/execute-run.js";
+import { tuneHeapForRun } from "../engine/heap-tuning.js";
 import { writeBundle } from "../evidence/write-bundle.js";
 import { awsClientsCreated } from "../providers/aws/session.js";
 import { getQuery } from "../queries/registry.js";
 import type { RecordedCall } from "../recording/format.js";
 import type { Recorder } from "../recording/recorder.js";
+import { SerializedReplayIndex } from "../recording/replay-lazy.js";
 import { SpoolRecorder } from "../recording/spool.js";
 import { loadRecording } from "../recording/store.js";
 import { ephemeralSigner } from "../signing/local-key.js";
@@ -163,6 +167,8 @@ interface Args {
   bundle?: "memory" | "spool";
   /** Engine tuning of the measured run: top-level fetches in flight, and keeping every result (to compare). */
   fetchesInFlight?: number;
+  /** The AWS run-wide attempts in flight of the measured run (default: the CLI's, AWS_DEFAULTS). */
+  concurrency?: number;
   keepResults: boolean;
   /**
    * V8's heap growing factor for the measured run, as 1 + N/100 (V8 picks up to 4× by default): how much
@@ -194,6 +200,7 @@ function parseArgs(argv: string[]): Args & { child?: string; file?: string; endp
     eventRate: Number(get("--event-rate") ?? 2),
     bundle: bundleMode(get("--bundle")),
     fetchesInFlight: get("--fetches-in-flight") ? Number(get("--fetches-in-flight")) : undefined,
+    concurrency: get("--concurrency") ? Number(get("--concurrency")) : undefined,
     keepResults: argv.includes("--keep-results"),
     heapGrowingPercent: get("--heap-growing-percent") ? Number(get("--heap-growing-percent")) : undefined,
     child: get("--child"),
@@ -287,7 +294,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function replay(
   w: BenchWorld,
-  calls: RecordedCall[],
+  /** The recorded calls, or a replay source over them (the measured child's lazy index). */
+  from: RecordedCall[] | SerializedReplayIndex,
   o: {
     latency: number;
     throttle: number;
@@ -295,6 +303,7 @@ async function replay(
     unbounded?: boolean;
     recorder?: Recorder;
     fetchesInFlight?: number;
+    concurrency?: number;
     keepResults?: boolean;
   },
 ) {
@@ -308,11 +317,17 @@ async function replay(
   const outcome = await executeRun({
     filter: filterOf(w),
     engine: { fetchesInFlight: o.fetchesInFlight, releaseResults: !o.keepResults },
-    recording: { dir: "(bench)", meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion }, calls },
+    recording: {
+      dir: "(bench)",
+      meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion },
+      calls: Array.isArray(from) ? from : [],
+    },
     ...(o.recorder ? { recorder: o.recorder } : {}),
     aws: {
       org: w.org,
+      ...(Array.isArray(from) ? {} : { replaySource: from }),
       ...(o.unbounded ? UNBOUNDED : {}),
+      ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       beforeReplayAttempt: async () => {
         if (++attempts === snapshotAt) process.stderr.write(`heap snapshot: ${writeHeapSnapshot()}\n`);
         if (o.latency > 0) await sleep(o.latency);
@@ -357,6 +372,8 @@ export interface ScenarioResult {
   /** SDK clients created by the measured replay. */
   clientsCreated: number;
   peakRssMb: number;
+  /** V8's heap growing factor of the measured run, as 1 + N/100 (0: V8's default). */
+  heapGrowingPercent: number;
   /** With --bundle: how the calls were kept, the bundle's files and the seconds writing it took. */
   bundle?: { mode: "memory" | "spool"; files: number; seconds: number };
   chainCalls?: number;
@@ -368,26 +385,90 @@ async function childBuild(name: string, file: string): Promise<void> {
   const s = scenarioNamed(name);
   const { calls, outcome } = await build(worldOf(s));
   const verdicts = Object.fromEntries(outcome.results.map((r) => [r.id, r.status]));
-  writeFileSync(file, JSON.stringify({ calls, verdicts }));
+  // JSON lines (the verdicts, then one call a line, in recorded order): the measured child reads it a line
+  // at a time, as a large recording must be read, instead of parsing one string of the whole recording.
+  const fd = openSync(file, "w");
+  try {
+    writeSync(fd, `${JSON.stringify({ verdicts })}\n`);
+    for (const c of calls) writeSync(fd, `${JSON.stringify(c)}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }
+
+/**
+ * Indexes a recording written by childBuild for a lazy replay: the index keeps where each call is in the
+ * file and reads it back when it is replayed (recording/replay-lazy.ts), as a large recording must be read.
+ */
+function loadBenchRecording(file: string) {
+  const index = new SerializedReplayIndex(file);
+  let verdicts: Record<string, string> | undefined;
+  for (const { text, offset, bytes } of readLines(file)) {
+    if (verdicts === undefined)
+      verdicts = (JSON.parse(text) as { verdicts: Record<string, string> }).verdicts;
+    else index.addAt(text, offset, bytes);
+  }
+  return { index, verdicts: verdicts ?? {} };
+}
+
+/** The recorded calls of a recording written by childBuild, one at a time. */
+function* recordedCalls(file: string): Generator<RecordedCall> {
+  let first = true;
+  for (const { text } of readLines(file)) {
+    if (!first) yield JSON.parse(text) as RecordedCall;
+    first = false;
+  }
+}
+
+/**
+ * The lines of a file with their byte offsets, each decoded on its own (a string of its own, not a slice of
+ * a chunk that one kept line would keep alive).
+ */
+function* readLines(file: string): Generator<{ text: string; offset: number; bytes: number }> {
+  const fd = openSync(file, "r");
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let carry = Buffer.alloc(0);
+    let base = 0; // file offset of buf[0]
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let start = 0;
+      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
+        if (nl > start)
+          yield { text: buf.toString("utf8", start, nl), offset: base + start, bytes: nl - start };
+        start = nl + 1;
+      }
+      carry = Buffer.from(buf.subarray(start));
+      base += start;
+    }
+    if (carry.length > 0) yield { text: carry.toString("utf8"), offset: base, bytes: carry.length };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const digestOf = (key: string) => createHash("sha1").update(key).digest("base64");
 
 /** Child: the measured replay. */
 async function childRun(name: string, file: string, a: Args): Promise<void> {
-  // Set at run time, as a CLI command could (not as a node flag): the measured figure is what that gives.
-  if (a.heapGrowingPercent) setFlagsFromString(`--heap-growing-percent=${a.heapGrowingPercent}`);
   const s = scenarioNamed(name);
+  // As `run` does (engine/heap-tuning.ts), at run time: an organization scenario gets the organization
+  // factor unless --heap-growing-percent says otherwise (0: V8's default).
+  const heapGrowingPercent = tuneHeapForRun(
+    { organization: s.org },
+    a.heapGrowingPercent !== undefined ? { ITGC_HEAP_GROWING_PERCENT: String(a.heapGrowingPercent) } : {},
+  );
   const w = worldOf(s);
-  const { calls, verdicts } = JSON.parse(readFileSync(file, "utf8")) as {
-    calls: RecordedCall[];
-    verdicts: Record<string, string>;
-  };
+  const { index, verdicts } = loadBenchRecording(file);
   const cpu0 = process.cpuUsage();
   const clients0 = awsClientsCreated();
   let peakRss: number | undefined;
   let cpuAfter: NodeJS.CpuUsage | undefined;
   const outDir = a.bundle ? mkdtempSync(join(tmpdir(), "itgc-bench-bundle-")) : undefined;
   const recorder = a.bundle === "spool" && outDir ? SpoolRecorder.in(outDir) : undefined;
-  const { outcome, seconds, injected } = await replay(w, calls, { ...a, recorder });
+  const { outcome, seconds, injected } = await replay(w, index, { ...a, recorder });
   let bundle: ScenarioResult["bundle"];
   let madeCalls = outcome.calls;
   if (a.bundle && outDir) {
@@ -405,13 +486,16 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     }
   }
   const cpu = cpuAfter ?? process.cpuUsage(cpu0);
+  // The run's peak, before the bench's own check below reads the recording again.
+  peakRss ??= process.resourceUsage().maxRSS;
+  index.close();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const stats = outcome.document.run.stats;
   // Lost: a recorded call the throttled run did not complete with the recorded outcome.
   const made = new Map<string, string>();
-  for (const c of madeCalls) made.set(keyOf(c), c.error?.name ?? "ok");
+  for (const c of madeCalls) made.set(digestOf(keyOf(c)), c.error?.name ?? "ok");
   let lost = 0;
-  for (const c of calls) if (made.get(keyOf(c)) !== (c.error?.name ?? "ok")) lost++;
+  for (const c of recordedCalls(file)) if (made.get(digestOf(keyOf(c))) !== (c.error?.name ?? "ok")) lost++;
   const inError = outcome.results.filter((r) => r.status === "error");
   const result: ScenarioResult = {
     scenario: s.name,
@@ -420,7 +504,7 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     users: s.users,
     controls: outcome.results.length,
     apiCalls: stats.apiCalls,
-    distinctNeeded: new Set(calls.map(keyOf)).size,
+    distinctNeeded: index.size,
     retries: stats.retries,
     throttles: stats.throttles,
     injectedThrottles: injected,
@@ -435,6 +519,7 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
     cpuMsPerCall: (cpuSeconds * 1000) / Math.max(1, stats.apiCalls),
     clientsCreated: awsClientsCreated() - clients0,
     peakRssMb: (peakRss ?? process.resourceUsage().maxRSS) / 1024,
+    heapGrowingPercent: heapGrowingPercent ?? 0,
     ...(bundle ? { bundle } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -502,8 +587,10 @@ const HELP = `npm run bench -- [options]   (without --scenario: every scenario, 
   --throttle SHARE     share of attempts throttled (default 0.05)
   --seed N             PRNG seed of the throttling (default 1)
   --event-rate N       LookupEvents requests/s per account-region in the event scenarios (default 2)
-  --heap-growing-percent N  V8 heap growing factor 1 + N/100 for the measured run (set at run time)
+  --heap-growing-percent N  V8 heap growing factor 1 + N/100 for the measured run (set at run time;
+                       default: what \`run\` sets, 50 for organization scenarios; 0: V8's default)
   --fetches-in-flight N  top-level (query, scope) fetches in flight per provider (default 128)
+  --concurrency N      AWS attempts in flight over the measured run (default: the CLI's)
   --keep-results       keep every cached query result for the whole run (to compare memory)
   --markdown           also print the raw results as JSON
   --bundle MODE        the measured run also writes its bundle: memory (calls kept until then) or spool
@@ -570,8 +657,9 @@ async function main(): Promise<void> {
   const common = [
     ...["--latency", String(a.latency), "--throttle", String(a.throttle), "--seed", String(a.seed)],
     ...(a.fetchesInFlight ? ["--fetches-in-flight", String(a.fetchesInFlight)] : []),
+    ...(a.concurrency ? ["--concurrency", String(a.concurrency)] : []),
     ...(a.keepResults ? ["--keep-results"] : []),
-    ...(a.heapGrowingPercent ? ["--heap-growing-percent", String(a.heapGrowingPercent)] : []),
+    ...(a.heapGrowingPercent !== undefined ? ["--heap-growing-percent", String(a.heapGrowingPercent)] : []),
   ];
   const measured = a.bundle ? [...common, "--bundle", a.bundle] : common;
   try {

@@ -57,6 +57,12 @@ export interface ProviderRuntime {
    */
   scopeCompleteness?(kind: ScopeKind): Promise<{ unit: string; check: CompletenessCheck }[]>;
   describe(): ProviderRunInfo;
+  /**
+   * Top-level (query, scope) fetches the engine keeps in flight for this provider, when the provider's own
+   * concurrency says how many it can serve (AWS: 2 × its run-wide attempt limit); default
+   * DEFAULT_FETCHES_IN_FLIGHT (engine/admission.ts).
+   */
+  readonly fetchesInFlight?: number;
   /** Counters for run.stats: `throttles` = throttling answers seen on any attempt (also those retried). */
   stats?(): { throttles: number };
   /** One live status line for the progress display (e.g. the rate-limit budget left), when there is one. */

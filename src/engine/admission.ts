@@ -33,9 +33,9 @@ interface Waiting {
 }
 
 /**
- * Top-level fetches in flight per provider: 2× the AWS run-wide attempt limit (64, providers/aws/defaults.ts)
- * — a fetch is often a few dependent calls, so twice the call slots keeps them all busy — while bounding the
- * waiting state to a few hundred fetches instead of every fetch of the run.
+ * Top-level fetches in flight per provider, unless the provider says (ProviderRuntime.fetchesInFlight: AWS
+ * asks 2× its run-wide attempt limit — a fetch is often a few dependent calls, so twice the call slots keeps
+ * them all busy) — while bounding the waiting state to a few hundred fetches instead of every fetch of the run.
  */
 export const DEFAULT_FETCHES_IN_FLIGHT = 128;
 

@@ -263,7 +263,11 @@ export async function runControls(opts: RunControlsOptions): Promise<RunControls
   const admission = (provider: string) => {
     let a = admissions.get(provider);
     if (!a) {
-      a = new FetchAdmission(opts.fetchesInFlight ?? DEFAULT_FETCHES_IN_FLIGHT);
+      a = new FetchAdmission(
+        opts.fetchesInFlight ??
+          runtimes.get(provider as ProviderRuntime["provider"])?.fetchesInFlight ??
+          DEFAULT_FETCHES_IN_FLIGHT,
+      );
       admissions.set(provider, a);
     }
     return a;

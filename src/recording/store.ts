@@ -131,14 +131,14 @@ export class ReplayIndex {
 
   constructor(calls: RecordedCall[]) {
     for (const call of calls) {
-      const k = keyOf(call);
+      const k = replayKeyOf(call);
       let entry = this.byKey.get(k);
       if (!entry) {
         entry = { calls: [], next: 0 };
         this.byKey.set(k, entry);
       }
       entry.calls.push(call);
-      const anyK = keyOf({ ...call, account: "*" });
+      const anyK = replayKeyOf({ ...call, account: "*" });
       let accounts = this.byKeyAnyAccount.get(anyK);
       if (!accounts) {
         accounts = new Set();
@@ -151,10 +151,10 @@ export class ReplayIndex {
   take(key: CallKey): RecordedCall {
     let account = key.account;
     if (account === undefined) {
-      const accounts = this.byKeyAnyAccount.get(keyOf({ ...key, account: "*" }));
+      const accounts = this.byKeyAnyAccount.get(replayKeyOf({ ...key, account: "*" }));
       if (accounts?.size === 1) account = [...accounts][0];
     }
-    const entry = account === undefined ? undefined : this.byKey.get(keyOf({ ...key, account }));
+    const entry = account === undefined ? undefined : this.byKey.get(replayKeyOf({ ...key, account }));
     if (!entry) throw new ReplayMissError(key);
     const call = entry.calls[Math.min(entry.next, entry.calls.length - 1)]!;
     entry.next++;
@@ -162,6 +162,7 @@ export class ReplayIndex {
   }
 }
 
-function keyOf(k: Omit<CallKey, "account"> & { account: string }): string {
+/** A call's replay key: provider, service, operation, account, region and the canonical input. */
+export function replayKeyOf(k: Omit<CallKey, "account"> & { account: string }): string {
   return [k.provider, k.service, k.operation, k.account, k.region, canonicalJson(k.input ?? {})].join("|");
 }

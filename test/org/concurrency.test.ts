@@ -9,9 +9,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { finalise } from "../../fixtures/lib/aws.js";
 import { newAttemptStats } from "../../src/providers/aws/middleware.js";
 import { RunRetryStrategy } from "../../src/providers/aws/retry.js";
+import { AWS_DEFAULTS, AwsRuntime } from "../../src/providers/aws/runtime.js";
 import { type AwsEnvironment, AwsSession, awsClientsCreated } from "../../src/providers/aws/session.js";
 import { Recorder } from "../../src/recording/recorder.js";
 import { ReplayIndex } from "../../src/recording/store.js";
+import { startWireServer } from "../support/aws-wire.js";
 
 const ACCOUNT = "111122223333";
 const recording = finalise(
@@ -138,5 +140,60 @@ describe("AWS run limits", () => {
     expect(s.client(IAMClient, "us-east-1")).toBe(a);
     expect(s.client(IAMClient, "eu-west-1")).not.toBe(a);
     expect(awsClientsCreated() - before).toBe(2);
+  });
+
+  it("a live run opens as many sockets to one endpoint as its run-wide limit lets attempts fly (not the SDK's 50)", async () => {
+    // Every request hangs until the client gives up: the server sees the requests that got a socket.
+    const server = await startWireServer(() => "hang");
+    try {
+      const limit = 64;
+      const e: AwsEnvironment = {
+        recorder: new Recorder(),
+        maxAttempts: 1,
+        retryMode: "standard",
+        endpoint: server.endpoint,
+        callTimeoutMs: 1_000,
+        socketsPerHost: limit,
+        shared: {},
+      };
+      const credentials = async () => ({
+        accessKeyId: "AKIAEXAMPLEEXAMPLE00",
+        secretAccessKey: "not-a-secret",
+      });
+      const client = new AwsSession(e, credentials, ACCOUNT).client(IAMClient, "us-east-1");
+      const calls = await Promise.allSettled(
+        Array.from({ length: limit }, () => client.send(new ListUsersCommand({}))),
+      );
+      expect(calls.every((c) => c.status === "rejected")).toBe(true);
+      // With the SDK's default agent only 50 would have reached the server; the rest timed out in its queue.
+      expect(server.requests).toHaveLength(limit);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  it("the engine keeps twice the run-wide limit of fetches in flight, so a raised --concurrency is used", () => {
+    const runtime = (concurrency?: number) =>
+      new AwsRuntime({
+        recorder: new Recorder(),
+        replay: { dir: "(test)", meta: {}, calls: [] },
+        concurrency,
+      });
+    expect(runtime().fetchesInFlight).toBe(2 * AWS_DEFAULTS.concurrency);
+    expect(runtime(10).fetchesInFlight).toBe(20);
+  });
+
+  it("forgets an idle per-operation limiter, so a session does not keep one per region and operation", async () => {
+    const session = new AwsSession(
+      env({ apiConcurrency: 1 }, () => false),
+      undefined,
+      ACCOUNT,
+    );
+    const limiters = () => (session as unknown as { apiLimits: Map<string, unknown> }).apiLimits;
+    const client = session.client(IAMClient, "us-east-1");
+    const calls = [client.send(new ListUsersCommand({})), client.send(new GetAccountSummaryCommand({}))];
+    expect(limiters().size).toBe(2);
+    await Promise.all(calls);
+    expect(limiters().size).toBe(0);
   });
 });

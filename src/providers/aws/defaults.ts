@@ -10,7 +10,13 @@ export const DEFAULT_MEMBER_ROLE = "ITGCAuditReadOnly";
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 export const AWS_DEFAULTS = {
-  concurrency: 64,
+  /**
+   * Attempts in flight over the whole run. AWS throttles per account, region and API, which the per-account
+   * and per-account/region/operation limits below bound; this one bounds only this process (sockets, memory,
+   * CPU). At 64 an organization run waited on it: 120,000 calls at 50 ms need ≥ 94 s at 64 in flight, ≥ 12 s
+   * at 512 (docs/performance.md, "Org scale, round 6").
+   */
+  concurrency: 512,
   accountConcurrency: 16,
   apiConcurrency: 8,
   maxAttempts: 8,

@@ -82,22 +82,63 @@ export interface CallOutcome extends CallIdentity {
 /** Wraps one call for concurrency limiting; gets the call so it can limit per account and per API. */
 export type CallLimiter = <T>(fn: () => Promise<T>, call: CallIdentity & { region: string }) => Promise<T>;
 
-export interface AwsMiddlewareOptions {
+/**
+ * The account a call is made for: its session (the account id, for the recorder and the replay key) and the
+ * limits that session holds (per account, per account/region/operation; documented request rates).
+ */
+export interface CallAccount {
   session: SessionInfo;
+  /** Wraps each call for concurrency limiting (STS calls bypass it: credentials are fetched under it). */
+  limit?: CallLimiter;
+  /**
+   * Waits for a request slot under a documented rate limit (per account and region), before every attempt
+   * (retries count against AWS's quota too); returns undefined when the operation has none.
+   */
+  rateLimit?: (region: string, call: CallIdentity) => Promise<void> | undefined;
+}
+
+/**
+ * Calls made through a client shared by every account of a replayed run (session.ts): each command is bound
+ * to its account by the session's view of the client just before it is sent, and read back here from the
+ * command instance the SDK puts in the handler context. A command sent concurrently for two accounts is
+ * refused rather than attributed to either.
+ */
+const boundCommands = new WeakMap<object, CallAccount>();
+
+/** Binds `command` to `account` for the duration of `send` (a shared client's send). */
+export async function sendFor<T>(command: object, account: CallAccount, send: () => Promise<T>): Promise<T> {
+  const bound = boundCommands.get(command);
+  if (bound && bound !== account)
+    throw new Error("an SDK command object was sent for two accounts at once; create one command per call");
+  boundCommands.set(command, account);
+  try {
+    return await send();
+  } finally {
+    if (!bound) boundCommands.delete(command);
+  }
+}
+
+/** The account a shared client's call was bound to; throws (fails the call) when it was not bound. */
+export function boundAccount(context: object): CallAccount {
+  const command = (context as { __smithy_context?: { commandInstance?: object } }).__smithy_context
+    ?.commandInstance;
+  const account = command ? boundCommands.get(command) : undefined;
+  if (!account) throw new Error("a call on a shared SDK client was not bound to an account");
+  return account;
+}
+
+export interface AwsMiddlewareOptions {
+  /** The account every call of this client is made for, or, for a shared client, how to find each call's. */
+  account: CallAccount | ((context: object) => CallAccount);
   /** The exact operations this client may send; without one, any declarable read (read-only.ts). */
   allow?: OperationAllowList;
   region: string;
   recorder: Recorder;
   replay?: ReplaySource;
-  /** Wraps each call for concurrency limiting (STS calls bypass it: credentials are fetched under it). */
-  limit?: CallLimiter;
   /** Wraps each attempt (the run-wide limit; STS bypasses it too). */
   attemptLimit?: <T>(fn: () => Promise<T>) => Promise<T>;
-  /**
-   * Waits for a request slot under a documented rate limit, before every attempt (retries count against
-   * AWS's quota too); returns undefined when the operation has none.
-   */
-  rateLimit?: (call: CallIdentity) => Promise<void> | undefined;
+  /** Some operation has a documented request rate in this run: the per-attempt rate step is installed. */
+  rateLimited?: boolean;
   /** Called in replay mode before answering each attempt: injected latency and throttling (benchmark). */
   beforeReplayAttempt?: (call: CallIdentity) => Promise<void>;
   /** Per-attempt counters, shared by the run's clients. */
@@ -106,8 +147,11 @@ export interface AwsMiddlewareOptions {
   onOutcome?: (o: CallOutcome) => void;
 }
 
-/** Set at initialize when the first attempt already holds its rate-limit slot (retries wait at deserialize). */
-type RateLimitedContext = { itgcRateSlotHeld?: boolean };
+/**
+ * Set at initialize: the call's account (read by the per-attempt steps), and whether the first attempt
+ * already holds its rate-limit slot (retries wait at deserialize).
+ */
+type ItgcContext = { itgcAccount?: CallAccount; itgcRateSlotHeld?: boolean };
 
 // biome-ignore lint/suspicious/noExplicitAny: middleware signatures are generic over every command
 type AnyStack = MiddlewareStack<any, any>;
@@ -190,16 +234,20 @@ async function readBody(body: unknown): Promise<Buffer | undefined> {
 }
 
 export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, MetadataBearer> {
+  const accountOf = typeof opts.account === "function" ? opts.account : () => opts.account as CallAccount;
   return {
     applyToStack(stack: AnyStack) {
       stack.add(
         (next, context) => async (args) => {
           const id = assertAllowed(context, opts.allow);
+          const account = accountOf(context);
+          (context as ItgcContext).itgcAccount = account;
+          const session = account.session;
           const run = async () => {
             const end = opts.recorder.begin({
               provider: "aws",
               ...id,
-              account: opts.session.accountId,
+              account: session.accountId,
               region: opts.region,
               input: args.input,
             });
@@ -210,9 +258,9 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
                 output,
                 requestId: output.$metadata?.requestId,
                 attempts: output.$metadata?.attempts,
-                account: opts.session.accountId ?? output.Account,
+                account: session.accountId ?? output.Account,
               });
-              opts.onOutcome?.({ ...id, account: opts.session.accountId, region: opts.region });
+              opts.onOutcome?.({ ...id, account: session.accountId, region: opts.region });
               return result;
             } catch (e) {
               explainAwsError(
@@ -224,29 +272,31 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
                 (e as Error).message = scrubSecrets((e as Error).message);
               const meta = (e as { $metadata?: { requestId?: string; attempts?: number } }).$metadata;
               end({ error: toRecordedError(e), requestId: meta?.requestId, attempts: meta?.attempts });
-              opts.onOutcome?.({ ...id, account: opts.session.accountId, region: opts.region, error: e });
+              opts.onOutcome?.({ ...id, account: session.accountId, region: opts.region, error: e });
               throw e;
             }
           };
           // The first attempt waits for its rate-limit slot before taking a concurrency slot, so calls
           // waiting on a documented rate (LookupEvents: 2/s per account-region) never hold up other calls.
-          if (opts.rateLimit) {
-            await opts.rateLimit(id);
-            (context as RateLimitedContext).itgcRateSlotHeld = true;
+          const slot = account.rateLimit?.(opts.region, id);
+          if (slot) {
+            await slot;
+            (context as ItgcContext).itgcRateSlotHeld = true;
           }
           // STS is exempt: member-account credentials are (re)fetched with STS while a call holds a slot.
-          return opts.limit && id.service !== "STS" ? opts.limit(run, { ...id, region: opts.region }) : run();
+          return account.limit && id.service !== "STS"
+            ? account.limit(run, { ...id, region: opts.region })
+            : run();
         },
         { step: "initialize", name: "itgcRecorder", priority: "high", override: true },
       );
-      if (opts.rateLimit) {
-        const rateLimit = opts.rateLimit;
+      if (opts.rateLimited) {
         stack.add(
           (next, context) => async (args) => {
             // Retries count against AWS's quota too: every attempt after the first waits for a slot here.
-            const c = context as RateLimitedContext;
+            const c = context as ItgcContext;
             if (c.itgcRateSlotHeld) c.itgcRateSlotHeld = false;
-            else await rateLimit(callIdentity(context));
+            else await c.itgcAccount?.rateLimit?.(opts.region, callIdentity(context));
             return next(args);
           },
           // Added first at this step, so it runs outermost: once per attempt, before it is counted or sent.
@@ -286,7 +336,7 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
             const key: CallKey = {
               provider: "aws",
               ...id,
-              account: opts.session.accountId,
+              account: (context as ItgcContext).itgcAccount?.session.accountId,
               region: opts.region,
               input: args.input,
             };

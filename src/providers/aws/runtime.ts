@@ -128,6 +128,8 @@ export interface AwsRunStats extends AttemptStats {
 export class AwsRuntime implements ProviderRuntime {
   readonly provider = "aws" as const;
   readonly homeRegion: string;
+  /** Twice the run-wide attempt limit: a fetch is often a few dependent calls, so the call slots stay busy. */
+  readonly fetchesInFlight: number;
   private readonly env: AwsEnvironment;
   private readonly attemptStats = newAttemptStats();
   private base!: AwsSession;
@@ -149,12 +151,17 @@ export class AwsRuntime implements ProviderRuntime {
       process.env.AWS_REGION ??
       process.env.AWS_DEFAULT_REGION ??
       "us-east-1";
+    const concurrency = opts.concurrency ?? AWS_DEFAULTS.concurrency;
+    this.fetchesInFlight = 2 * concurrency;
     this.env = {
       recorder: opts.recorder,
       replay:
         opts.replaySource ??
         (opts.replay ? new ReplayIndex(opts.replay.calls.filter((c) => c.provider === "aws")) : undefined),
-      limit: pLimit(opts.concurrency ?? AWS_DEFAULTS.concurrency),
+      limit: pLimit(concurrency),
+      // As many sockets per endpoint as attempts may be in flight: the SDK's default of 50 per host would
+      // queue the rest inside the HTTP agent, where the wait counts against the call's connect timeout.
+      socketsPerHost: concurrency,
       accountConcurrency: opts.accountConcurrency ?? AWS_DEFAULTS.accountConcurrency,
       apiConcurrency: opts.apiConcurrency ?? AWS_DEFAULTS.apiConcurrency,
       maxAttempts: opts.maxAttempts ?? AWS_DEFAULTS.maxAttempts,
@@ -167,6 +174,8 @@ export class AwsRuntime implements ProviderRuntime {
       stats: this.attemptStats,
       onOutcome: (o) => this.noteOutcome(o),
       shared: {},
+      // Replay: one client per (service, region) for the whole organization (session.ts).
+      shareClientsAcrossAccounts: opts.replay !== undefined || opts.replaySource !== undefined,
       rateLimits: opts.rateLimits ?? (opts.replay || opts.replaySource ? undefined : DOCUMENTED_RATE_LIMITS),
     };
   }

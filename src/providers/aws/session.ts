@@ -13,12 +13,15 @@ import { DEFAULT_CALL_TIMEOUT_MS } from "./defaults.js";
 import { endpointOverride, pinEndpoint } from "./endpoints.js";
 import {
   type AttemptStats,
+  boundAccount,
+  type CallAccount,
   type CallIdentity,
   type CallLimiter,
   type CallOutcome,
   itgcMiddleware,
   type ReplaySource,
   type SessionInfo,
+  sendFor,
 } from "./middleware.js";
 import { RateLimits } from "./rate-limit.js";
 import type { OperationAllowList } from "./read-only.js";
@@ -43,6 +46,8 @@ export interface AwsEnvironment {
   allow?: OperationAllowList;
   /** Per attempt: connect and response (socket idle) timeout, ms. */
   callTimeoutMs?: number;
+  /** Sockets per endpoint host in the run's connection pool (default: the SDK's 50). */
+  socketsPerHost?: number;
   /** Retry backoff bases (ms), for tests that must not wait the SDK's defaults. */
   backoff?: { baseDelayMs?: number; throttlingDelayMs?: number; maxDelayMs?: number };
   /** Send every call to this endpoint (http://127.0.0.1:PORT); live mode also honours AWS_ENDPOINT_URL. */
@@ -53,8 +58,15 @@ export interface AwsEnvironment {
   onOutcome?: (o: CallOutcome) => void;
   /** Requests per second per account and region, by `Service:Operation` (rate-limit.ts); none if absent. */
   rateLimits?: Readonly<Record<string, number>>;
+  /**
+   * Replay only: one SDK client per (service, region) for every account of the run, each call carrying its
+   * account (see AwsSession.client). A replayed client holds nothing of its account — the credentials are
+   * the replay's, the answers come from the recording by the call's account — so building one per account
+   * only cost CPU and memory.
+   */
+  shareClientsAcrossAccounts?: boolean;
   /** State shared by the run's clients (the handler is filled by the first client). */
-  shared?: { requestHandler?: unknown; recent?: RecentClients };
+  shared?: { requestHandler?: unknown; recent?: RecentClients; clients?: Map<string, object> };
 }
 
 /**
@@ -83,6 +95,8 @@ export class AwsSession implements SessionInfo {
   private readonly limiter: CallLimiter | undefined;
   /** Per account (this session) and region: documented request rates, applied to every attempt. */
   private readonly rates: RateLimits | undefined;
+  /** This account's calls: the session and its limits, as the middleware sees them. */
+  private readonly callAccount: CallAccount;
 
   constructor(
     private readonly env: AwsEnvironment,
@@ -106,9 +120,21 @@ export class AwsSession implements SessionInfo {
           api = pLimit(env.apiConcurrency);
           this.apiLimits.set(key, api);
         }
-        return api(account);
+        const limit = api;
+        // An idle limiter is forgotten (the next call makes a new one, with nothing in flight either way):
+        // kept, an organization run held one per account × region × operation to the end (≈ 150 KB an account).
+        return limit(account).finally(() => {
+          if (limit.activeCount === 0 && limit.pendingCount === 0 && this.apiLimits.get(key) === limit)
+            this.apiLimits.delete(key);
+        });
       };
     }
+    const rates = this.rates;
+    this.callAccount = {
+      session: this,
+      limit: this.limiter,
+      rateLimit: rates ? (region, call) => rates.acquire(region, call.service, call.operation) : undefined,
+    };
   }
 
   /** True when answers come from a recording: pollers need not wait between attempts. */
@@ -117,78 +143,120 @@ export class AwsSession implements SessionInfo {
   }
 
   client<T extends { middlewareStack: { use(p: unknown): void } }>(Ctor: ClientCtor<T>, region: string): T {
+    if (this.env.replay && this.env.shareClientsAcrossAccounts) return this.sharedClient(Ctor, region);
     const key = `${Ctor.name}|${region}`;
     let client = this.clients.get(key) as T | undefined;
     if (!client) {
-      clientsCreated++;
-      const service = Ctor.name.replace(/Client$/, "");
-      const endpoint = this.env.endpoint ?? (this.env.replay ? undefined : endpointOverride(service));
-      client = new Ctor({
-        region,
-        maxAttempts: this.env.maxAttempts,
-        retryStrategy: new RunRetryStrategy({
-          maxAttempts: this.env.maxAttempts,
-          adaptive: this.env.retryMode === "adaptive",
-          ...this.env.backoff,
-        }),
-        // One HTTP handler (connection pool) for every client of the run, instead of one per client; it
-        // bounds every attempt (connect, and silence while waiting for the answer), so a hung call ends.
-        requestHandler: this.env.shared?.requestHandler ?? {
-          connectionTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-          requestTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-          // Without it the SDK only logs a warning and goes on waiting.
-          throwOnRequestTimeout: true,
-        },
-        // An endpoint override (a private endpoint, a local emulator) must reach every client unchanged:
-        // no account-id or other host prefix in front of it, path-style S3 buckets.
-        ...(endpoint ? { endpoint, disableHostPrefix: true, forcePathStyle: true } : {}),
-        ...(this.env.replay
-          ? // Replay never reads the user's AWS config files or environment for endpoint settings (it would
-            // only cost time per client, and a replay must not depend on the machine it runs on).
-            {
-              credentials: REPLAY_CREDENTIALS,
-              useFipsEndpoint: false,
-              useDualstackEndpoint: false,
-              authSchemePreference: [],
-              // AWS_ENDPOINT_URL_<SERVICE> and `endpoint_url` in the config files: not read in replay.
-              ignoreConfiguredEndpointUrls: true,
-            }
-          : this.credentials
-            ? { credentials: registering(this.credentials) }
-            : {}),
-      });
-      if (this.env.shared && !this.env.shared.requestHandler)
-        this.env.shared.requestHandler = (
-          client as unknown as { config: { requestHandler: unknown } }
-        ).config.requestHandler;
-      if (endpoint) pinEndpoint(client, service, endpoint);
-      trimStack(
-        client.middlewareStack as unknown as Parameters<typeof trimStack>[0],
-        this.env.replay !== undefined && this.env.replay.passThrough === undefined,
-      );
-      client.middlewareStack.use(
-        itgcMiddleware({
-          session: this,
-          allow: this.env.allow,
-          region,
-          recorder: this.env.recorder,
-          replay: this.env.replay,
-          limit: this.limiter,
-          attemptLimit: this.env.limit,
-          rateLimit: this.rates
-            ? (call: CallIdentity) => this.rates!.acquire(region, call.service, call.operation)
-            : undefined,
-          beforeReplayAttempt: this.env.beforeReplayAttempt,
-          stats: this.env.stats,
-          onOutcome: this.env.onOutcome,
-        }),
-      );
+      client = this.build(Ctor, region, this.callAccount);
       this.clients.set(key, client);
     }
     const kept = client;
     this.recent.touch(client, () => {
       if (this.clients.get(key) === kept) this.clients.delete(key);
     });
+    return client;
+  }
+
+  /**
+   * This account's view of the run's one client for (service, region): the shared client itself for
+   * everything (it is an instance of `Ctor`, so the SDK's paginators accept it), except that `send` binds
+   * the command to this account first, so the middleware's limits, recorder and replay key are this
+   * account's (middleware.ts, boundAccount).
+   */
+  private sharedClient<T extends { middlewareStack: { use(p: unknown): void } }>(
+    Ctor: ClientCtor<T>,
+    region: string,
+  ): T {
+    this.env.shared ??= {};
+    this.env.shared.clients ??= new Map();
+    const clients = this.env.shared.clients;
+    const key = `${Ctor.name}|${region}`;
+    type Sends = T & { send(command: object, ...rest: unknown[]): Promise<unknown> };
+    let base = clients.get(key) as Sends | undefined;
+    if (!base) {
+      base = this.build(Ctor, region, boundAccount) as Sends;
+      clients.set(key, base);
+    }
+    const shared = base;
+    const account = this.callAccount;
+    const view = Object.create(shared) as Sends;
+    view.send = (command: object, ...rest: unknown[]) =>
+      sendFor(command, account, () => shared.send(command, ...rest));
+    return view;
+  }
+
+  /** A new SDK client carrying the run's middleware, its calls made for `account`. */
+  private build<T extends { middlewareStack: { use(p: unknown): void } }>(
+    Ctor: ClientCtor<T>,
+    region: string,
+    account: CallAccount | ((context: object) => CallAccount),
+  ): T {
+    clientsCreated++;
+    const service = Ctor.name.replace(/Client$/, "");
+    const endpoint = this.env.endpoint ?? (this.env.replay ? undefined : endpointOverride(service));
+    const client = new Ctor({
+      region,
+      maxAttempts: this.env.maxAttempts,
+      retryStrategy: new RunRetryStrategy({
+        maxAttempts: this.env.maxAttempts,
+        adaptive: this.env.retryMode === "adaptive",
+        ...this.env.backoff,
+      }),
+      // One HTTP handler (connection pool) for every client of the run, instead of one per client; it
+      // bounds every attempt (connect, and silence while waiting for the answer), so a hung call ends.
+      requestHandler: this.env.shared?.requestHandler ?? {
+        connectionTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+        requestTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+        // Without it the SDK only logs a warning and goes on waiting.
+        throwOnRequestTimeout: true,
+        ...(this.env.socketsPerHost
+          ? {
+              httpAgent: { maxSockets: this.env.socketsPerHost },
+              httpsAgent: { maxSockets: this.env.socketsPerHost },
+            }
+          : {}),
+      },
+      // An endpoint override (a private endpoint, a local emulator) must reach every client unchanged:
+      // no account-id or other host prefix in front of it, path-style S3 buckets.
+      ...(endpoint ? { endpoint, disableHostPrefix: true, forcePathStyle: true } : {}),
+      ...(this.env.replay
+        ? // Replay never reads the user's AWS config files or environment for endpoint settings (it would
+          // only cost time per client, and a replay must not depend on the machine it runs on).
+          {
+            credentials: REPLAY_CREDENTIALS,
+            useFipsEndpoint: false,
+            useDualstackEndpoint: false,
+            authSchemePreference: [],
+            // AWS_ENDPOINT_URL_<SERVICE> and `endpoint_url` in the config files: not read in replay.
+            ignoreConfiguredEndpointUrls: true,
+          }
+        : this.credentials
+          ? { credentials: registering(this.credentials) }
+          : {}),
+    });
+    if (this.env.shared && !this.env.shared.requestHandler)
+      this.env.shared.requestHandler = (
+        client as unknown as { config: { requestHandler: unknown } }
+      ).config.requestHandler;
+    if (endpoint) pinEndpoint(client, service, endpoint);
+    trimStack(
+      client.middlewareStack as unknown as Parameters<typeof trimStack>[0],
+      this.env.replay !== undefined && this.env.replay.passThrough === undefined,
+    );
+    client.middlewareStack.use(
+      itgcMiddleware({
+        account,
+        allow: this.env.allow,
+        region,
+        recorder: this.env.recorder,
+        replay: this.env.replay,
+        attemptLimit: this.env.limit,
+        rateLimited: this.rates !== undefined,
+        beforeReplayAttempt: this.env.beforeReplayAttempt,
+        stats: this.env.stats,
+        onOutcome: this.env.onOutcome,
+      }),
+    );
     return client;
   }
 }
