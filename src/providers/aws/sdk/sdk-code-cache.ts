@@ -147,7 +147,7 @@ export function requireWithCodeCache(filename: string, dir: string): unknown {
   return mod.exports;
 }
 
-type Compile = (this: ModuleInternals, content: string, filename: string) => unknown;
+type Compile = (this: ModuleInternals, content: string, filename: string, format?: string) => unknown;
 let hooked: string | undefined;
 
 /**
@@ -164,10 +164,18 @@ export function cacheDependencies(dir: string): void {
   const proto = (Module as unknown as { prototype: { _compile: Compile } }).prototype;
   const nodeCompile = proto._compile;
   const inNodeModules = `${sep}node_modules${sep}`;
-  proto._compile = function (this: ModuleInternals, content: string, filename: string) {
-    if (!filename.includes(inNodeModules) || content.startsWith("#!"))
-      return nodeCompile.call(this, content, filename);
-    const script = compileWithCodeCache(filename, content, dir);
+  proto._compile = function (this: ModuleInternals, content: string, filename: string, format?: string) {
+    // Only CommonJS is ours to compile: Node ≥ 20.19 also loads ES modules through require() (`.mjs`, or a
+    // `format` of "module" — exceljs's dependencies do), and those must reach Node's own _compile as they are.
+    const commonJs = (format === undefined || format === "commonjs") && !filename.endsWith(".mjs");
+    if (!commonJs || !filename.includes(inNodeModules) || content.startsWith("#!"))
+      return nodeCompile.call(this, content, filename, format);
+    let script: Script;
+    try {
+      script = compileWithCodeCache(filename, content, dir);
+    } catch {
+      return nodeCompile.call(this, content, filename, format); // whatever Node makes of it, error included
+    }
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...a: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, moduleRequire(this), this, filename, dirname(filename));
   };
