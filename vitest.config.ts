@@ -33,6 +33,11 @@ export default defineConfig({
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       AWS_EC2_METADATA_DISABLED: "true",
       METADATA_SERVER_DETECTION: "none",
+      // `run --org` / `--replay` lower V8's heap growing factor for the rest of the process
+      // (engine/heap-tuning.ts): in a test worker, which runs many files in one process (isolate: false), an
+      // in-process replay would make every later file collect garbage more often. No test measures memory;
+      // test/unit/heap-tuning.test.ts tests the setting with its own environment.
+      ITGC_HEAP_GROWING_PERCENT: "0",
     },
     projects: [
       // (include is per project: extends would add a root include to both.)
