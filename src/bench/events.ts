@@ -26,6 +26,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { executeRun } from "../engine/execute-run.js";
+import { PopulationStore } from "../engine/population-store.js";
 import { writeBundle } from "../evidence/write-bundle.js";
 import { SpoolRecorder } from "../recording/spool.js";
 import { ephemeralSigner } from "../signing/local-key.js";
@@ -140,7 +141,8 @@ async function measureEventRun(
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const outcome = await executeRun({
-    ...(recorder ? { recorder } : {}),
+    // As `run` does: the population goes beside the spool as it is evaluated.
+    ...(recorder ? { recorder, population: PopulationStore.beside(recorder.root) } : {}),
     filter: { control: [CONTROL] },
     aws: {
       org: w.org,

@@ -38,6 +38,7 @@ import { writeHeapSnapshot } from "node:v8";
 import { ServiceException } from "@smithy/smithy-client";
 import { executeRun, type RunOutcome } from "../engine/execute-run.js";
 import { tuneHeapForRun } from "../engine/heap-tuning.js";
+import { PopulationStore } from "../engine/population-store.js";
 import { writeBundle } from "../evidence/write-bundle.js";
 import { awsClientsCreated } from "../providers/aws/session.js";
 import { getQuery } from "../queries/registry.js";
@@ -391,7 +392,9 @@ async function replay(
       meta: { startedAt: w.recordedAt, homeRegion: w.homeRegion },
       calls: Array.isArray(from) ? from : [],
     },
+    // As `run` does: a spooled run's large populations go beside the spool as they are evaluated.
     ...(o.recorder ? { recorder: o.recorder } : {}),
+    ...(o.recorder instanceof SpoolRecorder ? { population: PopulationStore.beside(o.recorder.root) } : {}),
     aws: {
       org: w.org,
       ...(Array.isArray(from) ? {} : { replaySource: from }),

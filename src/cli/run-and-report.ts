@@ -8,7 +8,7 @@ import type { Provider } from "../core/types.js";
 import { prepareOutputDir } from "../evidence/output-dir.js";
 import { detectProviders } from "../providers/configured.js";
 import { parseEndpoint } from "../providers/gcp/endpoint.js";
-import { exitCodeFor } from "../report/results-document.js";
+import { exitCodeFor, type ResultsDocument } from "../report/results-document.js";
 import type { WaiverSet } from "../waivers/load.js";
 import type { RunFlags } from "./commands/run.js";
 import { useColor } from "./io.js";
@@ -110,7 +110,7 @@ async function runChecked(
   const recording = flags.replay ? loadReplaySources(flags.replay) : undefined;
   // Each recorded call goes to disk as it completes, into the bundle's temporary directory under --out
   // (removed if the run fails or is interrupted); the bundle writer renames it into the finished bundle.
-  const { outcome, written } = await withSpool(flags.out ?? DEFAULT_OUT, async (recorder) => {
+  const { outcome, written } = await withSpool(flags.out ?? DEFAULT_OUT, async (recorder, population) => {
     const outcome = await executeRun({
       observer: progress,
       controlPaths: flags.controlsDir,
@@ -124,22 +124,54 @@ async function runChecked(
       command: argv,
       waivers,
       recorder,
+      population,
     }).finally(() => progress.finish());
     progress.finish(outcome.document);
-    return { outcome, written: await writeEvidence(flags, outcome, evidence) };
+    const written = await writeEvidence(flags, outcome, evidence);
+    // Printed here, while the large populations' scratch files (read back by --json and the console's
+    // exceptions) are still there: they are removed when this returns.
+    await printResults(flags, outcome.document, written);
+    return { outcome, written };
   });
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(outcome.document, null, 2)}\n`);
-    if (written) notice(`output written to ${written}`, { output: written });
-  } else {
-    const { renderConsole } = await import("../report/console.js");
-    process.stdout.write(renderConsole(outcome.document, { color: useColor(process.stdout) }));
-    if (written) process.stdout.write(`\nOutput written to ${written}\n`);
-  }
   if (flags.upload && written) {
     const { uploadAfterRun } = await import("../upload/cli.js");
     const uploaded = await uploadAfterRun(flags, written);
     if (!uploaded) return 3;
   }
   return exitCodeFor(outcome.results);
+}
+
+/** The results on stdout: the results document (--json) or the console summary. */
+async function printResults(flags: RunFlags, document: ResultsDocument, written: string | undefined) {
+  if (flags.json && !document.controls.some((c) => c.stored)) {
+    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    if (written) notice(`output written to ${written}`, { output: written });
+  } else if (flags.json) {
+    const { listedPopulation } = await import("../engine/population-store.js");
+    const { jsonPieces } = await import("../evidence/json-stream.js");
+    // Streamed: a population read back from disk is never held whole as text.
+    const listed = { ...document, controls: document.controls.map(listedPopulation) };
+    let text = "";
+    for (const piece of jsonPieces(listed)) {
+      text += piece;
+      if (text.length >= 1 << 18) {
+        await writeOut(text);
+        text = "";
+      }
+    }
+    await writeOut(`${text}\n`);
+    if (written) notice(`output written to ${written}`, { output: written });
+  } else {
+    const { renderConsole } = await import("../report/console.js");
+    process.stdout.write(renderConsole(document, { color: useColor(process.stdout) }));
+    if (written) process.stdout.write(`\nOutput written to ${written}\n`);
+  }
+}
+
+/** Writes to stdout, waiting while its buffer is full. */
+function writeOut(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once("drain", () => resolve());
+  });
 }

@@ -250,4 +250,28 @@ export interface ControlResult {
   problems?: ProblemReport[];
   /** The population's completeness tests (reconciliations with an independent count), per scope. */
   completeness?: CompletenessRecord[];
+  /**
+   * Set when the findings and items were written to the run's scratch file as the scopes were evaluated
+   * (a run that writes a bundle, large populations only: engine/population-store.ts). `findings` and
+   * `items` are then empty: read them through `populationOf(result)`. Never serialised (its toJSON is
+   * undefined), so no document changes shape.
+   */
+  stored?: Population;
+}
+
+/**
+ * A control's findings and population rows, in the result's order, read as often as needed: the result's
+ * own arrays, or its scratch file read back line by line (engine/population-store.ts).
+ */
+export interface Population {
+  /** Findings (one per item, then one per failed population assertion). */
+  readonly findingCount: number;
+  readonly itemCount: number;
+  /** Findings by status. */
+  readonly counts: Readonly<Record<FindingStatus, number>>;
+  findings(): Iterable<Finding>;
+  /** The rows, in the order of the findings; a stored population gives each row's JSON copy. */
+  items(): Iterable<Row>;
+  /** The keys of the rows' JSON copies (the population CSV's columns), when known without a pass. */
+  readonly itemKeys?: readonly string[];
 }

@@ -20,13 +20,16 @@ import type {
   ControlResult,
   Finding,
   ParamReport,
+  Population,
   ProblemReport,
   QueryProblem,
   Row,
   Status,
 } from "../core/types.js";
 import { fillTemplate, getPath } from "../util/dotted.js";
+import { recomputeWaived } from "../waivers/apply.js";
 import { fieldsReadBy, readsAllRows } from "./dependencies.js";
+import type { PopulationBlock, PopulationSink } from "./population-store.js";
 
 export interface CompiledControl {
   control: Control;
@@ -99,6 +102,8 @@ interface ScopePart {
   problems: ProblemReport[];
   findings: Finding[];
   items: Row[];
+  /** Where this scope's findings and items went when the control writes its population out (then both are empty). */
+  stored?: PopulationBlock;
   /** findings[i] is an inherited grant made at this point (see grantPoint): merged across scopes at the end. */
   grantPoints?: Map<number, string>;
   scopedPopulation: number;
@@ -118,6 +123,12 @@ interface ScopePart {
  *
  * `finish` orders the parts by (account, region) — the order of the results document — and assembles exactly
  * what one pass over sorted scopes gives (evaluateControl), whatever order the scopes arrived in.
+ *
+ * With a `sink` (a run that writes a bundle: engine/population-store.ts), a control whose population grows
+ * past the sink's `spillItems` (SPILL_ITEMS) writes each scope's findings and items out as the scope is evaluated, the run's
+ * waivers applied, and keeps only where they are; its result's `stored` handle reads them back in order.
+ * Scopes with inherited grants stay in memory (finish merges those findings across scopes) and are written,
+ * with the population assertions' findings, in `finish`.
  */
 export class ControlEvaluation {
   private readonly parts: ScopePart[] = [];
@@ -125,6 +136,11 @@ export class ControlEvaluation {
   private readonly celBase: CelBindings;
   private readonly dependsOn: ReturnType<typeof dependencyTest>;
   private readonly keepsRows: boolean;
+  /** Parts held in memory until the control is known to be large (then written out). */
+  private held: ScopePart[] = [];
+  private heldItems = 0;
+  /** The control writes its population to the sink (it outgrew SPILL_ITEMS). */
+  private spilled = false;
 
   constructor(
     private readonly input: {
@@ -134,6 +150,8 @@ export class ControlEvaluation {
       period?: Period;
       /** Assemble the scopes in the order they were added instead of by (account, region). */
       inGivenOrder?: boolean;
+      /** Where a large population goes as it is evaluated; without one, every part stays in memory. */
+      sink?: PopulationSink;
     },
   ) {
     const p = input.period ?? resolvePeriod(undefined, input.now);
@@ -246,6 +264,29 @@ export class ControlEvaluation {
       items.push(row);
       findings.push(finding);
     }
+    this.hold(part);
+  }
+
+  /** Keeps a part in memory, or writes it (and the parts held so far) out once the control is large. */
+  private hold(part: ScopePart): void {
+    const { sink } = this.input;
+    if (!sink || part.findings.length === 0 || part.grantPoints) return;
+    if (!this.spilled) {
+      this.heldItems += part.items.length;
+      this.held.push(part);
+      if (this.heldItems <= sink.spillItems) return;
+      this.spilled = true;
+      for (const p of this.held) this.store(p, sink);
+      this.held = [];
+      return;
+    }
+    this.store(part, sink);
+  }
+
+  private store(part: ScopePart, sink: PopulationSink): void {
+    part.stored = sink.write(part.findings, part.items);
+    part.findings = [];
+    part.items = [];
   }
 
   /** The control's result, once every scope was added; `checks` are the unit-level completeness checks. */
@@ -262,6 +303,13 @@ export class ControlEvaluation {
     /** Findings about inherited grants, by resource + verdict, so each is reported once (see grantPoint). */
     const inherited = new Map<string, Finding>();
     let scopedPopulation = 0;
+    // A control that wrote its population out: the result's order is its stored blocks with, between them,
+    // what is made here (merged inherited grants, the assertions' findings), written once all is known.
+    const sink = this.spilled ? this.input.sink : undefined;
+    const layout: ({ block: PopulationBlock } | { findings: Finding[]; items: Row[] })[] = [];
+    const cut = () => {
+      if (sink && findings.length > 0) layout.push({ findings: findings.splice(0), items: items.splice(0) });
+    };
 
     for (const { check, account, region } of checks)
       this.record(check, account, region, completeness, completenessErrors);
@@ -283,6 +331,11 @@ export class ControlEvaluation {
       if (part.all) for (const r of part.all) unit.all.push(r);
       problems.push(...part.problems);
       scopedPopulation += part.scopedPopulation;
+      if (part.stored) {
+        cut();
+        layout.push({ block: part.stored });
+        continue;
+      }
       for (let i = 0; i < part.findings.length; i++) {
         const finding = part.findings[i]!;
         const point = part.grantPoints?.get(i);
@@ -334,8 +387,16 @@ export class ControlEvaluation {
     }
 
     errors.push(...completenessErrors);
-    const population = items.length;
-    const exceptions = findings.filter((f) => f.status === "fail").length;
+    let stored: Population | undefined;
+    if (sink) {
+      cut();
+      stored = sink.population(layout.map((s) => ("block" in s ? s.block : sink.write(s.findings, s.items))));
+    }
+    const population = stored ? stored.itemCount : items.length;
+    // Before waivers (a stored population's were applied as it was written; recomputeWaived below).
+    const exceptions = stored
+      ? stored.counts.fail + stored.counts.waived
+      : findings.filter((f) => f.status === "fail").length;
     let status: Status;
     let reason: string | undefined;
     if (errors.length > 0) {
@@ -351,7 +412,7 @@ export class ControlEvaluation {
       status = "pass";
     }
 
-    return {
+    const result: ControlResult = {
       id: control.id,
       title: control.title,
       provider: control.provider,
@@ -370,7 +431,15 @@ export class ControlEvaluation {
       items,
       ...(problems.length > 0 ? { problems } : {}),
       ...(completeness.length > 0 ? { completeness } : {}),
+      ...(stored ? { stored } : {}),
     };
+    return stored && stored.counts.waived > 0
+      ? recomputeWaived(result, {
+          waived: stored.counts.waived,
+          fails: stored.counts.fail,
+          errorFindings: stored.counts.error,
+        })
+      : result;
   }
 
   private record(

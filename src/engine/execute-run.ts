@@ -26,10 +26,11 @@ import type { SpooledCalls } from "../recording/spool.js";
 import { type LoadedRecording, loadRecordings } from "../recording/store.js";
 import { type ResultsDocument, type RunInfo, toDocument } from "../report/results-document.js";
 import { TOOL_NAME, TOOL_VERSION } from "../util/version.js";
-import { applyWaivers } from "../waivers/apply.js";
+import { WaiverMatcher } from "../waivers/apply.js";
 import type { WaiverSet } from "../waivers/load.js";
 import { loadParams, type ParamOverrides } from "./params.js";
 import type { ParamSource } from "./params-csv.js";
+import type { PopulationStore } from "./population-store.js";
 import { type RunControlsOptions, type RunObserver, runControls } from "./run-controls.js";
 import { selectControls } from "./select-controls.js";
 
@@ -63,6 +64,11 @@ export interface ExecuteRunOptions {
    * as it completes); default: a MemoryRecorder (every call kept in `outcome.calls`).
    */
   recorder?: Recorder;
+  /**
+   * Where large populations go as they are evaluated (a run that writes a bundle: beside its spool, see
+   * engine/population-store.ts); default: every result holds its findings and items in memory.
+   */
+  population?: PopulationStore;
   /** Engine tuning (benchmark): top-level fetches in flight per provider, and whether results are released. */
   engine?: Pick<RunControlsOptions, "fetchesInFlight" | "releaseResults">;
 }
@@ -139,6 +145,9 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     status: () => runtimes.map((r) => r.status?.()).filter((s): s is string => Boolean(s)),
   });
 
+  // One matcher for the run: a stored population meets the waivers as it is written, the others here.
+  const matcher = opts.waivers ? new WaiverMatcher(opts.waivers, now) : undefined;
+  const store = opts.population;
   const evaluated = await runControls({
     controls: selected,
     runtimes,
@@ -146,13 +155,15 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     now,
     period,
     observer: opts.observer,
+    ...(store ? { populationSink: (c: Control) => store.sink(matcher?.forControl(c.id)) } : {}),
     ...opts.engine,
   });
+  // A population not all on disk fails the run: nothing may be written from it.
+  store?.check();
   const { cache } = evaluated;
-  const waived = opts.waivers
-    ? applyWaivers(evaluated.results, opts.waivers, now, sha256Hex(opts.waivers.text))
-    : undefined;
-  const results = waived?.results ?? evaluated.results;
+  const results = evaluated.results.map((r) => (matcher && !r.stored ? matcher.apply(r) : r));
+  const waived =
+    opts.waivers && matcher ? { report: matcher.report(sha256Hex(opts.waivers.text)) } : undefined;
   results.sort((a, b) => a.id.localeCompare(b.id));
 
   const regions: Record<string, string[]> = {};

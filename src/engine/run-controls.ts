@@ -32,6 +32,7 @@ import { DEFAULT_FETCHES_IN_FLIGHT, FetchAdmission } from "./admission.js";
 import { cacheKey, QueryCache } from "./cache.js";
 import { ControlEvaluation, compileControl, type UnitCheck } from "./evaluate.js";
 import { effectiveParams, type ParamOverrides } from "./params.js";
+import type { PopulationSink } from "./population-store.js";
 import { ReleasePlan } from "./release-plan.js";
 
 export interface RunObserver {
@@ -72,6 +73,11 @@ export interface RunControlsOptions {
   releaseResults?: boolean;
   /** The queries (default: the registry). */
   queries?: QueryLookup;
+  /**
+   * Where each control's population goes as it is evaluated (a run that writes a bundle; see
+   * population-store.ts); without it, results hold their findings and items in memory.
+   */
+  populationSink?: (control: Control) => PopulationSink | undefined;
 }
 
 export class QueryExecutor {
@@ -313,7 +319,14 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
     const compiled = compileControl(control);
     const def = executor.queries.get(control.query);
     const runtime = runtimes.get(control.provider);
-    const evaluation = new ControlEvaluation({ compiled, params, now: run.now, period: run.period });
+    const sink = run.populationSink?.(control);
+    const evaluation = new ControlEvaluation({
+      compiled,
+      params,
+      now: run.now,
+      period: run.period,
+      ...(sink ? { sink } : {}),
+    });
     /** Which scopes answered (for the region completeness check), without their rows. */
     const answered: { account: string; region: string; answered: boolean }[] = [];
     if (!def || !runtime) {

@@ -107,6 +107,12 @@ export function conclusionOf(r: ControlResult): string {
 
 export function countsOf(r: ControlResult): ResultRecord["counts"] {
   const counts = { population: r.population, pass: 0, fail: 0, error: 0, not_applicable: 0, waived: 0 };
+  // A population written out during the run keeps its counts (engine/population-store.ts).
+  if (r.stored) {
+    for (const k of ["pass", "fail", "error", "not_applicable", "waived"] as const)
+      counts[k] = r.stored.counts[k];
+    return counts;
+  }
   for (const f of r.findings) counts[f.status]++;
   return counts;
 }

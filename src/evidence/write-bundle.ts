@@ -20,6 +20,7 @@ import { mkdir, open, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ControlResult } from "../core/types.js";
 import { paramSourcePath, type RunOutcome } from "../engine/execute-run.js";
+import { listedPopulation, populationOf } from "../engine/population-store.js";
 import { recordedCallBytes, recordedCallPath, safeName } from "../recording/format.js";
 import { scrubSecrets } from "../recording/scrub.js";
 import type { SpooledCalls } from "../recording/spool.js";
@@ -369,6 +370,9 @@ export async function assembleBundle(
   const commit = opts.toolCommit === undefined ? detectToolCommit() : (opts.toolCommit ?? undefined);
   const runJson = buildRunJson(outcome, signing, commit);
   const document = { ...outcome.document, run: { ...outcome.document.run, tool: runJson.tool } };
+  // A population written out during the run is read back from its scratch file for each document that
+  // lists it (engine/population-store.ts); the text is the in-memory population's.
+  const listed = { ...document, controls: document.controls.map(listedPopulation) };
 
   // Every file of the bag, spooled or not, in the order it was added: what the manifests list.
   const digests = new Map<string, Digest>();
@@ -406,7 +410,7 @@ export async function assembleBundle(
     }
   }
   await put("data/run.json", json(runJson));
-  await stream("data/results.json", jsonFilePieces(document));
+  await stream("data/results.json", jsonFilePieces(listed));
   const controls: ControlText[] = [];
   for (const c of outcome.controls) {
     const file = `data/controls/${safeName(c.id)}.yaml`;
@@ -432,16 +436,26 @@ export async function assembleBundle(
   const results: ResultRecord[] = [];
   const resultOf = new Map<ResultRecord, ControlResult>();
   for (const r of outcome.results) {
-    await stream(`data/results/${safeName(r.id)}.json`, jsonFilePieces(resultRecordOf(r)));
+    await stream(`data/results/${safeName(r.id)}.json`, jsonFilePieces(resultRecordOf(listedPopulation(r))));
+    const population = populationOf(r);
     await stream(
       `data/results/population/${safeName(r.id)}.csv`,
-      populationCsvPieces(jsonRecords(r.findings), r.items, jsonTopLevel, jsonTopLevelKeys),
+      populationCsvPieces(
+        jsonRecords(population.findings()),
+        population.items(),
+        jsonTopLevel,
+        jsonTopLevelKeys,
+        population.itemKeys,
+      ),
     );
     const header = resultHeaderOf(r);
     results.push(header);
     resultOf.set(header, r);
   }
-  const findingsOf = (h: ResultRecord) => jsonRecords(resultOf.get(h)?.findings ?? h.findings);
+  const findingsOf = (h: ResultRecord) => {
+    const r = resultOf.get(h);
+    return jsonRecords(r ? populationOf(r).findings() : h.findings);
+  };
   await stream(
     "data/results/exceptions.csv",
     exceptionsCsvPieces(results, csvContextOf(runJson, controls), findingsOf),
@@ -543,7 +557,7 @@ export async function assembleBundle(
 }
 
 /** Records (findings, population rows) as their JSON copy reads at the top level, one at a time. */
-function* jsonRecords<T extends object>(records: readonly T[]): Generator<T> {
+function* jsonRecords<T extends object>(records: Iterable<T>): Generator<T> {
   for (const r of records) yield jsonTopLevel(r);
 }
 

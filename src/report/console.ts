@@ -6,6 +6,7 @@
 import { Chalk } from "chalk";
 import { describePeriod } from "../core/period.js";
 import type { Status } from "../core/types.js";
+import { populationOf } from "../engine/population-store.js";
 import type { ResultsDocument } from "./results-document.js";
 
 const LABEL: Record<Status, string> = { pass: "PASS", fail: "FAIL", error: "ERROR", not_applicable: "N/A" };
@@ -36,12 +37,17 @@ export function renderConsole(doc: ResultsDocument, opts: { color: boolean; maxF
     if (r.reason) lines.push(`  reason: ${r.reason}`);
     for (const e of r.errors.slice(0, max))
       lines.push(`  ${c.magenta("error")} ${e.account}/${e.region}: ${e.message}`);
-    const exceptions = r.findings.filter((f) => f.status === "fail");
-    for (const f of exceptions.slice(0, max)) {
-      lines.push(`  ${c.red("✗")} ${f.resource} ${c.gray(`[${f.account}/${f.region}]`)}: ${f.message}`);
-    }
-    if (exceptions.length > max)
-      lines.push(c.gray(`  … and ${exceptions.length - max} more (see --json or the evidence bundle)`));
+    // The first `max` exceptions, in the result's order (a large population is read back from disk).
+    const population = populationOf(r);
+    let exceptions = 0;
+    if (population.counts.fail > 0)
+      for (const f of population.findings()) {
+        if (f.status !== "fail") continue;
+        if (++exceptions > max) break;
+        lines.push(`  ${c.red("✗")} ${f.resource} ${c.gray(`[${f.account}/${f.region}]`)}: ${f.message}`);
+      }
+    if (population.counts.fail > max)
+      lines.push(c.gray(`  … and ${population.counts.fail - max} more (see --json or the evidence bundle)`));
   }
   const deviations = doc.controls.filter((r) => r.params.overridden.length > 0);
   if (deviations.length > 0) {

@@ -136,30 +136,46 @@ export function populationCsv(r: ResultRecord): string {
  */
 export function* populationCsvPieces(
   findings: Iterable<ResultRecord["findings"][number]>,
-  items: readonly Record<string, unknown>[],
+  items: Iterable<Record<string, unknown>>,
   /** The form each item is read in (the bundle writer: its JSON copy's top level); by default as it is. */
   asRead: (item: Record<string, unknown>) => Record<string, unknown> = (i) => i,
   /** The keys `asRead(item)` has, without making it (for the column pass). */
   keysOf: (item: Record<string, unknown>) => Iterable<string> = Object.keys,
+  /** The columns, when known without a pass over the items (a population read back from disk). */
+  columns?: Iterable<string>,
 ): Generator<string> {
-  const names = new Set<string>();
-  for (const i of items) if (i) for (const k of keysOf(i)) names.add(k);
+  const names = new Set<string>(columns);
+  if (!columns) for (const i of items) if (i) for (const k of keysOf(i)) names.add(k);
   const fields = [...names].sort();
   yield* csvPieces(populationRows(findings, items, fields, asRead));
 }
 
 function* populationRows(
   findings: Iterable<ResultRecord["findings"][number]>,
-  items: readonly Record<string, unknown>[],
+  items: Iterable<Record<string, unknown>>,
   fields: string[],
   asRead: (item: Record<string, unknown>) => Record<string, unknown>,
 ): Generator<unknown[]> {
   yield ["resource", "account", "region", "status", "reason", ...fields];
-  let i = 0;
-  for (const f of findings) {
-    const raw = items[i++];
-    const item = raw ? asRead(raw) : undefined;
-    yield [f.resource, f.account, f.region, f.status, f.message, ...fields.map((k) => (item ? item[k] : ""))];
+  // items[i] belongs to findings[i]; the findings of population assertions come after the last item.
+  const rows = items[Symbol.iterator]();
+  try {
+    for (const f of findings) {
+      const next = rows.next();
+      const raw = next.done ? undefined : next.value;
+      const item = raw ? asRead(raw) : undefined;
+      yield [
+        f.resource,
+        f.account,
+        f.region,
+        f.status,
+        f.message,
+        ...fields.map((k) => (item ? item[k] : "")),
+      ];
+    }
+  } finally {
+    // A reader of a file (a stored population) closes it when the iteration stops.
+    rows.return?.();
   }
 }
 

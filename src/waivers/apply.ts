@@ -89,63 +89,109 @@ export function applyWaivers(
   now: Date,
   sha256: string,
 ): { results: ControlResult[]; report: WaiverReport } {
-  const states = set.waivers.map((w) => ({
-    w,
-    ...stateOf(w, now),
-    re: globToRegExp(w.resource),
-    matched: 0,
-  }));
-  const out = results.map((r) => {
-    const active = states.filter((s) => s.state === "applied" && s.w.control === r.id);
-    if (active.length === 0) return r;
-    let waived = 0;
-    const findings: Finding[] = r.findings.map((f) => {
+  const matcher = new WaiverMatcher(set, now);
+  return { results: results.map((r) => matcher.apply(r)), report: matcher.report(sha256) };
+}
+
+/**
+ * The waivers of a run, matched finding by finding, counting each waiver's matches across the run (for the
+ * stale-waiver report). `applyWaivers` applies them to finished results; a run whose populations go to
+ * disk as they are evaluated (engine/population-store.ts) applies `forControl` to each finding as it is
+ * written, and the evaluation then recomputes the status from the counts (`recomputeWaived`). Either way
+ * each finding meets the same rule once, so the report and the results are the same.
+ */
+export class WaiverMatcher {
+  private readonly states: { w: Waiver; state: WaiverState; note?: string; re: RegExp; matched: number }[];
+
+  constructor(
+    private readonly set: WaiverSet,
+    private readonly now: Date,
+  ) {
+    this.states = set.waivers.map((w) => ({
+      w,
+      ...stateOf(w, now),
+      re: globToRegExp(w.resource),
+      matched: 0,
+    }));
+  }
+
+  /** The finding as the control's active waivers leave it; undefined when the control has none. */
+  forControl(control: string): ((f: Finding) => Finding) | undefined {
+    const active = this.states.filter((s) => s.state === "applied" && s.w.control === control);
+    if (active.length === 0) return undefined;
+    return (f) => {
       if (f.status !== "fail") return f;
       // The first matching waiver in file order covers the finding (deterministic).
       const s = active.find((a) => a.re.test(f.resource) && (!a.w.account || a.w.account === f.account));
       if (!s) return f;
       s.matched++;
-      waived++;
       return { ...f, status: "waived", waiver: refOf(s.w) };
+    };
+  }
+
+  /** A finished result (its findings in memory) with the waivers applied. */
+  apply(r: ControlResult): ControlResult {
+    const waive = this.forControl(r.id);
+    if (!waive) return r;
+    let waived = 0;
+    const findings: Finding[] = r.findings.map((f) => {
+      const out = waive(f);
+      if (out !== f) waived++;
+      return out;
     });
     if (waived === 0) return r;
-    return recompute({ ...r, findings }, waived);
-  });
-  const waivers: WaiverOutcome[] = states.map((s) => {
-    const state: WaiverState = s.state === "applied" && s.matched === 0 ? "stale" : s.state;
+    return recomputeWaived(
+      { ...r, findings },
+      {
+        waived,
+        fails: findings.filter((f) => f.status === "fail").length,
+        errorFindings: findings.filter((f) => f.status === "error").length,
+      },
+    );
+  }
+
+  /** What run.json records: each waiver's state and matches so far (call once every finding was seen). */
+  report(sha256: string): WaiverReport {
+    const waivers: WaiverOutcome[] = this.states.map((s) => {
+      const state: WaiverState = s.state === "applied" && s.matched === 0 ? "stale" : s.state;
+      return {
+        index: s.w.index,
+        where: s.w.where,
+        control: s.w.control,
+        resource: s.w.resource,
+        ticket: s.w.ticket,
+        state,
+        ...(state === "stale"
+          ? { note: "matched no failed finding: remove it, or check the control id and resource" }
+          : s.note
+            ? { note: s.note }
+            : {}),
+        matched: s.matched,
+      };
+    });
+    const counts: Record<WaiverState, number> = { applied: 0, stale: 0, expired: 0, pending: 0, invalid: 0 };
+    for (const w of waivers) counts[w.state]++;
     return {
-      index: s.w.index,
-      where: s.w.where,
-      control: s.w.control,
-      resource: s.w.resource,
-      ticket: s.w.ticket,
-      state,
-      ...(state === "stale"
-        ? { note: "matched no failed finding: remove it, or check the control id and resource" }
-        : s.note
-          ? { note: s.note }
-          : {}),
-      matched: s.matched,
-    };
-  });
-  const counts: Record<WaiverState, number> = { applied: 0, stale: 0, expired: 0, pending: 0, invalid: 0 };
-  for (const w of waivers) counts[w.state]++;
-  return {
-    results: out,
-    report: {
-      file: set.file.split(/[\\/]/).pop() ?? set.file,
+      file: this.set.file.split(/[\\/]/).pop() ?? this.set.file,
       sha256,
-      evaluatedAt: now.toISOString(),
+      evaluatedAt: this.now.toISOString(),
       waivers,
       counts,
       findingsWaived: waivers.reduce((n, w) => n + w.matched, 0),
-    },
-  };
+    };
+  }
 }
 
-function recompute(r: ControlResult, waived: number): ControlResult {
-  const exceptions = r.findings.filter((f) => f.status === "fail").length;
-  const hasError = r.status === "error" || r.findings.some((f) => f.status === "error");
+/**
+ * A control's status once `waived` of its failed findings are waived (at least one): `fails` failed
+ * findings are left, `errorFindings` are errors.
+ */
+export function recomputeWaived(
+  r: ControlResult,
+  counts: { waived: number; fails: number; errorFindings: number },
+): ControlResult {
+  const { waived, fails: exceptions } = counts;
+  const hasError = r.status === "error" || counts.errorFindings > 0;
   let status = r.status;
   let reason = r.reason;
   if (!hasError && exceptions === 0 && r.status === "fail") {

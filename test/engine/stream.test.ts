@@ -7,6 +7,9 @@
  *   population assertions included.
  * A fake provider runtime and the test's own queries (runControls' `queries` seam), no SDK.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ProviderRuntime } from "../../src/core/provider.js";
 import type { QueryDef } from "../../src/core/query.js";
@@ -19,6 +22,7 @@ import {
   type ScopeRows,
 } from "../../src/engine/evaluate.js";
 import { executeRun } from "../../src/engine/execute-run.js";
+import { PopulationStore, PopulationWriteError, populationOf } from "../../src/engine/population-store.js";
 import { type QueryLookup, runControls } from "../../src/engine/run-controls.js";
 import { DOCUMENTED_RATE_LIMITS } from "../../src/providers/aws/rate-limit.js";
 import { AwsRuntime } from "../../src/providers/aws/runtime.js";
@@ -453,5 +457,35 @@ describe("the demo recording through the engine", () => {
         .map((c) => `${c.service}:${c.operation}:${c.account}:${c.region}:${JSON.stringify(c.input)}`)
         .sort();
     expect(calls(bounded)).toEqual(calls(unbounded));
+  });
+
+  it("with a population store (every population written out), the same results read back; a failed write fails the run", async () => {
+    const recording = loadRecordings(["fixtures/aws/demo"]);
+    const filter = { control: DEMO_CONTROLS };
+    const memory = await executeRun({ filter, recording });
+    const dir = mkdtempSync(join(tmpdir(), "itgc-stream-population-"));
+    try {
+      const stored = await executeRun({
+        filter,
+        recording,
+        population: new PopulationStore(join(dir, "p"), 0),
+      });
+      // Every control with findings wrote them out (and kept none in memory).
+      expect(stored.results.filter((r) => r.stored).map((r) => r.id)).toEqual(
+        memory.results.filter((r) => r.findings.length > 0).map((r) => r.id),
+      );
+      const readBack = (r: ControlResult) => {
+        const p = populationOf(r);
+        const { stored: _stored, ...rest } = r;
+        return { ...rest, findings: [...p.findings()], items: [...p.items()] };
+      };
+      expect(stored.results.map(readBack)).toEqual(JSON.parse(JSON.stringify(memory.results)));
+      writeFileSync(join(dir, "a-file"), "");
+      await expect(
+        executeRun({ filter, recording, population: new PopulationStore(join(dir, "a-file", "p"), 0) }),
+      ).rejects.toThrow(PopulationWriteError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

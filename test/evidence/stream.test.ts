@@ -4,9 +4,13 @@
  * of the document built whole and scrubbed whole (the way the writer worked before, and what verify,
  * `report`, `sql`, `sample` and `reperform` read).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ControlResult, Finding, Row } from "../../src/core/types.js";
 import type { RunOutcome } from "../../src/engine/execute-run.js";
+import { PopulationStore } from "../../src/engine/population-store.js";
 import { jsonPieces, jsonTopLevel, LazyArray } from "../../src/evidence/json-stream.js";
 import { toResultRecord } from "../../src/evidence/model.js";
 import { readModel } from "../../src/evidence/read-model.js";
@@ -350,6 +354,43 @@ describe("the bundle writer", () => {
         writes.reduce((a, b) => a + b, 0),
         p,
       ).toBe(size);
+    }
+  });
+
+  it("a population written out during the run (read back from its scratch file) gives the same bundle", async () => {
+    const outcome = largeOutcome(2000, 10);
+    const result = outcome.results[0]!;
+    const dir = mkdtempSync(join(tmpdir(), "itgc-stream-population-"));
+    try {
+      // Written in blocks of 150 in reverse order (as scopes that answered out of order), laid out in order.
+      const sink = new PopulationStore(join(dir, "p"), 0).sink();
+      const starts = Array.from({ length: Math.ceil(2000 / 150) }, (_, i) => i * 150);
+      const blocks = new Map(
+        starts
+          .reverse()
+          .map((at) => [
+            at,
+            sink.write(result.findings.slice(at, at + 150), result.items.slice(at, at + 150)),
+          ]),
+      );
+      const stored = {
+        ...result,
+        findings: [],
+        items: [],
+        stored: sink.population(starts.reverse().map((at) => blocks.get(at)!)),
+      };
+      const storedOutcome = {
+        ...outcome,
+        document: toDocument(outcome.document.run, [stored]),
+        results: [stored],
+      };
+      const inMemory = await buildBundle(outcome, { ...opts, chunkChars: 4096 });
+      const fromDisk = await buildBundle(storedOutcome, { ...opts, chunkChars: 4096 });
+      expect([...fromDisk.files.keys()].sort()).toEqual([...inMemory.files.keys()].sort());
+      for (const [p, data] of inMemory.files)
+        if (!SIGNATURES.has(p)) expect(fromDisk.files.get(p)!.equals(data), p).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
