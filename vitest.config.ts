@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import LongestFirstSequencer from "./test/support/sequencer.js";
 
@@ -8,7 +9,28 @@ import LongestFirstSequencer from "./test/support/sequencer.js";
  */
 const ISOLATED = ["test/fixtures.test.ts"];
 
+/**
+ * The control loader's checked catalogue in tests: the record the build makes for dist/ (the shipped CLI's
+ * start-up trusts it), made once per worker by the same checks (test/support/checked-catalogue.ts), instead of
+ * none — without it every run of a test parsed and type-checked the whole catalogue again. Only the loader's
+ * own import is redirected: tests of the catalogue itself import the real module.
+ */
+const TEST_CATALOGUE = fileURLToPath(new URL("./test/support/checked-catalogue.ts", import.meta.url));
+const testCheckedCatalogue = {
+  name: "itgc-test-checked-catalogue",
+  enforce: "pre" as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (
+      source === "./checked-catalogue.js" &&
+      importer?.replace(/\?.*$/, "").endsWith("/src/controls/loader.ts")
+    )
+      return TEST_CATALOGUE;
+    return undefined;
+  },
+};
+
 export default defineConfig({
+  plugins: [testCheckedCatalogue],
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,

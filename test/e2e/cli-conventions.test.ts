@@ -91,23 +91,29 @@ describe("--help", () => {
   });
 });
 
+/**
+ * Every command's usage errors. What is the process's — the exit status bin/ hands on, the message on the real
+ * stderr, no stack trace — is spawned once for each kind of usage error (an option value we check, an unknown
+ * option, a missing argument, an unknown command); the other commands' cases go through the same entry point
+ * in process (`cliInProcess`: main's exit code and what it writes to stderr, test/README.md).
+ */
 describe("usage errors exit 2 in every command", () => {
   it.each([
-    [["controls", "list", "--domain", "acess"], /"acess" is not one of access/],
-    [["run", "--no-such-flag"], /unknown option/],
-    [["demo", "--severity", "urgent"], /"urgent" is not one of/],
-    [["lint", "--json"], /unknown option/],
-    [["queries", "--bogus"], /unknown option/],
-    [["verify"], /missing required argument/],
-    [["reperform"], /missing required argument/],
-    [["report", "x", "--format", "pdf"], /Allowed choices are/],
-    [["keygen", "--out"], /argument missing/],
-    [["permissions", "--provider", "azure"], /"azure" is not one of aws, gcp/],
-    [["merge"], /missing required argument/],
-    [["controls", "nope"], /unknown command/],
-    [["nope"], /unknown command/],
-  ])("%j", (args, message) => {
-    const r = cli(args);
+    [true, ["controls", "list", "--domain", "acess"], /"acess" is not one of access/],
+    [true, ["run", "--no-such-flag"], /unknown option/],
+    [false, ["demo", "--severity", "urgent"], /"urgent" is not one of/],
+    [false, ["lint", "--json"], /unknown option/],
+    [false, ["queries", "--bogus"], /unknown option/],
+    [true, ["verify"], /missing required argument/],
+    [false, ["reperform"], /missing required argument/],
+    [false, ["report", "x", "--format", "pdf"], /Allowed choices are/],
+    [false, ["keygen", "--out"], /argument missing/],
+    [false, ["permissions", "--provider", "azure"], /"azure" is not one of aws, gcp/],
+    [false, ["merge"], /missing required argument/],
+    [false, ["controls", "nope"], /unknown command/],
+    [true, ["nope"], /unknown command/],
+  ])("spawned: %s, %j", async (spawned, args, message) => {
+    const r = spawned ? cli(args) : await cliInProcess(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -128,10 +134,14 @@ describe("a closed pipe (… | head -2) ends quietly with exit 0", () => {
 });
 
 describe("help fits the terminal", () => {
-  it.each([[60], [80], [120]])("every help line within COLUMNS=%i", (columns) => {
+  // `--help` alone is bin/'s fast path (spawned); a command's help is commander's, through main (in process,
+  // with COLUMNS set for the call: stdout is no terminal in either case, so $COLUMNS is the width).
+  it.each([[60], [80], [120]])("every help line within COLUMNS=%i", async (columns) => {
+    const env = { COLUMNS: String(columns) };
     for (const args of [["--help"], ["run", "--help"], ["demo", "--help"], ["controls", "list", "--help"]]) {
-      const r = cli(args, { env: { COLUMNS: String(columns) } });
+      const r = args.length === 1 ? cli(args, { env }) : await cliInProcess(args, { env });
       expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: itgc-validate /);
       const long = r.stdout.split("\n").filter((l) => l.length > columns);
       expect(long, args.join(" ")).toEqual([]);
     }
@@ -158,8 +168,17 @@ describe("log output", () => {
 });
 
 describe("demo", () => {
-  it("refuses live-only flags (--upload would have called S3) and names them", () => {
-    const r = cli(["demo", "--upload", "s3://my-bucket/itgc", "--retain-days", "30", "--profile", "audit"]);
+  it("refuses live-only flags (--upload would have called S3) and names them", async () => {
+    // A usage error (exit 2 on stderr, spawned above); this is demo's own check, in process.
+    const r = await cliInProcess([
+      "demo",
+      "--upload",
+      "s3://my-bucket/itgc",
+      "--retain-days",
+      "30",
+      "--profile",
+      "audit",
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--profile, --upload, --retain-days are for `itgc-validate run`");
   });
@@ -189,24 +208,27 @@ describe("replay, merge and report", () => {
     expect(again.run.replaySource).toBe(archive);
   });
 
-  it("merge output renders with report (html, csv, junit)", () => {
+  it("merge output renders with report (html, csv, junit)", async () => {
+    // merge spawned (its exit status is its verdict); report's process side is spawned in
+    // test/evidence/cli.test.ts and by the closed pipe above, so its formats run in process here.
     const merged = join(tempDir(), "merged.json");
     expect(cli(["merge", resultsFile, "--out", merged]).code).toBe(1);
-    const html = cli(["report", merged, "--format", "html"]);
+    const html = await cliInProcess(["report", merged, "--format", "html"]);
     expect(html.code).toBe(0);
     expect(html.stdout).toContain("access.aws-root-not-used");
     expect(html.stdout).toContain("not from a signed evidence bundle");
-    const csv = cli(["report", merged, "--format", "csv"]);
+    const csv = await cliInProcess(["report", merged, "--format", "csv"]);
+    expect(csv.code).toBe(0);
     expect(csv.stdout).toMatch(/^run_id,evaluated_at,control_id,/);
     expect(csv.stdout).toContain("access.aws-root-mfa");
-    expect(cli(["report", merged, "--format", "junit"]).stdout).toMatch(/<testsuites /);
+    expect((await cliInProcess(["report", merged, "--format", "junit"])).stdout).toMatch(/<testsuites /);
   });
 });
 
 describe("a container's key of record", () => {
   const args = ["run", "--replay", AWS_DEMO, "--provider", "aws", "--control", "access.aws-root-mfa"];
 
-  it("ITGC_REQUIRE_SIGN_KEY refuses to mint a key; ITGC_SIGN_KEY names the key of record", () => {
+  it("ITGC_REQUIRE_SIGN_KEY refuses to mint a key; ITGC_SIGN_KEY names the key of record", async () => {
     const config = tempDir();
     const out = tempDir();
     const refused = cli([...args, "--out", out], {
@@ -234,7 +256,8 @@ describe("a container's key of record", () => {
     )
       .stdout.split("= ")[1]!
       .trim();
-    expect(cli(["verify", join(out, bundle!), "--fingerprint", fp]).code).toBe(0);
+    // verify's process side is spawned in test/evidence/cli.test.ts.
+    expect((await cliInProcess(["verify", join(out, bundle!), "--fingerprint", fp])).code).toBe(0);
     expect(readFileSync(join(out, bundle!, "attestation/signer.json"), "utf8")).toContain(fp);
   });
 });

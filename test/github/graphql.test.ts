@@ -21,12 +21,21 @@ import {
 import type { FakeGitHub } from "../../fixtures/lib/github-server.js";
 import { parsePeriod } from "../../src/core/period.js";
 import { executeRun } from "../../src/engine/execute-run.js";
-import { RateBudget } from "../../src/providers/github/budget.js";
-import { GitHubCalls } from "../../src/providers/github/calls.js";
-import { createGitHubClient } from "../../src/providers/github/connection.js";
 import { GitHubRuntime } from "../../src/providers/github/runtime.js";
-import { Recorder } from "../../src/recording/recorder.js";
-import { byId, change, flagged, ORG, R, runLive, SEEDED, startServer, TEST_TOKEN } from "./support.js";
+import {
+  byId,
+  change,
+  flagged,
+  ORG,
+  R,
+  replayRun,
+  runLive,
+  SEEDED,
+  startServer,
+  TEST_TOKEN,
+  testCalls,
+  testClient,
+} from "./support.js";
 
 const CONTROL = "change-management.github-changes-reviewed";
 let server: FakeGitHub;
@@ -160,16 +169,7 @@ describe("github.repo.changes over GraphQL, executed against GitHub's schema", (
     ).toBe(2);
 
     const before = server.requests.length;
-    const again = await executeRun({
-      filter: { provider: ["github"], control: [CONTROL] },
-      recording: {
-        dir: "memory",
-        meta: { evaluatedAt: "2026-11-20T09:00:00.000Z", period: out.document.run.period },
-        calls: out.calls,
-      },
-      overrides: {},
-      runtimeFactories: { github: ({ recorder, replay }) => new GitHubRuntime({ recorder, replay }) },
-    });
+    const again = await replayRun({ calls: out.calls, period: out.document.run.period, control: [CONTROL] });
     expect(server.requests.length).toBe(before);
     expect(flagged(byId(again)[CONTROL])).toEqual(flagged(result));
     // Strict: a query with other variables has no recorded answer.
@@ -184,16 +184,7 @@ describe("github.repo.changes over GraphQL, executed against GitHub's schema", (
           }
         : c,
     );
-    const strict = await executeRun({
-      filter: { provider: ["github"], control: [CONTROL] },
-      recording: {
-        dir: "memory",
-        meta: { evaluatedAt: "2026-11-20T09:00:00.000Z", period: out.document.run.period },
-        calls: tampered,
-      },
-      overrides: {},
-      runtimeFactories: { github: ({ recorder, replay }) => new GitHubRuntime({ recorder, replay }) },
-    });
+    const strict = await replayRun({ calls: tampered, period: out.document.run.period, control: [CONTROL] });
     const replayed = byId(strict)[CONTROL]!;
     expect(replayed.status).toBe("error");
     expect(replayed.errors.map((e) => e.account)).toEqual([R("ledger-core")]);
@@ -277,11 +268,8 @@ describe("GitHub's own RATE_LIMITED answer (HTTP 200, errors)", () => {
 describe("read-only: GraphQL only for queries", () => {
   it("refuses a mutation or subscription before anything is sent, in the wrapper and in the request hook", async () => {
     server.configure({ token: TEST_TOKEN });
-    const client = createGitHubClient({
-      apiUrl: server.url,
-      credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
-    });
-    const calls = new GitHubCalls({ recorder: new Recorder(), client, budget: new RateBudget(0) });
+    const client = testClient(server);
+    const calls = testCalls(client);
     const star = 'mutation AddStar { addStar(input: {starrableId: "R_1"}) { clientMutationId } }';
     await expect(calls.graphql({ operation: "AddStar", text: star }, ORG, {})).rejects.toThrow(
       /refused POST \/graphql: the GraphQL document holds a mutation \(AddStar\): only queries are sent/,
@@ -308,16 +296,7 @@ describe("read-only: GraphQL only for queries", () => {
 
   it("with the run's allow-list, refuses a query no selected query declares", async () => {
     server.configure({ token: TEST_TOKEN });
-    const client = createGitHubClient({
-      apiUrl: server.url,
-      credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
-    });
-    const calls = new GitHubCalls({
-      recorder: new Recorder(),
-      client,
-      budget: new RateBudget(0),
-      allowed: new Set(["graphql:DefaultBranchChanges"]),
-    });
+    const calls = testCalls(testClient(server), ["graphql:DefaultBranchChanges"]);
     await expect(
       calls.graphql({ operation: "Viewer", text: "query Viewer { viewer { login } }" }, ORG, {}),
     ).rejects.toThrow(/refused graphql:Viewer: not an operation the selected queries declare/);

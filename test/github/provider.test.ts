@@ -6,12 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoModel, type GitHubOrgModel, sha } from "../../fixtures/github/demo-src/model.js";
 import type { FakeGitHub } from "../../fixtures/lib/github-server.js";
-import { executeRun } from "../../src/engine/execute-run.js";
-import { RateBudget } from "../../src/providers/github/budget.js";
-import { GitHubCalls } from "../../src/providers/github/calls.js";
-import { createGitHubClient } from "../../src/providers/github/connection.js";
-import { GitHubRuntime } from "../../src/providers/github/runtime.js";
-import { Recorder } from "../../src/recording/recorder.js";
 import {
   byId,
   change,
@@ -19,10 +13,13 @@ import {
   ORG,
   PARAMS,
   R,
+  replayRun,
   runLive,
   SEEDED,
   startServer,
   TEST_TOKEN,
+  testCalls,
+  testClient,
 } from "./support.js";
 
 let server: FakeGitHub;
@@ -120,16 +117,7 @@ describe("live run against the local GitHub (real Octokit over HTTP)", () => {
 
     // Strict replay of the recording reproduces every verdict without a server.
     const before = server.requests.length;
-    const again = await executeRun({
-      filter: { provider: ["github"] },
-      recording: {
-        dir: "memory",
-        meta: { evaluatedAt: "2026-11-20T09:00:00.000Z", period: out.document.run.period },
-        calls: out.calls,
-      },
-      overrides: PARAMS,
-      runtimeFactories: { github: ({ recorder, replay }) => new GitHubRuntime({ recorder, replay }) },
-    });
+    const again = await replayRun({ calls: out.calls, period: out.document.run.period, overrides: PARAMS });
     expect(server.requests.length).toBe(before);
     const verdicts = (rs: typeof out.results) => rs.map((r) => `${r.id}:${r.status}:${flagged(r).join(",")}`);
     expect(verdicts(again.results)).toEqual(verdicts(out.results));
@@ -218,11 +206,8 @@ describe("fail closed, narrowly", () => {
 describe("read-only by construction", () => {
   it("refuses a non-GET operation before anything is sent, in the wrapper and in the request hook", async () => {
     server.configure({ token: TEST_TOKEN });
-    const client = createGitHubClient({
-      apiUrl: server.url,
-      credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
-    });
-    const calls = new GitHubCalls({ recorder: new Recorder(), client, budget: new RateBudget(0) });
+    const client = testClient(server);
+    const calls = testCalls(client);
     await expect(
       calls.get("repos:update", R("payments-api"), { owner: ORG, repo: "payments-api" }),
     ).rejects.toThrow(/refused PATCH/);
@@ -237,16 +222,7 @@ describe("read-only by construction", () => {
 
   it("with the run's allow-list, refuses a read no selected query declares, before anything is sent", async () => {
     server.configure({ token: TEST_TOKEN });
-    const client = createGitHubClient({
-      apiUrl: server.url,
-      credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
-    });
-    const calls = new GitHubCalls({
-      recorder: new Recorder(),
-      client,
-      budget: new RateBudget(0),
-      allowed: new Set(["orgs:get"]),
-    });
+    const calls = testCalls(testClient(server), ["orgs:get"]);
     await expect(
       calls.get("repos:getBranchProtection", R("payments-api"), {
         owner: ORG,

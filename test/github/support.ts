@@ -4,7 +4,13 @@ import { FakeGitHub, type FakeGitHubOptions } from "../../fixtures/lib/github-se
 import { parsePeriod } from "../../src/core/period.js";
 import type { ControlResult } from "../../src/core/types.js";
 import { executeRun, type RunOutcome } from "../../src/engine/execute-run.js";
+import type { ParamOverrides } from "../../src/engine/params.js";
+import { RateBudget } from "../../src/providers/github/budget.js";
+import { GitHubCalls } from "../../src/providers/github/calls.js";
+import { createGitHubClient } from "../../src/providers/github/connection.js";
 import { GitHubRuntime, type GitHubRuntimeOptions } from "../../src/providers/github/runtime.js";
+import type { RecordedCall } from "../../src/recording/format.js";
+import { Recorder } from "../../src/recording/recorder.js";
 
 export const TEST_TOKEN = "github_pat_TESTTOKEN0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -44,6 +50,43 @@ export async function runLive(
           ...opts.runtime,
         }),
     },
+  });
+}
+
+/** The live run's real Octokit client (throttling and retry plugins, read-only hook) for the local server. */
+export function testClient(server: FakeGitHub) {
+  return createGitHubClient({
+    apiUrl: server.url,
+    credentials: { kind: "token", token: TEST_TOKEN, source: "GITHUB_TOKEN" },
+  });
+}
+
+/** The provider's call wrapper over `client`, with no budget reserve; `allowed`: the run's allow-list. */
+export function testCalls(client: ReturnType<typeof createGitHubClient>, allowed?: string[]): GitHubCalls {
+  return new GitHubCalls({
+    recorder: new Recorder(),
+    client,
+    budget: new RateBudget(0),
+    ...(allowed ? { allowed: new Set(allowed) } : {}),
+  });
+}
+
+/** Strict replay of a live run's calls, no server: the GitHub controls (or `control`) over `calls`. */
+export function replayRun(o: {
+  calls: RecordedCall[];
+  period: unknown;
+  control?: string[];
+  overrides?: ParamOverrides;
+}): Promise<RunOutcome> {
+  return executeRun({
+    filter: { provider: ["github"], ...(o.control ? { control: o.control } : {}) },
+    recording: {
+      dir: "memory",
+      meta: { evaluatedAt: "2026-11-20T09:00:00.000Z", period: o.period },
+      calls: o.calls,
+    },
+    overrides: o.overrides ?? {},
+    runtimeFactories: { github: ({ recorder, replay }) => new GitHubRuntime({ recorder, replay }) },
   });
 }
 

@@ -15,6 +15,7 @@ import { type AwsEnvironment, AwsSession, awsClientsCreated } from "../../src/pr
 import type { RecordedCall } from "../../src/recording/format.js";
 import { Recorder } from "../../src/recording/recorder.js";
 import { ReplayIndex } from "../../src/recording/store.js";
+import { recordedCall } from "../support/recorded-calls.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -22,21 +23,19 @@ const gc = runInNewContext("gc") as () => void;
 const ACCOUNTS = ["111111111111", "222222222222", "333333333333"];
 const REGIONS = ["us-east-1", "eu-west-1"];
 
-const listUsers = (account: string, region: string, seq: number): RecordedCall => ({
-  seq,
-  provider: "aws",
-  service: "IAM",
-  operation: "ListUsers",
-  account,
-  region,
-  input: {},
-  output: {
-    Users: [{ UserName: `u-${account}`, UserId: "AIDAX", Arn: `arn:aws:iam::${account}:user/u`, Path: "/" }],
-    IsTruncated: false,
-  },
-  startedAt: "2026-11-20T09:00:00.000Z",
-  endedAt: "2026-11-20T09:00:00.100Z",
-});
+const listUsers = (account: string, region: string, seq: number): RecordedCall =>
+  recordedCall({
+    seq,
+    operation: "ListUsers",
+    account,
+    region,
+    output: {
+      Users: [
+        { UserName: `u-${account}`, UserId: "AIDAX", Arn: `arn:aws:iam::${account}:user/u`, Path: "/" },
+      ],
+      IsTruncated: false,
+    },
+  });
 
 function run(capacity: number, calls: RecordedCall[]) {
   const recorder = new Recorder();

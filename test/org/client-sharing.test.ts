@@ -12,27 +12,24 @@ import { type AwsEnvironment, AwsSession, awsClientsCreated } from "../../src/pr
 import type { RecordedCall } from "../../src/recording/format.js";
 import { Recorder } from "../../src/recording/recorder.js";
 import { ReplayIndex } from "../../src/recording/store.js";
+import { recordedCall } from "../support/recorded-calls.js";
 
 const [A, B] = ["111111111111", "222222222222"] as const;
 
-const page = (account: string, seq: number, marker?: string, next?: string): RecordedCall => ({
-  seq,
-  provider: "aws",
-  service: "IAM",
-  operation: "ListUsers",
-  account,
-  region: "us-east-1",
-  input: marker ? { Marker: marker } : {},
-  output: {
-    Users: [
-      { UserName: `u${seq}-${account}`, UserId: "AIDAX", Arn: `arn:aws:iam::${account}:user/u`, Path: "/" },
-    ],
-    IsTruncated: next !== undefined,
-    ...(next ? { Marker: next } : {}),
-  },
-  startedAt: "2026-11-20T09:00:00.000Z",
-  endedAt: "2026-11-20T09:00:00.100Z",
-});
+const page = (account: string, seq: number, marker?: string, next?: string): RecordedCall =>
+  recordedCall({
+    seq,
+    operation: "ListUsers",
+    account,
+    input: marker ? { Marker: marker } : {},
+    output: {
+      Users: [
+        { UserName: `u${seq}-${account}`, UserId: "AIDAX", Arn: `arn:aws:iam::${account}:user/u`, Path: "/" },
+      ],
+      IsTruncated: next !== undefined,
+      ...(next ? { Marker: next } : {}),
+    },
+  });
 
 function run(extra: Partial<AwsEnvironment> = {}) {
   const recorder = new Recorder();

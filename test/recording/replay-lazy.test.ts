@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RecordedCall } from "../../src/recording/format.js";
 import { SerializedReplayIndex } from "../../src/recording/replay-lazy.js";
-import { type CallKey, ReplayIndex, ReplayMissError } from "../../src/recording/store.js";
+import { ReplayIndex, ReplayMissError } from "../../src/recording/store.js";
+import { callKey, recordedCall } from "../support/recorded-calls.js";
 
 const call = (
   seq: number,
@@ -19,18 +20,7 @@ const call = (
   output: object,
   input: object = {},
   service = "IAM",
-): RecordedCall => ({
-  seq,
-  provider: "aws",
-  service,
-  operation,
-  account,
-  region: "us-east-1",
-  input,
-  output,
-  startedAt: "2026-11-20T09:00:00.000Z",
-  endedAt: "2026-11-20T09:00:00.100Z",
-});
+): RecordedCall => recordedCall({ seq, operation, account, output, input, service });
 
 // GenerateCredentialReport answers STARTED, then COMPLETE (then COMPLETE again: the last answer repeats).
 const calls = [
@@ -40,19 +30,7 @@ const calls = [
   call(4, "ListUsers", "222222222222", { Users: [], IsTruncated: false }, { MaxItems: 1000 }),
 ];
 
-const key = (
-  operation: string,
-  account: string | undefined,
-  input: object = {},
-  service = "IAM",
-): CallKey => ({
-  provider: "aws",
-  service,
-  operation,
-  account,
-  region: "us-east-1",
-  input,
-});
+const key = callKey;
 
 function lazy(): SerializedReplayIndex {
   const index = new SerializedReplayIndex();

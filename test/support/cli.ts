@@ -56,6 +56,7 @@ export function cliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<CliRes
 /**
  * The environment of a live AWS run against a local endpoint: static test credentials (never real ones),
  * `home` as HOME / XDG_CONFIG_HOME so no user's ~/.aws is read, no instance-metadata or GCE-metadata probes.
+ * The suite's code cache (global-setup.ts) is passed on: it holds compiled SDK code, nothing of a user.
  */
 export function liveAwsEnv(o: {
   endpoint: string;
@@ -78,6 +79,7 @@ export function liveAwsEnv(o: {
     AWS_EC2_METADATA_DISABLED: "true",
     METADATA_SERVER_DETECTION: "none",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...(process.env.ITGC_CODE_CACHE_DIR ? { ITGC_CODE_CACHE_DIR: process.env.ITGC_CODE_CACHE_DIR } : {}),
   };
 }
 

@@ -55,4 +55,25 @@ describe("checked catalogue", () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/:\d+:\d+: where: cannot compare bool with string/);
   });
+
+  it("in a test worker the loader trusts the record the build's checks make (test/support/checked-catalogue.ts)", async () => {
+    // vitest.config.ts points the loader at it, so a test's run does not check the whole catalogue again.
+    const byDefault = loadControls();
+    expect(byDefault.problems).toEqual([]);
+    expect(byDefault.checked.size).toBe(byDefault.controls.length);
+    expect(byDefault.controls).toEqual(full.controls);
+    // An edited copy is still checked in full, as in the built CLI.
+    const shipped = join(BUNDLED_CONTROLS_DIR, "access", "aws-iam-access-keys-rotated.yaml");
+    mkdirSync(join(dir, "worker", "access"), { recursive: true });
+    const file = join(dir, "worker", "access", "aws-iam-access-keys-rotated.yaml");
+    writeFileSync(
+      file,
+      readFileSync(shipped, "utf8").replace("access_key_1_active == true", "access_key_1_active == 1"),
+    );
+    const edited = loadControls([file]);
+    expect(edited.checked.size).toBe(0);
+    expect((await semanticProblemsOf(edited)).map(formatProblem)).toEqual([
+      expect.stringMatching(/:\d+:\d+: where: cannot compare bool with int/),
+    ]);
+  });
 });
