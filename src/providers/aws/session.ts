@@ -26,6 +26,7 @@ import {
 import { RateLimits } from "./rate-limit.js";
 import type { OperationAllowList } from "./read-only.js";
 import { RunRetryStrategy } from "./retry.js";
+import { cacheStackOrder, type SdkStack } from "./stack-order-cache.js";
 import { trimStack } from "./stack-trim.js";
 
 export interface AwsEnvironment {
@@ -257,6 +258,8 @@ export class AwsSession implements SessionInfo {
         onOutcome: this.env.onOutcome,
       }),
     );
+    // Each command's handler composed from the stack's order sorted once (not per call; stack-order-cache.ts).
+    cacheStackOrder(client.middlewareStack as unknown as SdkStack);
     return client;
   }
 }
