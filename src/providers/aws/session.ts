@@ -258,8 +258,12 @@ export class AwsSession implements SessionInfo {
         onOutcome: this.env.onOutcome,
       }),
     );
-    // Each command's handler composed from the stack's order sorted once (not per call; stack-order-cache.ts).
-    cacheStackOrder(client.middlewareStack as unknown as SdkStack);
+    // Each command's handler composed from the stack's order sorted once (not per call; stack-order-cache.ts),
+    // its endpoint resolved without a copy of the client's configuration per call (endpoint-middleware.ts).
+    cacheStackOrder(
+      client.middlewareStack as unknown as SdkStack,
+      (client as unknown as { config: object }).config,
+    );
     return client;
   }
 }

@@ -24,7 +24,13 @@
  * stack (`add`, `addRelativeTo`, `remove`, `removeByTag`, `use` — a plugin adds through them) forgets what
  * was computed for it. A stack the SDK would refuse (a duplicate name, a missing relative) is left to the
  * SDK's own concat, which throws its own error; so is a stack with `identifyOnResolve` set (it logs).
+ *
+ * The one entry composed differently: given the client's configuration, the command's endpoint middleware
+ * (`endpointV2Middleware`) is endpoint-middleware.ts's, the SDK's without its per-call copy of that
+ * configuration.
  */
+
+import { ENDPOINT_MIDDLEWARE, endpointMiddlewareFor } from "./endpoint-middleware.js";
 
 /** The options of one entry, as the SDK's stack clones them (`cloneTo`), without the middleware. */
 type EntryOptions = Record<string, unknown> & {
@@ -120,15 +126,21 @@ class OrderedConcat {
     /** Positions into client ++ command, outermost first. */
     private readonly order: readonly number[],
     private readonly materialize: () => SdkStack,
+    /** The endpoint middleware used in place of the command's own (endpoint-middleware.ts), if any. */
+    private readonly endpoint: EndpointFor | undefined,
   ) {}
   // biome-ignore lint/suspicious/noExplicitAny: handlers of any command
   resolve(handler: any, context: any): any {
     if (this.real) return this.real.resolve(handler, context);
-    const { client, command, order } = this;
+    const { client, command, order, endpoint } = this;
     const n = client.length;
     for (let k = order.length - 1; k >= 0; k--) {
       const i = order[k] as number;
-      handler = ((i < n ? client[i] : command[i - n]) as Entry).middleware(handler, context);
+      const entry = (i < n ? client[i] : command[i - n]) as Entry;
+      const middleware =
+        (endpoint && i >= n && entry.options.name === ENDPOINT_MIDDLEWARE && endpoint(context)) ||
+        entry.middleware;
+      handler = middleware(handler, context);
     }
     return handler;
   }
@@ -162,11 +174,15 @@ for (const m of STACK_METHODS)
 let served = 0;
 export const orderedConcats = (): number => served;
 
+type EndpointFor = (context: unknown) => Middleware | undefined;
+
 /**
  * Makes `stack` (a client's middleware stack) compose each command's handler from a cached order. Call it
- * once per client; later changes to the stack are seen.
+ * once per client; later changes to the stack are seen. With `endpointConfig` (the client's configuration),
+ * each command's endpoint middleware is the one of endpoint-middleware.ts, without the per-call copy of it.
  */
-export function cacheStackOrder(stack: SdkStack): void {
+export function cacheStackOrder(stack: SdkStack, endpointConfig?: object): void {
+  const endpoint = endpointConfig ? endpointMiddlewareFor(endpointConfig) : undefined;
   const concat = stack.concat.bind(stack);
   let clientEntries: Entry[] | undefined;
   let identify = false;
@@ -201,6 +217,6 @@ export function cacheStackOrder(stack: SdkStack): void {
     }
     if (order === null) return concat(from);
     served++;
-    return new OrderedConcat(clientEntries, mine.entries, order, () => concat(from) as SdkStack);
+    return new OrderedConcat(clientEntries, mine.entries, order, () => concat(from) as SdkStack, endpoint);
   };
 }
