@@ -26,6 +26,7 @@ import {
 import { RateLimits } from "./rate-limit.js";
 import type { OperationAllowList } from "./read-only.js";
 import { RunRetryStrategy } from "./retry.js";
+import { cacheStackOrder, type SdkStack } from "./stack-order-cache.js";
 import { trimStack } from "./stack-trim.js";
 
 export interface AwsEnvironment {
@@ -256,6 +257,12 @@ export class AwsSession implements SessionInfo {
         stats: this.env.stats,
         onOutcome: this.env.onOutcome,
       }),
+    );
+    // Each command's handler composed from the stack's order sorted once (not per call; stack-order-cache.ts),
+    // its endpoint resolved without a copy of the client's configuration per call (endpoint-middleware.ts).
+    cacheStackOrder(
+      client.middlewareStack as unknown as SdkStack,
+      (client as unknown as { config: object }).config,
     );
     return client;
   }
