@@ -9,7 +9,7 @@
  * Secrets: a call is converted and scrubbed (`recordedCall`) before it is serialised, so no secret reaches
  * even the spool.
  *
- * Writes leave the main thread: the file's text goes to a worker thread (created with the spool's first call),
+ * Writes leave the main thread: the file's text goes to a worker thread (started with the spool),
  * which encodes, hashes and writes it (open / write / close, synchronously there) while the run goes on.
  * Creating ≈ 1,000 small files is mostly the kernel's time (≈ 0.3 s of a warm demo's main thread before,
  * docs/performance.md round 6); on a second core it overlaps the run. Not libuv's pool: writes through it,
@@ -160,7 +160,12 @@ export class SpoolRecorder implements Recorder {
   static in(outDir: string, opts?: SpoolOptions): SpoolRecorder {
     const root = join(outDir, `.partial-run-${randomBytes(6).toString("hex")}`);
     mkdirSync(root);
-    return new SpoolRecorder(root, opts);
+    const spool = new SpoolRecorder(root, opts);
+    // The writer thread starts now, not with the first call: its own start-up (a Node environment on the
+    // second core) then overlaps the engine's and the SDK's loading on the main thread instead of the
+    // run, so it is ready when the calls come (docs/performance.md, round 7).
+    if (!opts?.fs) spool.writer();
+    return spool;
   }
 
   begin(start: CallStart): (end: CallEnd) => void {
