@@ -61,15 +61,19 @@ export function deferUntilUsed(proto: object, build: () => void): void {
     build();
   };
   // Every trap materialises, then answers as the real prototype chain (now with the methods) would.
+  const real = <T>(answer: () => T): T => {
+    materialise();
+    return answer();
+  };
   const stand = new Proxy(parent, {
-    get: (_t, key, receiver) => (materialise(), Reflect.get(proto, key, receiver)),
-    set: (_t, key, value, receiver) => (materialise(), Reflect.set(proto, key, value, receiver)),
-    has: (_t, key) => (materialise(), Reflect.has(proto, key)),
-    getPrototypeOf: () => (materialise(), parent),
-    getOwnPropertyDescriptor: (_t, key) => (materialise(), Reflect.getOwnPropertyDescriptor(parent, key)),
-    ownKeys: () => (materialise(), Reflect.ownKeys(parent)),
-    defineProperty: (_t, key, d) => (materialise(), Reflect.defineProperty(parent, key, d)),
-    deleteProperty: (_t, key) => (materialise(), Reflect.deleteProperty(parent, key)),
+    get: (_t, key, receiver) => real(() => Reflect.get(proto, key, receiver)),
+    set: (_t, key, value, receiver) => real(() => Reflect.set(proto, key, value, receiver)),
+    has: (_t, key) => real(() => Reflect.has(proto, key)),
+    getPrototypeOf: () => real(() => parent),
+    getOwnPropertyDescriptor: (_t, key) => real(() => Reflect.getOwnPropertyDescriptor(parent, key)),
+    ownKeys: () => real(() => Reflect.ownKeys(parent)),
+    defineProperty: (_t, key, d) => real(() => Reflect.defineProperty(parent, key, d)),
+    deleteProperty: (_t, key) => real(() => Reflect.deleteProperty(parent, key)),
   });
   Object.setPrototypeOf(proto, stand);
 }
