@@ -55,10 +55,12 @@ export default defineConfig({
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       AWS_EC2_METADATA_DISABLED: "true",
       METADATA_SERVER_DETECTION: "none",
-      // `run --org` / `--replay` lower V8's heap growing factor for the rest of the process
-      // (engine/heap-tuning.ts): in a test worker, which runs many files in one process (isolate: false), an
-      // in-process replay would make every later file collect garbage more often. No test measures memory;
-      // test/unit/heap-tuning.test.ts tests the setting with its own environment.
+      // An organization run lowers V8's heap growing factor for the rest of the process
+      // (engine/heap-tuning.ts). Only the process entry (bin/, `main(argv, { processEntry: true })`) does
+      // that, so an in-process `main()` in a test worker never does; this is a second guard, for the CLI
+      // processes tests spawn with `run --org` or a large replay (no test measures memory), and for any
+      // test file that calls the tuning itself. test/unit/heap-tuning.test.ts tests the decision with its
+      // own environment.
       ITGC_HEAP_GROWING_PERCENT: "0",
     },
     projects: [

@@ -22,5 +22,7 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   else process.env.ITGC_SDK_CODE_CACHE ??= "on";
   const { main, scrubConsole } = await import("../dist/bundle/main.js");
   scrubConsole();
-  process.exitCode = await main(args);
+  // processEntry: this is the process's own entry, so process-wide settings (V8's heap growing factor for
+  // an organization run, dist/cli/heap-for-command.js) are made here, before the command runs.
+  process.exitCode = await main(args, { processEntry: true });
 }

@@ -526,8 +526,9 @@ const digestOf = (key: string) => createHash("sha1").update(key).digest("base64"
 /** Child: the measured replay. */
 async function childRun(name: string, file: string, a: Args): Promise<void> {
   const s = scenarioNamed(name);
-  // As `run` does (engine/heap-tuning.ts), at run time: an organization scenario gets the organization
-  // factor unless --heap-growing-percent says otherwise (0: V8's default).
+  // At the child's start, as the CLI does at its entry (engine/heap-tuning.ts, cli/heap-for-command.ts): an
+  // organization scenario gets the organization factor unless --heap-growing-percent says otherwise (0:
+  // V8's default).
   const heapGrowingPercent = tuneHeapForRun(
     { organization: s.org },
     a.heapGrowingPercent !== undefined ? { ITGC_HEAP_GROWING_PERCENT: String(a.heapGrowingPercent) } : {},

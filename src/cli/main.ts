@@ -25,6 +25,7 @@ import { runCommand } from "./commands/run.js";
 import { sampleCommand } from "./commands/sample.js";
 import { sqlCommand } from "./commands/sql.js";
 import { verifyCommand } from "./commands/verify.js";
+import { tuneHeapForCommandLine } from "./heap-for-command.js";
 import { useWrappingHelp } from "./help.js";
 import { errorLine } from "./log.js";
 
@@ -85,10 +86,20 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
-export async function main(argv: string[]): Promise<number> {
+export interface MainOptions {
+  /**
+   * Set by the process's own entry (bin/itgc-validate.js) only: then process-wide settings decided from the
+   * command line are made before the command runs (V8's heap growing factor for an organization run,
+   * cli/heap-for-command.ts). An in-process call (tests) leaves the process as it is.
+   */
+  processEntry?: boolean;
+}
+
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   exitQuietlyOnClosedPipe(process.stdout);
   const program = buildProgram();
   try {
+    if (opts.processEntry) tuneHeapForCommandLine(argv);
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {

@@ -103,14 +103,16 @@ async function runChecked(
   const provider = await chooseProviders(flags);
   noteRegionNarrowing(flags);
   const evidence = await prepareEvidence(flags);
-  // The engine (and with it every SDK) loads once the flags and the signer are known to be usable, so a bad
-  // key or flag fails in a fraction of a second.
-  const { executeRun } = await import("../engine/execute-run.js");
-  const { withSpool } = await import("../evidence/spooled-run.js");
-  const recording = flags.replay ? loadReplaySources(flags.replay) : undefined;
   // Each recorded call goes to disk as it completes, into the bundle's temporary directory under --out
   // (removed if the run fails or is interrupted); the bundle writer renames it into the finished bundle.
+  // The spool (and its writer thread) exists before the engine loads, so the thread's start-up overlaps
+  // that loading instead of the run.
+  const { withSpool } = await import("../evidence/spooled-run.js");
   const { outcome, written } = await withSpool(flags.out ?? DEFAULT_OUT, async (recorder, population) => {
+    // The engine (and with it every SDK) loads once the flags and the signer are known to be usable, so a
+    // bad key or flag fails in a fraction of a second.
+    const { executeRun } = await import("../engine/execute-run.js");
+    const recording = flags.replay ? loadReplaySources(flags.replay) : undefined;
     const outcome = await executeRun({
       observer: progress,
       controlPaths: flags.controlsDir,

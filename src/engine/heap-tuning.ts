@@ -8,10 +8,14 @@
  * from ≈ 890 to 552–565 MB (0.62×) and org-200 from 2,088 to 1,444 MB (0.64×) for 14–18 % more CPU (more
  * full collections). A run over a whole organization is the run that meets a container's memory limit, and
  * an out-of-memory kill loses the evidence of every account, so organization runs trade that CPU for the
- * memory; a single-account run (and the demo) keeps V8's default.
+ * memory; a single-account run (and the demo) keeps V8's default (on a single-account replay the factor
+ * cost ≈ 11 % more CPU and saved nothing that matters).
  *
- * Set at run time, before the run allocates: V8 reads the flag each time it sizes the heap after a full
- * collection. `ITGC_HEAP_GROWING_PERCENT=N` overrides it (0: V8's own default), for measuring.
+ * The flag is process-wide, so it is set at a process's own entry, before the run allocates (V8 reads it
+ * each time it sizes the heap after a full collection): the CLI's from its command line
+ * (cli/heap-for-command.ts, called by bin/ only), the bench's measured child from its scenario. Never from
+ * inside a command's action (an in-process run would change the heap of its host, e.g. a test worker).
+ * `ITGC_HEAP_GROWING_PERCENT=N` overrides the decision (0: V8's own default), for measuring.
  */
 import { setFlagsFromString } from "node:v8";
 import { InputError } from "../core/errors.js";

@@ -9,7 +9,7 @@
  * Secrets: a call is converted and scrubbed (`recordedCall`) before it is serialised, so no secret reaches
  * even the spool.
  *
- * Writes leave the main thread: the file's text goes to a worker thread (created with the spool's first call),
+ * Writes leave the main thread: the file's text goes to a worker thread (started with the spool),
  * which encodes, hashes and writes it (open / write / close, synchronously there) while the run goes on.
  * Creating ≈ 1,000 small files is mostly the kernel's time (≈ 0.3 s of a warm demo's main thread before,
  * docs/performance.md round 6); on a second core it overlaps the run. Not libuv's pool: writes through it,
@@ -98,10 +98,13 @@ const { parentPort } = require("node:worker_threads");
 const { writeFileSync } = require("node:fs");
 const { createHash } = require("node:crypto");
 let failed = false;
-parentPort.on("message", (m) => {
-  if (m === "drain") return parentPort.postMessage("drained");
+parentPort.on("message", (msg) => {
+  if (msg === "drain") return parentPort.postMessage("drained");
+  const { calls: m, claims } = msg;
   const done = [];
   for (let i = 0; i < m.length && !failed; i += 3) {
+    // A call the main thread has claimed (it writes the last ones itself while it waits in finish).
+    if (Atomics.compareExchange(claims, i / 3, 0, 1) !== 0) continue;
     try {
       const bytes = Buffer.from(m[i + 2]);
       writeFileSync(m[i + 1], bytes);
@@ -125,6 +128,11 @@ interface WriterAnswer {
 interface InFlight {
   entry: SpooledCall;
   chars: number;
+  abs: string;
+  text: string;
+  /** Its message's claim slots (shared with the writer thread) and its slot: 0 free, 1 writer, 2 main thread. */
+  claims?: Int32Array;
+  slot: number;
 }
 
 export class SpoolRecorder implements Recorder {
@@ -160,7 +168,12 @@ export class SpoolRecorder implements Recorder {
   static in(outDir: string, opts?: SpoolOptions): SpoolRecorder {
     const root = join(outDir, `.partial-run-${randomBytes(6).toString("hex")}`);
     mkdirSync(root);
-    return new SpoolRecorder(root, opts);
+    const spool = new SpoolRecorder(root, opts);
+    // The writer thread starts now, not with the first call: its own start-up (a Node environment on the
+    // second core) then overlaps the engine's and the SDK's loading on the main thread instead of the
+    // run, so it is ready when the calls come (docs/performance.md, round 7).
+    if (!opts?.fs) spool.writer();
+    return spool;
   }
 
   begin(start: CallStart): (end: CallEnd) => void {
@@ -194,7 +207,7 @@ export class SpoolRecorder implements Recorder {
     const text = recordedCallText(call);
     const entry: SpooledCall = { seq: call.seq, path, sha256: "", size: 0 };
     this.entries.push(entry);
-    this.inFlight.set(call.seq, { entry, chars: text.length });
+    this.inFlight.set(call.seq, { entry, chars: text.length, abs, text, slot: 0 });
     this.inFlightChars += text.length;
     this.batch.push(call.seq, abs, text);
     if (!this.batchScheduled) {
@@ -224,7 +237,37 @@ export class SpoolRecorder implements Recorder {
     if (this.batch.length === 0 || this.discarded) return;
     const batch = this.batch;
     this.batch = [];
-    this.writer().postMessage(batch);
+    const claims = new Int32Array(new SharedArrayBuffer(4 * (batch.length / 3)));
+    for (let i = 0; i < batch.length; i += 3) {
+      const f = this.inFlight.get(batch[i] as number)!;
+      f.claims = claims;
+      f.slot = i / 3;
+    }
+    this.writer().postMessage({ calls: batch, claims });
+  }
+
+  /**
+   * While `finish` would only wait, the main thread writes the calls the writer thread has not reached yet,
+   * newest first (the writer goes oldest first; a shared claim slot per call says who writes it, so each
+   * file is written once). The wait at the end of a run is then about half the writer's backlog, not all of
+   * it: under load the writer thread fell 0.05–0.4 s behind a warm demo (docs/performance.md, round 7).
+   */
+  private writeBacklogHere(): void {
+    const waiting = [...this.inFlight.values()].reverse();
+    for (const f of waiting) {
+      if (this.failure) return;
+      if (!f.claims || Atomics.compareExchange(f.claims, f.slot, 0, 2) !== 0) continue;
+      const bytes = Buffer.from(f.text);
+      f.entry.sha256 = createHash("sha256").update(bytes).digest("hex");
+      f.entry.size = bytes.length;
+      this.inFlight.delete(f.entry.seq);
+      this.inFlightChars -= f.chars;
+      try {
+        NODE_FS.writeFileSync(f.abs, bytes);
+      } catch (e) {
+        this.failure = new SpoolWriteError(f.entry.path, this.root, e);
+      }
+    }
   }
 
   private writer(): Worker {
@@ -275,6 +318,8 @@ export class SpoolRecorder implements Recorder {
     this.post();
     const worker = this.worker;
     if (!worker || this.failure) return;
+    this.writeBacklogHere();
+    if (this.failure) return;
     worker.ref();
     try {
       await new Promise<void>((resolve) => {

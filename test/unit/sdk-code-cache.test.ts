@@ -1,7 +1,9 @@
 /**
- * The CLI's code cache for the AWS SDK's client files (Node 20): a file is compiled from V8's cached data on
- * the next load, the module behaves as require() would (one module registry, the same exports), a changed
- * file is compiled afresh (never run from another source's data), and the cache is off unless the CLI asks.
+ * The CLI's code cache for the AWS SDK's CommonJS files (Node 20): once installed, Node's own require()
+ * compiles a file under node_modules from V8's cached data on the next load, the module behaves as require()
+ * made it (one module registry, the same exports, its own require), a changed file is compiled afresh
+ * (never run from another source's data), files outside node_modules are left to Node, and the cache is off
+ * unless the CLI asks.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -9,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  cacheDependencies,
   codeCacheDirFor,
   codeCacheStats,
-  requireWithCodeCache,
   sdkCodeCacheDir,
   writePendingCodeCache,
 } from "../../src/providers/aws/sdk/sdk-code-cache.js";
@@ -20,41 +22,67 @@ const root = mkdtempSync(join(tmpdir(), "itgc-code-cache-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const require = createRequire(import.meta.url);
 
-function forget(file: string) {
-  delete require.cache[file];
+function forget(...files: string[]) {
+  for (const f of files) delete require.cache[f];
 }
 
 describe("SDK code cache", () => {
-  it("compiles from cached data on the next load, with require()'s semantics", () => {
+  it("compiles node_modules files through Node's require from cached data on the next load", () => {
     const cache = join(root, "cache");
     mkdirSync(cache);
-    const lib = join(root, "lib.cjs");
-    writeFileSync(join(root, "dep.cjs"), "exports.base = 40;\n");
+    const pkg = join(root, "node_modules", "fake-sdk");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "fake-sdk", main: "index.js" }));
+    const lib = join(pkg, "index.js");
+    const dep = join(pkg, "dep.js");
+    writeFileSync(dep, "exports.base = 40;\n");
     writeFileSync(
       lib,
-      "const { base } = require('./dep.cjs');\nclass Thing {}\nmodule.exports = { Thing, answer: () => base + 2, file: __filename };\n",
+      "const { base } = require('./dep.js');\nclass Thing {}\n" +
+        "module.exports = { Thing, answer: () => base + 2, file: __filename, dir: __dirname, " +
+        "resolved: require.resolve('./dep.js'), self: module.id === __filename || module.filename === __filename };\n",
     );
-    const first = requireWithCodeCache(lib, cache) as { Thing: unknown; answer(): number; file: string };
-    expect(first.answer()).toBe(42);
-    expect(first.file).toBe(lib);
-    // The same registry as require(): the same module object, the same class.
-    expect((require(lib) as { Thing: unknown }).Thing).toBe(first.Thing);
-    const before = { ...codeCacheStats };
-    writePendingCodeCache();
-    expect(readdirSync(cache)).toHaveLength(1);
+    const outside = join(root, "outside.cjs");
+    writeFileSync(outside, "module.exports = 7;\n");
+    // The hook is process-wide: put Node's own _compile back whatever happens (later files share the worker).
+    const uninstall = cacheDependencies(cache);
+    try {
+      const before = { ...codeCacheStats };
+      const first = require(lib) as {
+        Thing: unknown;
+        answer(): number;
+        file: string;
+        dir: string;
+        resolved: string;
+        self: boolean;
+      };
+      expect(first).toMatchObject({ file: lib, dir: pkg, resolved: dep, self: true });
+      expect(first.answer()).toBe(42);
+      // Loaded by Node's loader: the same registry as any require(), the same class.
+      expect(require.cache[lib]?.exports).toBe(first);
+      const byName = createRequire(join(root, "importer.js"))("fake-sdk") as { Thing: unknown };
+      expect(byName.Thing).toBe(first.Thing);
+      expect(codeCacheStats.misses).toBe(before.misses + 2); // index.js and dep.js
+      // Outside node_modules: Node's own compile, not cached.
+      expect(require(outside)).toBe(7);
+      expect(codeCacheStats.misses).toBe(before.misses + 2);
+      writePendingCodeCache();
+      expect(readdirSync(cache)).toHaveLength(2);
 
-    forget(lib);
-    const second = requireWithCodeCache(lib, cache) as { answer(): number };
-    expect(second.answer()).toBe(42);
-    expect(codeCacheStats.hits).toBe(before.hits + 1);
+      forget(lib, dep);
+      const second = require(lib) as { answer(): number };
+      expect(second.answer()).toBe(42);
+      expect(codeCacheStats.hits).toBe(before.hits + 2);
 
-    // A changed file has another key: compiled from its own source, never from the old data.
-    forget(lib);
-    writeFileSync(lib, "module.exports = { answer: () => 7 };\n");
-    const changed = requireWithCodeCache(lib, cache) as { answer(): number };
-    expect(changed.answer()).toBe(7);
-    expect(codeCacheStats.misses).toBe(before.misses + 1);
-    forget(lib);
+      // A changed file has another key: compiled from its own source, never from the old data.
+      forget(lib, dep);
+      writeFileSync(lib, "module.exports = { answer: () => 7 };\n");
+      expect((require(lib) as { answer(): number }).answer()).toBe(7);
+      expect(codeCacheStats.misses).toBe(before.misses + 3);
+    } finally {
+      uninstall();
+      forget(lib, dep, outside);
+    }
   });
 
   it("is off unless the CLI turns it on, and NODE_DISABLE_COMPILE_CACHE wins", () => {

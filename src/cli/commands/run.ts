@@ -68,10 +68,7 @@ export function runCommand(): Command {
   );
   addRunOptions(cmd);
   return cmd.action(async (flags: RunFlags) => {
-    // Before the run allocates: an organization (or a replayed recording, which may be one) trades CPU for
-    // a smaller peak heap (engine/heap-tuning.ts).
-    const { tuneHeapForRun } = await import("../../engine/heap-tuning.js");
-    tuneHeapForRun({ organization: flags.org === true || (flags.replay?.length ?? 0) > 0 });
+    // (An organization run's heap growing factor is set at the process entry: cli/heap-for-command.ts.)
     const { runAndReport } = await import("../run-and-report.js");
     process.exitCode = await runAndReport(flags, process.argv.slice(2));
   });

@@ -14,14 +14,19 @@
  * cache of these client files and of the CommonJS dependencies they load itself: sdk-code-cache.ts.
  */
 import { createRequire } from "node:module";
-import { cacheDependencies, requireWithCodeCache, sdkCodeCacheDir } from "./sdk-code-cache.js";
+import { deferAggregatedClients } from "./deferred-aggregated-clients.js";
+import { cacheDependencies, sdkCodeCacheDir } from "./sdk-code-cache.js";
 
 const plainRequire = createRequire(import.meta.url);
 
-/** require() of an SDK client package, through the code cache when the CLI enabled it. */
+/**
+ * require() of an SDK client package: Node's own require, with the code cache's compile step installed
+ * first when the CLI enabled it (the client file and its dependencies then compile from cached data), and
+ * the unused aggregated client classes built only if something touches them (deferred-aggregated-clients.ts).
+ */
 export function requireSdk<T>(id: string): T {
   const dir = sdkCodeCacheDir();
-  if (!dir) return plainRequire(id) as T;
-  cacheDependencies(dir);
-  return requireWithCodeCache(plainRequire.resolve(id), dir) as T;
+  if (dir) cacheDependencies(dir);
+  deferAggregatedClients();
+  return plainRequire(id) as T;
 }

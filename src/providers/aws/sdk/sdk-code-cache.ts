@@ -7,10 +7,10 @@
  * file is compiled with V8's cached data from an earlier run (`vm.Script` `cachedData`, which V8 checks
  * against the source and its own version and flags, and rejects if anything differs), and at the end of a
  * run whose cache was missing or rejected, the data — now including the functions that ran — is written for
- * the next one. The client files loaded through requireSdk (./require.ts) go through here, registered in
- * require's cache exactly as require() would, so the classes are the same objects for every importer; so do
- * the CommonJS files under node_modules that load after the first of them (`cacheDependencies`: the SDK's
- * @smithy/* and @aws-sdk/* dependencies).
+ * the next one. Node's own CommonJS loader does everything else (resolution, the module registry, the
+ * package scope): only its compile step is replaced, for the CommonJS files under node_modules once the
+ * first SDK client loads (`cacheDependencies`, installed by requireSdk in ./require.ts) — the client files
+ * and their @smithy/* and @aws-sdk/* dependencies.
  *
  * Where: $ITGC_CODE_CACHE_DIR, else $XDG_CACHE_HOME/itgc-validate/v8, else ~/.cache/itgc-validate/v8 —
  * the user's own directory (mode 0700; a directory another user owns is not used), since cached data is
@@ -20,7 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { createRequire, Module } from "node:module";
+import { Module } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { Script, constants as vmConstants } from "node:vm";
@@ -34,10 +34,9 @@ interface ModuleInternals {
 }
 type ModuleStatics = {
   _cache: Record<string, ModuleInternals>;
-  _nodeModulePaths(dir: string): string[];
   wrap(source: string): string;
 };
-const Mod = Module as unknown as ModuleStatics & (new (id: string, parent?: unknown) => ModuleInternals);
+const Mod = Module as unknown as ModuleStatics;
 
 let dirChecked: string | null | undefined;
 
@@ -127,41 +126,22 @@ function compileWithCodeCache(filename: string, source: string, dir: string): Sc
   return script;
 }
 
-/** require() of one CommonJS file (an absolute path), compiled with V8's cached data from `dir`. */
-export function requireWithCodeCache(filename: string, dir: string): unknown {
-  const known = Mod._cache[filename];
-  if (known) return known.exports;
-  const script = compileWithCodeCache(filename, readFileSync(filename, "utf8"), dir);
-  const mod = new Mod(filename, undefined);
-  mod.filename = filename;
-  mod.paths = Mod._nodeModulePaths(dirname(filename));
-  Mod._cache[filename] = mod;
-  try {
-    const wrapper = script.runInThisContext({ displayErrors: true }) as (...a: unknown[]) => void;
-    wrapper.call(mod.exports, mod.exports, createRequire(filename), mod, filename, dirname(filename));
-  } catch (e) {
-    delete Mod._cache[filename];
-    throw e;
-  }
-  mod.loaded = true;
-  return mod.exports;
-}
-
 type Compile = (this: ModuleInternals, content: string, filename: string, format?: string) => unknown;
 let hooked: string | undefined;
 
 /**
- * The client files' own dependencies (@smithy/*, @aws-sdk/core, @aws-crypto/…: ≈ 120 more CommonJS files,
- * 1.2 MB, that a run loads with them) through the same cache: Node's CommonJS loader compiles each file
+ * The SDK's CommonJS files (the client packages and their @smithy/*, @aws-sdk/core, @aws-crypto/…
+ * dependencies: ≈ 255 files, 6.5 MB in a demo) through the cache: Node's CommonJS loader compiles each file
  * with `Module.prototype._compile`, which this wraps, for files under a node_modules directory, once the
  * CLI has turned the cache on (`requireSdk`). The module sees the same `exports`, `require`, `module`,
  * `__filename` and `__dirname` as Node's own _compile gives it (`require` is the module's own, with
- * `resolve`, `cache`, `main`); a file that starts with `#!` is left to Node.
+ * `resolve`, `cache`, `main`); a file that starts with `#!` is left to Node. Installed once per process;
+ * the function returned puts Node's own _compile back (tests).
  */
-export function cacheDependencies(dir: string): void {
-  if (hooked !== undefined) return;
-  hooked = dir;
+export function cacheDependencies(dir: string): () => void {
   const proto = (Module as unknown as { prototype: { _compile: Compile } }).prototype;
+  if (hooked !== undefined) return () => undefined;
+  hooked = dir;
   const nodeCompile = proto._compile;
   const inNodeModules = `${sep}node_modules${sep}`;
   proto._compile = function (this: ModuleInternals, content: string, filename: string, format?: string) {
@@ -178,6 +158,10 @@ export function cacheDependencies(dir: string): void {
     }
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...a: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, moduleRequire(this), this, filename, dirname(filename));
+  };
+  return () => {
+    proto._compile = nodeCompile;
+    hooked = undefined;
   };
 }
 
