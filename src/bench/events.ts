@@ -242,6 +242,10 @@ export async function benchEventScenario(
         // A million events and their recorded pages (the evidence) need more than the default heap.
         "--max-old-space-size=12288",
         "--expose-gc",
+        // ITGC_BENCH_PROFILE_DIR: a CPU profile of the measured process only (not the endpoint, not this one).
+        ...(process.env.ITGC_BENCH_PROFILE_DIR
+          ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ITGC_BENCH_PROFILE_DIR}`]
+          : []),
         self,
         ...["--child", "events", "--scenario", name, "--event-rate", String(rate), "--endpoint", endpoint],
         ...(bundleMode ? ["--bundle", bundleMode] : []),
