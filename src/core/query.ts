@@ -67,6 +67,28 @@ export interface QueryContext {
    * with one provider neither fails nor calls the other. A query may only link what it declares in `links`.
    */
   linked(id: string, params?: Record<string, unknown>): Promise<LinkedResult | undefined>;
+  /**
+   * Rows of another query batch by batch, in that query's result order, through the run cache: streamed as
+   * its source answers when the engine established that nothing else in the run reads that result (the
+   * asking query is being streamed, and the dependency is named by its `asksFor`), otherwise its cached
+   * rows as one batch. Problems and completeness are inherited as through `query`. Resolves once every batch
+   * was delivered; rejects (and delivers no more) when the dependency fails. Always there in the engine's
+   * contexts (optional only for hand-made ones in tests).
+   */
+  queryBatches?(
+    id: string,
+    params: Record<string, unknown>,
+    onBatch: (rows: readonly Row[]) => void,
+  ): Promise<void>;
+}
+
+/**
+ * Where a streaming query delivers its rows (QueryDef.stream): `rows(batch, rank)` as each page is read.
+ * The query's result is the batches in ascending `rank`, batches of equal rank in delivery order — a
+ * newest-first source delivers in reverse (rank −1, −2, …) and its result is still oldest first.
+ */
+export interface RowSink {
+  rows(batch: readonly Row[], rank: number): void;
 }
 
 /** What a linked (other-provider) query established, unit by unit. */
@@ -120,6 +142,20 @@ export interface QueryDef<C extends QueryContext = QueryContext> {
    * at this scope (every control using the query is `error` for it).
    */
   fetch(ctx: C, params: Record<string, unknown>): Promise<Row[] | QueryResult>;
+  /**
+   * Optional: the same result, delivered to `sink` batch by batch as the source answers (a page's rows are
+   * then evaluated and written out while the next page is read, and are garbage after), resolving to the
+   * problems and completeness checks once the last batch is delivered. Exactly `fetch`'s rows, in its order
+   * (RowSink), or a rejection: a failure after some batches fails the whole scope. The engine uses it only
+   * where it can prove one reader (release-plan.ts `streamable`); everywhere else `fetch` answers.
+   */
+  stream?(ctx: C, params: Record<string, unknown>, sink: RowSink): Promise<Omit<QueryResult, "rows">>;
+  /**
+   * The dependency reads a fetch with these params will make at its own scope (ctx.query / queryBatches
+   * without `at`), when known from the params alone: lets the engine prove that a streamed dependency has
+   * no other reader. A query that declares none has dependencies that are never streamed.
+   */
+  asksFor?(params: Record<string, unknown>): { id: string; params: Record<string, unknown> }[];
 }
 
 /** A scope resolution: where a query must run for the current run, and what could not be covered. */

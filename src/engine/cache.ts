@@ -28,6 +28,16 @@ export class ReleasedEntryError extends Error {
   }
 }
 
+/** A request for an entry the run streamed to its one reader: there are no rows to share. */
+export class StreamedEntryError extends Error {
+  constructor(key: string) {
+    super(
+      `internal error: ${key} was asked after it was streamed to its one reader (it is never fetched twice)`,
+    );
+    this.name = "StreamedEntryError";
+  }
+}
+
 export function cacheKey(queryId: string, scope: Scope, params: Record<string, unknown>): string {
   return `${queryId}|${scope.key}|${canonicalJson(params)}`;
 }
@@ -35,6 +45,8 @@ export function cacheKey(queryId: string, scope: Scope, params: Record<string, u
 export class QueryCache {
   private readonly entries = new Map<string, Promise<unknown>>();
   private readonly released = new Set<string>();
+  /** Entries delivered batch by batch to their one reader (release-plan.ts `streamable`): never held. */
+  private readonly streamed = new Set<string>();
   private readonly counters: CacheStats = { misses: 0, hits: 0 };
 
   get<T>(
@@ -54,10 +66,28 @@ export class QueryCache {
       return existing as Promise<T>;
     }
     if (this.released.has(key)) return Promise.reject(new ReleasedEntryError(key));
+    if (this.streamed.has(key)) return Promise.reject(new StreamedEntryError(key));
     this.counters.misses++;
     const promise = compute();
     this.entries.set(key, promise);
     return promise;
+  }
+
+  /**
+   * Takes `key` for a streamed computation (one miss, like `get`): from now on every request for it is
+   * refused (StreamedEntryError), since its rows go to one reader and are never held. False when the key
+   * was already asked (in flight, held, released or streamed): then it must be read through `get`.
+   */
+  claimStream(key: string): boolean {
+    if (this.entries.has(key) || this.released.has(key) || this.streamed.has(key)) return false;
+    this.counters.misses++;
+    this.streamed.add(key);
+    return true;
+  }
+
+  /** True once `key` was asked in any way (in flight, held, released or streamed). */
+  known(key: string): boolean {
+    return this.entries.has(key) || this.released.has(key) || this.streamed.has(key);
   }
 
   /** True while the entry is in flight or held (not before its first request, not after its release). */

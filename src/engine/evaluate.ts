@@ -90,8 +90,18 @@ export function evaluateControl({
   return evaluation.finish(checks);
 }
 
+/** Findings and their items (items[i] belongs to findings[i]), in memory or written to the sink. */
+interface Stash {
+  findings: Finding[];
+  items: Row[];
+  /** Where these findings and items went when the control writes its population out (then both are empty). */
+  stored?: PopulationBlock;
+  /** findings[i] is an inherited grant made at this point (see grantPoint): merged across scopes at the end. */
+  grantPoints?: Map<number, string>;
+}
+
 /** What one scope contributed, evaluated as its rows arrived; the rows themselves are not kept. */
-interface ScopePart {
+interface ScopePart extends Stash {
   account: string;
   region: string;
   /** Arrival position, for scopes with the same account and region. */
@@ -100,17 +110,35 @@ interface ScopePart {
   completenessErrors: ControlError[];
   errors: ControlError[];
   problems: ProblemReport[];
-  findings: Finding[];
-  items: Row[];
-  /** Where this scope's findings and items went when the control writes its population out (then both are empty). */
-  stored?: PopulationBlock;
-  /** findings[i] is an inherited grant made at this point (see grantPoint): merged across scopes at the end. */
-  grantPoints?: Map<number, string>;
+  /** A streamed scope's batches, in the result's order once the scope closed (its own findings stay empty). */
+  segments?: Segment[];
   scopedPopulation: number;
   /** Rows kept for population assertions (only when the control has any). */
   population?: Row[];
   all?: Row[];
   answered: boolean;
+}
+
+/** One batch of a streamed scope: its place in the scope's result (rank, then delivery) and what it gave. */
+interface Segment extends Stash {
+  rank: number;
+  seq: number;
+  errors: ControlError[];
+}
+
+/**
+ * A scope whose rows arrive in batches (a streaming query: engine/run-controls.ts): each batch is evaluated
+ * and, once the control writes its population out, written as it arrives; the rows are then garbage. The
+ * scope counts only once closed: `fail` (a later page could not be read) leaves the scope `error` with none
+ * of its batches' findings, items or counts in the result.
+ */
+export interface ScopeStream {
+  /** Rows of the scope; the scope's result is the batches in ascending `rank` (ties: delivery order). */
+  batch(rows: readonly Row[], rank: number): void;
+  /** Every batch was delivered: the scope's problems and completeness checks, as ScopeRows has them. */
+  close(end: { problems?: QueryProblem[]; completeness?: CompletenessCheck[] }): void;
+  /** The scope's data could not all be obtained: the scope is `error`, its batches are dropped. */
+  fail(message: string): void;
 }
 
 /**
@@ -137,7 +165,7 @@ export class ControlEvaluation {
   private readonly dependsOn: ReturnType<typeof dependencyTest>;
   private readonly keepsRows: boolean;
   /** Parts held in memory until the control is known to be large (then written out). */
-  private held: ScopePart[] = [];
+  private held: Stash[] = [];
   private heldItems = 0;
   /** The control writes its population to the sink (it outgrew SPILL_ITEMS). */
   private spilled = false;
@@ -162,11 +190,80 @@ export class ControlEvaluation {
   }
 
   addScope(scope: ScopeRows): void {
-    const { control } = this.input.compiled;
-    const compiled = this.input.compiled;
+    const part = this.newPart(scope.account, scope.region);
+    for (const check of scope.completeness ?? [])
+      this.record(check, scope.account, scope.region, part.completeness, part.completenessErrors);
+    if (scope.error !== undefined || !scope.rows) {
+      part.errors.push({ account: scope.account, region: scope.region, message: scope.error ?? "no data" });
+      return;
+    }
+    part.answered = true;
+    if (this.keepsRows) {
+      part.population = [];
+      part.all = [];
+    }
+    this.addProblems(part, part, scope.problems ?? []);
+    this.evaluateRows(part, part, scope.rows);
+    this.hold(part);
+  }
+
+  /**
+   * A scope whose rows come in batches (see ScopeStream). Only for controls without population assertions
+   * (those need a unit's rows together: the engine reads their queries whole).
+   */
+  openScope(account: string, region: string): ScopeStream {
+    if (this.keepsRows) throw new Error("internal: a control with population assertions cannot stream");
+    const part = this.newPart(account, region);
+    part.segments = [];
+    const segments = part.segments;
+    let open = true;
+    const drop = () => {
+      open = false;
+      part.segments = undefined;
+      part.scopedPopulation = 0;
+      part.problems = [];
+      // Batches held for the spill decision are not the control's any more.
+      const dropped = new Set<Stash>(segments);
+      const kept = this.held.filter((h) => !dropped.has(h));
+      for (const h of this.held) if (dropped.has(h)) this.heldItems -= h.items.length;
+      this.held = kept;
+    };
+    return {
+      batch: (rows, rank) => {
+        if (!open) throw new Error("internal: a batch after the scope closed");
+        const segment: Segment = { rank, seq: segments.length, errors: [], findings: [], items: [] };
+        segments.push(segment);
+        this.evaluateRows(part, segment, rows);
+        this.hold(segment);
+      },
+      close: ({ problems = [], completeness = [] }) => {
+        if (!open) throw new Error("internal: a streamed scope closed twice");
+        open = false;
+        for (const check of completeness)
+          this.record(check, account, region, part.completeness, part.completenessErrors);
+        part.answered = true;
+        // As addScope orders them: the problems' errors and findings first, then the rows' in result order.
+        const first: Segment = { rank: -Infinity, seq: -1, errors: [], findings: [], items: [] };
+        this.addProblems(part, first, problems);
+        segments.sort((a, b) => a.rank - b.rank || a.seq - b.seq);
+        if (first.findings.length > 0 || first.errors.length > 0) {
+          segments.unshift(first);
+          this.hold(first);
+        }
+        for (const seg of segments) part.errors.push(...seg.errors);
+      },
+      fail: (message) => {
+        if (!open) throw new Error("internal: a streamed scope failed after it closed");
+        drop();
+        part.errors.push({ account, region, message });
+      },
+    };
+  }
+
+  private newPart(account: string, region: string): ScopePart {
     const part: ScopePart = {
-      account: scope.account,
-      region: scope.region,
+      account,
+      region,
       arrival: this.parts.length,
       completeness: [],
       completenessErrors: [],
@@ -178,23 +275,23 @@ export class ControlEvaluation {
       answered: false,
     };
     this.parts.push(part);
-    for (const check of scope.completeness ?? [])
-      this.record(check, scope.account, scope.region, part.completeness, part.completenessErrors);
-    const { errors, findings, items } = part;
-    if (scope.error !== undefined || !scope.rows) {
-      errors.push({ account: scope.account, region: scope.region, message: scope.error ?? "no data" });
-      return;
-    }
-    part.answered = true;
-    if (this.keepsRows) {
-      part.population = [];
-      part.all = [];
-    }
-    for (const problem of scope.problems ?? []) {
-      const region = problem.region ?? scope.region;
+    return part;
+  }
+
+  /** A scope's query problems: reported on the part, their errors and error findings into `into`. */
+  private addProblems(
+    part: ScopePart,
+    into: Stash & { errors: ControlError[] },
+    problems: readonly QueryProblem[],
+  ): void {
+    const { control } = this.input.compiled;
+    const { account } = part;
+    const { errors, findings, items } = into;
+    for (const problem of problems) {
+      const region = problem.region ?? part.region;
       const report = (kind: ProblemReport["scope"], affects: boolean, subject?: string) =>
         part.problems.push({
-          account: scope.account,
+          account,
           region,
           message: problem.message,
           scope: kind,
@@ -203,48 +300,60 @@ export class ControlEvaluation {
         });
       if (problem.item) {
         const resource = resourceOf(problem.item, control.resource);
-        const affects = this.dependsOn.members(problem.item, scope.account, region);
+        const affects = this.dependsOn.members(problem.item, account, region);
         report("item", affects, resource);
         if (!affects) continue;
         // The item is (or may be) in the population but its data is not established: an error finding
         // for that item alone. Its expectations are not evaluated on the partial fields.
-        errors.push({ account: scope.account, region, message: problem.message });
+        errors.push({ account, region, message: problem.message });
         findings.push({
           resource,
-          account: scope.account,
+          account,
           region,
           status: "error",
           message: problem.message,
         });
         items.push(problem.item);
       } else if (problem.members) {
-        const affects = this.dependsOn.members(problem.members, scope.account, region);
+        const affects = this.dependsOn.members(problem.members, account, region);
         report("members", affects);
-        if (affects) errors.push({ account: scope.account, region, message: problem.message });
+        if (affects) errors.push({ account, region, message: problem.message });
       } else if (problem.field !== undefined) {
         const affects = this.dependsOn.field(problem.field);
         report("field", affects, problem.field);
-        if (affects) errors.push({ account: scope.account, region, message: problem.message });
+        if (affects) errors.push({ account, region, message: problem.message });
       } else {
         report("query", true);
-        errors.push({ account: scope.account, region, message: problem.message });
+        errors.push({ account, region, message: problem.message });
       }
     }
-    for (const row of scope.rows) {
-      const region = typeof row.region === "string" ? row.region : scope.region;
+  }
+
+  /** Evaluates rows of the part's scope (where, expect): findings and items into `into`. */
+  private evaluateRows(
+    part: ScopePart,
+    into: Stash & { errors: ControlError[] },
+    rows: readonly Row[],
+  ): void {
+    const compiled = this.input.compiled;
+    const { control } = compiled;
+    const { account } = part;
+    const { errors, findings, items } = into;
+    for (const row of rows) {
+      const region = typeof row.region === "string" ? row.region : part.region;
       // Converted once for `where` and every `expect`; the plain bindings are made only for a message.
-      const cel = CelBindings.ofRow(row, this.celBase, { account: scope.account, region });
-      const plain = () => ({ ...row, item: row, ...this.base, account: scope.account, region });
+      const cel = CelBindings.ofRow(row, this.celBase, { account, region });
+      const plain = () => ({ ...row, item: row, ...this.base, account, region });
       part.all?.push(row);
       let inPopulation: boolean;
       try {
         inPopulation = compiled.where ? compiled.where.test(cel) : true;
       } catch (e) {
         const message = `cannot decide population membership: ${errorMessage(e)}`;
-        errors.push({ account: scope.account, region, message });
+        errors.push({ account, region, message });
         findings.push({
           resource: resourceOf(row, control.resource),
-          account: scope.account,
+          account,
           region,
           status: "error",
           message,
@@ -255,20 +364,19 @@ export class ControlEvaluation {
       if (!inPopulation) continue;
       part.population?.push(row);
       part.scopedPopulation++;
-      const finding = evaluateItem(compiled, row, cel, plain, scope.account, region, errors);
+      const finding = evaluateItem(compiled, row, cel, plain, account, region, errors);
       const point = grantPoint(row);
       if (point !== null && finding.status !== "error") {
-        part.grantPoints ??= new Map();
-        part.grantPoints.set(findings.length, point);
+        into.grantPoints ??= new Map();
+        into.grantPoints.set(findings.length, point);
       }
       items.push(row);
       findings.push(finding);
     }
-    this.hold(part);
   }
 
   /** Keeps a part in memory, or writes it (and the parts held so far) out once the control is large. */
-  private hold(part: ScopePart): void {
+  private hold(part: Stash): void {
     const { sink } = this.input;
     if (!sink || part.findings.length === 0 || part.grantPoints) return;
     if (!this.spilled) {
@@ -283,7 +391,7 @@ export class ControlEvaluation {
     this.store(part, sink);
   }
 
-  private store(part: ScopePart, sink: PopulationSink): void {
+  private store(part: Stash, sink: PopulationSink): void {
     part.stored = sink.write(part.findings, part.items);
     part.findings = [];
     part.items = [];
@@ -324,6 +432,12 @@ export class ControlEvaluation {
       completeness.push(...part.completeness);
       completenessErrors.push(...part.completenessErrors);
       errors.push(...part.errors);
+      if (part.segments && !part.answered)
+        errors.push({
+          account: part.account,
+          region: part.region,
+          message: "internal: the scope's stream never ended",
+        });
       if (!part.answered) continue;
       const unit = byUnit.get(part.account) ?? { population: [], all: [] };
       byUnit.set(part.account, unit);
@@ -331,33 +445,35 @@ export class ControlEvaluation {
       if (part.all) for (const r of part.all) unit.all.push(r);
       problems.push(...part.problems);
       scopedPopulation += part.scopedPopulation;
-      if (part.stored) {
-        cut();
-        layout.push({ block: part.stored });
-        continue;
-      }
-      for (let i = 0; i < part.findings.length; i++) {
-        const finding = part.findings[i]!;
-        const point = part.grantPoints?.get(i);
-        if (point !== undefined) {
-          // An inherited grant is one exception in a workpaper, not one per project it reaches: report it
-          // once at its grant point, listing the projects. Evaluation (and a project's `error`) stays per
-          // project; only identical verdicts are merged, so a grant judged differently in two projects stays
-          // two findings.
-          const key = `${finding.resource}\u0000${finding.status}\u0000${finding.message ?? ""}`;
-          const seen = inherited.get(key);
-          if (seen) {
-            seen.reaches!.push(part.account);
-            continue;
-          }
-          const merged: Finding = { ...finding, account: point, reaches: [part.account] };
-          inherited.set(key, merged);
-          items.push(part.items[i]!);
-          findings.push(merged);
+      for (const stash of part.segments ?? [part]) {
+        if (stash.stored) {
+          cut();
+          layout.push({ block: stash.stored });
           continue;
         }
-        items.push(part.items[i]!);
-        findings.push(finding);
+        for (let i = 0; i < stash.findings.length; i++) {
+          const finding = stash.findings[i]!;
+          const point = stash.grantPoints?.get(i);
+          if (point !== undefined) {
+            // An inherited grant is one exception in a workpaper, not one per project it reaches: report it
+            // once at its grant point, listing the projects. Evaluation (and a project's `error`) stays per
+            // project; only identical verdicts are merged, so a grant judged differently in two projects
+            // stays two findings.
+            const key = `${finding.resource}\u0000${finding.status}\u0000${finding.message ?? ""}`;
+            const seen = inherited.get(key);
+            if (seen) {
+              seen.reaches!.push(part.account);
+              continue;
+            }
+            const merged: Finding = { ...finding, account: point, reaches: [part.account] };
+            inherited.set(key, merged);
+            items.push(stash.items[i]!);
+            findings.push(merged);
+            continue;
+          }
+          items.push(stash.items[i]!);
+          findings.push(finding);
+        }
       }
     }
 

@@ -74,10 +74,19 @@ export function populationOf(r: Pick<ControlResult, "findings" | "stored"> & { i
   };
 }
 
-/** One block of a control's scratch files: byte ranges [start, end) in the findings and items files. */
+/**
+ * One block of a control's scratch files: byte ranges [start, end) in the findings and items files, with
+ * what the block holds (counts by status, the items' keys). The population's counts are those of the blocks
+ * it lays out, so a block written and then dropped (a streamed scope whose later page failed: the scope is
+ * `error` and none of its findings count) leaves nothing behind but unread bytes.
+ */
 export interface PopulationBlock {
   findings: [number, number];
   items: [number, number];
+  counts: Readonly<Record<FindingStatus, number>>;
+  keys: readonly string[];
+  findingCount: number;
+  itemCount: number;
 }
 
 /** The scratch directory of one run: one sink per control that needs one. */
@@ -154,10 +163,6 @@ export class PopulationSink {
   private paths?: { findings: string; items: string };
   private fds?: { findings: number; items: number };
   private offsets = { findings: 0, items: 0 };
-  private readonly counts = noCounts();
-  private readonly keys = new Set<string>();
-  private findingCount = 0;
-  private itemCount = 0;
 
   constructor(
     private readonly store: PopulationStore,
@@ -172,29 +177,34 @@ export class PopulationSink {
 
   /** Appends findings (waivers applied) and their items (items[i] belongs to findings[i]). */
   write(findings: readonly Finding[], items: readonly Row[]): PopulationBlock {
+    const counts = noCounts();
+    const keys = new Set<string>();
     const block: PopulationBlock = {
       findings: [this.offsets.findings, this.offsets.findings],
       items: [this.offsets.items, this.offsets.items],
+      counts,
+      keys: [],
+      findingCount: findings.length,
+      itemCount: items.length,
     };
     // Written ≈ 1 M characters at a time: one scope can be a whole population (100,000 events of one
     // account-region), whose text would otherwise be held whole, twice (string and bytes).
     let text = "";
     for (const finding of findings) {
       const waived = this.waive ? this.waive(finding) : finding;
-      this.counts[waived.status]++;
+      counts[waived.status]++;
       text += `${JSON.stringify(waived)}\n`;
       if (text.length >= WRITE_CHARS) text = this.append("findings", text);
     }
     this.append("findings", text);
     text = "";
     for (const item of items) {
-      for (const k of jsonTopLevelKeys(item)) this.keys.add(k);
+      for (const k of jsonTopLevelKeys(item)) keys.add(k);
       text += `${JSON.stringify(item)}\n`;
       if (text.length >= WRITE_CHARS) text = this.append("items", text);
     }
     this.append("items", text);
-    this.findingCount += findings.length;
-    this.itemCount += items.length;
+    block.keys = [...keys];
     block.findings[1] = this.offsets.findings;
     block.items[1] = this.offsets.items;
     return block;
@@ -237,13 +247,23 @@ export class PopulationSink {
   /** The handle over the blocks, in this order (every block written through this sink). */
   population(blocks: readonly PopulationBlock[]): Population {
     this.close();
+    const counts = noCounts();
+    const keys = new Set<string>();
+    let findingCount = 0;
+    let itemCount = 0;
+    for (const b of blocks) {
+      for (const s of Object.keys(counts) as FindingStatus[]) counts[s] += b.counts[s];
+      for (const k of b.keys) keys.add(k);
+      findingCount += b.findingCount;
+      itemCount += b.itemCount;
+    }
     return new StoredPopulation(
       this.paths ?? { findings: "", items: "" },
       blocks,
-      this.counts,
-      [...this.keys],
-      this.findingCount,
-      this.itemCount,
+      counts,
+      [...keys],
+      findingCount,
+      itemCount,
     );
   }
 

@@ -12,6 +12,11 @@
  *
  * Sound by construction: a released key is never asked again, and if it were the cache refuses it
  * (ReleasedEntryError) rather than calling the cloud twice.
+ *
+ * The same knowledge says when a result need not be held at all (`streamable`): once every control has
+ * planned, a key one control reads, that no query may ask, can be delivered to that control batch by batch
+ * (QueryDef.stream); and a dependency it asks (declared by `asksFor`) can be streamed into it too when no
+ * other planned read asks that dependency and no other query that may ask it is still to run.
  */
 import type { QueryCache } from "./cache.js";
 
@@ -36,7 +41,14 @@ export class ReleasePlan {
   private readonly asks = new Map<string, Set<string>>();
   private readonly queryOfKey = new Map<string, string>();
   private readonly settled = new Set<string>();
+  /** Planned control reads (whole run, never decremented) that will ask this dependency key (asksFor). */
+  private readonly derived = new Map<string, number>();
   private isPlanned = false;
+  private resolvePlanned!: () => void;
+  /** Resolves once every control has planned its reads. */
+  readonly whenPlanned = new Promise<void>((resolve) => {
+    this.resolvePlanned = resolve;
+  });
 
   constructor(
     private readonly cache: QueryCache,
@@ -63,17 +75,48 @@ export class ReleasePlan {
   }
 
   /** A control will read `key` (a result of `queryId`). Only before planned(). */
-  expect(key: string, queryId: string): void {
+  expect(key: string, queryId: string, dependencyKeys: readonly string[] = []): void {
     if (this.isPlanned) throw new Error("internal: a control read planned after planning ended");
     this.queryOfKey.set(key, queryId);
     this.demand.set(key, (this.demand.get(key) ?? 0) + 1);
     bump(this.demandByQuery, queryId, 1);
+    for (const dep of dependencyKeys) this.derived.set(dep, (this.derived.get(dep) ?? 0) + 1);
   }
 
   /** Every control has planned its reads: from now on, what is no longer needed can go. */
   planned(): void {
     this.isPlanned = true;
+    this.resolvePlanned();
     for (const key of this.settled) this.consider(key);
+  }
+
+  /**
+   * May `key` (of `queryId`) be streamed to the one control read planned for it? Only after planning, and
+   * only when nothing else in the run can ask it: it is one control's read, and no query may ask `queryId`.
+   * Any doubt: no (the result is then fetched and held as always).
+   */
+  streamable(key: string, queryId: string): boolean {
+    if (!this.isPlanned || this.demand.get(key) !== 1 || this.cache.known(key)) return false;
+    for (const asker of this.askers.get(queryId) ?? []) if (this.busy(asker)) return false;
+    return true;
+  }
+
+  /**
+   * Of the dependencies `deps` a streamed read of `queryId` asks (its asksFor), those that may be streamed
+   * into it: asked by no control, by no other planned read, and by no other query still to run. The others
+   * are read through the cache as always (shared, held until released).
+   */
+  streamableDependencies(queryId: string, deps: readonly { key: string; queryId: string }[]): string[] {
+    return deps
+      .filter(
+        (dep) =>
+          !this.cache.known(dep.key) &&
+          !this.demand.has(dep.key) &&
+          this.derived.get(dep.key) === 1 &&
+          // `queryId`'s own fetches are planned reads (nothing asks it), their dependencies counted above.
+          [...(this.askers.get(dep.queryId) ?? [])].every((a) => a === queryId || !this.busy(a)),
+      )
+      .map((dep) => dep.key);
   }
 
   /** A control has evaluated its read of `key`. */

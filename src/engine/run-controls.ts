@@ -17,6 +17,7 @@ import {
   type QueryContext,
   type QueryDef,
   queryParamsFor,
+  type RowSink,
 } from "../core/query.js";
 import type {
   CompletenessCheck,
@@ -139,6 +140,78 @@ export class QueryExecutor {
     });
   }
 
+  /**
+   * The dependency reads a fetch of `def` at `scope` will make (its asksFor), by cache key; undefined when
+   * they cannot be named (then its dependencies are never streamed).
+   */
+  dependencyKeys(
+    // biome-ignore lint/suspicious/noExplicitAny: each query narrows the context to its provider's
+    def: QueryDef<any>,
+    scope: Scope,
+    params: Record<string, unknown>,
+  ): DependencyKey[] | undefined {
+    if (!def.asksFor) return [];
+    try {
+      const runtime = this.runtime(scope.provider);
+      return def.asksFor(params).map(({ id, params: p }) => {
+        const dep = this.queries.get(id);
+        if (!dep || !(def.uses ?? []).includes(id)) throw new Error(`${def.id} asks ${id}`);
+        return { key: cacheKey(id, runtime.relatedScope(scope, dep.scope), p), queryId: id };
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * `queryId` at `scope` delivered to `sink` batch by batch (QueryDef.stream), for a key the plan found
+   * streamable (release-plan.ts): the key is claimed in the cache (one miss, and any other request for it is
+   * refused), the dependency keys in `deps` are streamed into the fetch as it asks them (the plan's
+   * streamableDependencies; any other dependency is read through the cache). Resolves to the
+   * problems and completeness checks once every batch was delivered; rejects when any page failed.
+   */
+  streamResult(
+    queryId: string,
+    scope: Scope,
+    params: Record<string, unknown>,
+    key: string,
+    deps: readonly string[],
+    sink: RowSink,
+  ): Promise<Omit<NormalisedResult, "rows">> {
+    const def = this.queries.get(queryId);
+    if (!def?.stream || !this.cache.claimStream(key))
+      return Promise.reject(new Error(`internal error: ${key} cannot be streamed`));
+    return this.runStream(def, scope, key, params, sink, new Set(deps));
+  }
+
+  private async runStream(
+    // biome-ignore lint/suspicious/noExplicitAny: idem
+    def: QueryDef<any>,
+    scope: Scope,
+    key: string,
+    params: Record<string, unknown>,
+    sink: RowSink,
+    streamedDeps: ReadonlySet<string>,
+  ): Promise<Omit<NormalisedResult, "rows">> {
+    const queryId = def.id;
+    this.plan?.fetchStarted(key, queryId);
+    this.observer?.onQueryStart?.(queryId, scope);
+    try {
+      const inherited = { problems: [] as QueryProblem[], completeness: [] as CompletenessCheck[] };
+      const end = await def.stream!(this.context(scope, def, inherited, streamedDeps), params, sink);
+      this.observer?.onQueryEnd?.(queryId, scope);
+      return {
+        problems: [...inherited.problems, ...(end.problems ?? [])],
+        completeness: dedupeChecks([...inherited.completeness, ...(end.completeness ?? [])]),
+      };
+    } catch (e) {
+      this.observer?.onQueryEnd?.(queryId, scope, e);
+      throw e;
+    } finally {
+      this.plan?.fetchSettled(key, queryId);
+    }
+  }
+
   /** True when the entry `key` is in flight or cached (a request for it needs no fetch slot). */
   started(key: string): boolean {
     return this.cache.has(key);
@@ -154,39 +227,76 @@ export class QueryExecutor {
     scope: Scope,
     asking: { id: string; uses?: string[]; links?: string[] },
     inherited: { problems: QueryProblem[]; completeness: CompletenessCheck[] },
+    /** Dependency keys this fetch may stream (it is itself streamed, and the plan proved them unshared). */
+    streamedDeps: ReadonlySet<string> = new Set(),
   ): QueryContext {
     const runtime = this.runtime(scope.provider);
-    const dependency = async (
-      id: string,
-      params: Record<string, unknown>,
-      where?: { region?: string; unit?: string },
-    ) => {
+    const resolve = (id: string, where?: { region?: string; unit?: string }) => {
       const dep = this.queries.get(id);
       if (!dep) throw new Error(`unknown query ${id}`);
       if (!(asking.uses ?? []).includes(id))
         throw new Error(`query ${asking.id} asks ${id} without declaring it in uses`);
       const kind: ScopeKind = dep.scope;
       // relatedScope throws when `where.unit` is not in the run's scope: a rejection of this dependency.
-      const at = runtime.relatedScope(scope, kind, where?.region, where?.unit);
-      const result = await this.result(id, at, params);
-      inherited.completeness.push(...result.completeness);
-      // A problem of a region-scoped dependency is about that region, seen from an account-level query.
-      const problems = result.problems.map((p) =>
+      return { dep, at: runtime.relatedScope(scope, kind, where?.region, where?.unit) };
+    };
+    // A problem of a region-scoped dependency is about that region, seen from an account-level query.
+    const located = (problems: QueryProblem[], at: Scope) =>
+      problems.map((p) =>
         at.kind === "region" && at.region !== scope.region && !p.region ? { ...p, region: at.region } : p,
       );
-      return { ...result, problems };
+    const dependency = async (
+      id: string,
+      params: Record<string, unknown>,
+      where?: { region?: string; unit?: string },
+    ) => {
+      const { at } = resolve(id, where);
+      const result = await this.result(id, at, params);
+      inherited.completeness.push(...result.completeness);
+      return { ...result, problems: located(result.problems, at) };
+    };
+    const query = async (
+      id: string,
+      params: Record<string, unknown> = {},
+      at?: { region?: string; unit?: string },
+    ) => {
+      const result = await dependency(id, params, at);
+      // Inherited unchanged in meaning, widened in scope: a dependency's item / members / field problem is
+      // described in the dependency's row shape, which this query's controls do not read, so it becomes a
+      // problem of the whole query (at the same region). A query that can do better maps them itself.
+      inherited.problems.push(...result.problems.map(widened));
+      return result.rows;
     };
     const base: QueryContext = {
       scope,
       now: this.now,
       period: this.period,
-      query: async (id, params = {}, at) => {
-        const result = await dependency(id, params, at);
-        // Inherited unchanged in meaning, widened in scope: a dependency's item / members / field problem is
-        // described in the dependency's row shape, which this query's controls do not read, so it becomes a
-        // problem of the whole query (at the same region). A query that can do better maps them itself.
-        inherited.problems.push(...result.problems.map(widened));
-        return result.rows;
+      query,
+      queryBatches: async (id, params, onBatch) => {
+        const { dep, at } = resolve(id);
+        const key = cacheKey(id, at, params);
+        if (!dep.stream || !streamedDeps.has(key) || !this.cache.claimStream(key)) {
+          onBatch(await query(id, params));
+          return;
+        }
+        let last = -Infinity;
+        const end = await this.runStream(
+          dep,
+          at,
+          key,
+          params,
+          {
+            rows: (batch, rank) => {
+              // Handed on as they come, so they must come in the dependency's result order.
+              if (rank < last) throw new Error(`internal error: ${id} streamed a batch out of its order`);
+              last = rank;
+              onBatch(batch);
+            },
+          },
+          new Set(),
+        );
+        inherited.completeness.push(...end.completeness);
+        inherited.problems.push(...located(end.problems, at).map(widened));
       },
       queryResult: (id, params = {}, at) => dependency(id, params, at),
       regions: () => runtime.regionsOf(scope.unit),
@@ -251,6 +361,12 @@ function dedupeChecks(checks: CompletenessCheck[]): CompletenessCheck[] {
     seen.add(key);
     return true;
   });
+}
+
+/** A dependency read named by cache key (QueryExecutor.dependencyKeys). */
+export interface DependencyKey {
+  key: string;
+  queryId: string;
 }
 
 export interface RunControlsResult {
@@ -355,8 +471,20 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
     }
     const queryParams = queryParamsFor(def, control.query_params, params.values);
     const keys = resolution.scopes.map((scope) => cacheKey(control.query, scope, queryParams));
-    for (const key of keys) plan?.expect(key, control.query);
+    // A query that can stream, read by a control without population assertions (those need a unit's rows
+    // together): each scope may be evaluated page by page when the plan proves this control its one reader.
+    const canStream = !!def.stream && !!plan && compiled.assert.length === 0;
+    const depKeys = resolution.scopes.map((scope) =>
+      canStream ? executor.dependencyKeys(def, scope, queryParams) : undefined,
+    );
+    for (const [i, key] of keys.entries())
+      plan?.expect(
+        key,
+        control.query,
+        (depKeys[i] ?? []).map((d) => d.key),
+      );
     donePlanning();
+    if (canStream) await plan.whenPlanned;
     const admission = run.admission(control.provider);
     // A fetch paced by a documented request rate (LookupEvents' 2/s per account and region) waits on its
     // rate, not on call slots: admitted against the bound, 200 account-regions would list in waves of 128
@@ -364,7 +492,31 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
     const paced = runtime.paced?.(callsOf(def.id, executor.queries)) ?? false;
     await Promise.all(
       resolution.scopes.map(async (scope, i) => {
+        // Page by page into the evaluation: a failure after some pages fails the whole scope (none of its
+        // findings count), as a failed fetch does.
+        const streamScope = async (deps: readonly string[]) => {
+          const rows = evaluation.openScope(scope.unit, scope.region);
+          const stream = () =>
+            executor.streamResult(control.query, scope, queryParams, keys[i]!, deps, {
+              rows: (batch, rank) => rows.batch(batch, rank),
+            });
+          try {
+            const end = paced
+              ? await stream()
+              : await admission.admit({ unit: scope.unit }, () => ({ holdsSlot: true, fetch: stream() }));
+            rows.close(end);
+            answered.push({ account: scope.unit, region: scope.region, answered: true });
+          } catch (e) {
+            rows.fail(describeError(e));
+            answered.push({ account: scope.unit, region: scope.region, answered: false });
+          }
+        };
         try {
+          const deps = depKeys[i];
+          if (deps && plan?.streamable(keys[i]!, control.query)) {
+            await streamScope(plan.streamableDependencies(control.query, deps));
+            return;
+          }
           const fetch = () => executor.result(control.query, scope, queryParams, keys[i]!);
           const { rows, problems, completeness } = paced
             ? await fetch()

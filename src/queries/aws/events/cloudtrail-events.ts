@@ -8,6 +8,9 @@
  * - StartTime / EndTime are the period; every page is recorded (the raw evidence) and none is kept here:
  *   each page is normalised as it arrives (normalise-event.ts), so 100,000 events stream through without
  *   holding raw pages twice.
+ * - Both queries stream (QueryDef.stream): when the run proves one control reads a population, its pages go
+ *   into that control's evaluation as they arrive (newest-first-merge.ts puts them in the population's
+ *   order) and the rows are garbage after — a million-event organization run no longer holds every row.
  * - The request rate (2 per second per account and region, documented by CloudTrail) is respected by the
  *   session's rate limiter (providers/aws/rate-limit.ts), not by provoking throttling; a throttle that
  *   outlasts the SDK's retries, or a page that cannot be read, fails the listing — the controls are `error`.
@@ -16,9 +19,10 @@
  */
 import type { LookupAttributeKey } from "@aws-sdk/client-cloudtrail";
 import type { Row } from "../../../core/types.js";
-import { defineAwsQuery } from "../../../providers/aws/context.js";
+import { type AwsQueryContext, defineAwsQuery } from "../../../providers/aws/context.js";
 import { CloudTrailClient, LookupEventsCommand } from "../../../providers/aws/sdk/client-cloudtrail.js";
 import { forEachAwsPage } from "../paginate.js";
+import { NewestFirstMerge } from "./newest-first-merge.js";
 import { type LookupEvent, normaliseEvent, UnreadableEventError } from "./normalise-event.js";
 
 /** CloudTrail event history retention (the oldest event LookupEvents can return). */
@@ -97,45 +101,86 @@ export const lookupEvents = defineAwsQuery({
     properties: { attribute: { enum: ATTRIBUTES }, value: { type: "string", minLength: 1 } },
   },
   async fetch(ctx, params) {
-    assertEventHistoryCovers(ctx.period, ctx.now);
-    const attribute = String(params.attribute) as LookupAttributeKey;
-    const value = String(params.value);
-    const client = ctx.aws.client(CloudTrailClient);
-    const { start, end } = ctx.period;
     const rows: Row[] = [];
-    const op = `CloudTrail:LookupEvents ${attribute}=${value} in ${ctx.aws.accountId}/${ctx.aws.region}`;
-    await forEachAwsPage(
-      (NextToken) =>
-        client.send(
-          new LookupEventsCommand({
-            LookupAttributes: [{ AttributeKey: attribute, AttributeValue: value }],
-            StartTime: start,
-            EndTime: end,
-            MaxResults: PAGE_SIZE,
-            ...(NextToken ? { NextToken } : {}),
-          }),
-        ),
-      (page) => page.NextToken,
-      (page, n) => {
-        for (const e of (page.Events ?? []) as LookupEvent[]) {
-          let row: Row;
-          try {
-            row = normaliseEvent(e);
-          } catch (err) {
-            if (err instanceof UnreadableEventError) throw new Error(`${op}: page ${n}: ${err.message}`);
-            throw err;
-          }
-          const t = (row.time as Date).getTime();
-          // The API filters by StartTime/EndTime; an event outside them is not of this population.
-          if (t >= start.getTime() && t <= end.getTime()) rows.push(row);
-        }
-      },
-      op,
-      MAX_PAGES,
-    );
+    await listLookup(ctx, params, (page) => {
+      for (const row of page) rows.push(row);
+    });
     return rows;
   },
+  // Page by page, in the listing's order (newest first), when the run streams it (QueryDef.stream).
+  async stream(ctx, params, sink) {
+    await listLookup(ctx, params, (page, n) => sink.rows(page, n));
+    return {};
+  },
 });
+
+/** One lookup's listing: each page's rows (normalised, within the period), in the API's order. */
+async function listLookup(
+  ctx: AwsQueryContext,
+  params: Record<string, unknown>,
+  onPage: (rows: Row[], pageNumber: number) => void,
+): Promise<void> {
+  assertEventHistoryCovers(ctx.period, ctx.now);
+  const attribute = String(params.attribute) as LookupAttributeKey;
+  const value = String(params.value);
+  const client = ctx.aws.client(CloudTrailClient);
+  const { start, end } = ctx.period;
+  const op = `CloudTrail:LookupEvents ${attribute}=${value} in ${ctx.aws.accountId}/${ctx.aws.region}`;
+  await forEachAwsPage(
+    (NextToken) =>
+      client.send(
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: attribute, AttributeValue: value }],
+          StartTime: start,
+          EndTime: end,
+          MaxResults: PAGE_SIZE,
+          ...(NextToken ? { NextToken } : {}),
+        }),
+      ),
+    (page) => page.NextToken,
+    (page, n) => {
+      const rows: Row[] = [];
+      for (const e of (page.Events ?? []) as LookupEvent[]) {
+        let row: Row;
+        try {
+          row = normaliseEvent(e);
+        } catch (err) {
+          if (err instanceof UnreadableEventError) throw new Error(`${op}: page ${n}: ${err.message}`);
+          throw err;
+        }
+        const t = (row.time as Date).getTime();
+        // The API filters by StartTime/EndTime; an event outside them is not of this population.
+        if (t >= start.getTime() && t <= end.getTime()) rows.push(row);
+      }
+      onPage(rows, n);
+    },
+    op,
+    MAX_PAGES,
+  );
+}
+
+/** The LookupEvents listings (one attribute each) `aws.cloudtrail.events` reads for these params. */
+function lookupsOf(params: Record<string, unknown>): { attribute: string; value: string }[] {
+  const lookups = [
+    ...((params.event_sources as string[] | undefined) ?? []).map((value) => ({
+      attribute: "EventSource",
+      value,
+    })),
+    ...((params.event_names as string[] | undefined) ?? []).map((value) => ({
+      attribute: "EventName",
+      value,
+    })),
+    ...((params.usernames as string[] | undefined) ?? []).map((value) => ({
+      attribute: "Username",
+      value,
+    })),
+    ...(params.read_only === false ? [{ attribute: "ReadOnly", value: "false" }] : []),
+  ];
+  // No lookup would be an empty population that reads as "nothing happened": refuse instead.
+  if (lookups.length === 0)
+    throw new Error("aws.cloudtrail.events: no event source, event name, user name or read_only to look up");
+  return lookups;
+}
 
 export const events = defineAwsQuery({
   id: "aws.cloudtrail.events",
@@ -158,27 +203,9 @@ export const events = defineAwsQuery({
     },
     minProperties: 1,
   },
+  asksFor: (params) => lookupsOf(params).map((l) => ({ id: "aws.cloudtrail.lookupEvents", params: l })),
   async fetch(ctx, params) {
-    const lookups = [
-      ...((params.event_sources as string[] | undefined) ?? []).map((value) => ({
-        attribute: "EventSource",
-        value,
-      })),
-      ...((params.event_names as string[] | undefined) ?? []).map((value) => ({
-        attribute: "EventName",
-        value,
-      })),
-      ...((params.usernames as string[] | undefined) ?? []).map((value) => ({
-        attribute: "Username",
-        value,
-      })),
-      ...(params.read_only === false ? [{ attribute: "ReadOnly", value: "false" }] : []),
-    ];
-    // No lookup would be an empty population that reads as "nothing happened": refuse instead.
-    if (lookups.length === 0)
-      throw new Error(
-        "aws.cloudtrail.events: no event source, event name, user name or read_only to look up",
-      );
+    const lookups = lookupsOf(params);
     const parts = await Promise.all(lookups.map((l) => ctx.query("aws.cloudtrail.lookupEvents", l)));
     const byId = new Map<string, Row>();
     for (const rows of parts) for (const r of rows) byId.set(String(r.event_id), r);
@@ -188,5 +215,31 @@ export const events = defineAwsQuery({
         (a.time as Date).getTime() - (b.time as Date).getTime() ||
         String(a.event_id).localeCompare(String(b.event_id)),
     );
+  },
+  // The same population, block by block as the listings are read (newest-first-merge.ts): the blocks come
+  // newest first, so each goes before the ones delivered earlier (rank −1, −2, …).
+  async stream(ctx, params, sink) {
+    const lookups = lookupsOf(params);
+    let blocks = 0;
+    const merge = new NewestFirstMerge(
+      lookups.length,
+      (rows) => sink.rows(rows, -++blocks),
+      (i) =>
+        `CloudTrail:LookupEvents ${lookups[i]!.attribute}=${lookups[i]!.value} in ${ctx.aws.accountId}/${ctx.aws.region}`,
+    );
+    const batches = ctx.queryBatches;
+    if (!batches) throw new Error("internal error: aws.cloudtrail.events streamed without queryBatches");
+    await Promise.all(
+      lookups.map(async (l, i) => {
+        try {
+          await batches("aws.cloudtrail.lookupEvents", l, (rows) => merge.page(i, rows));
+        } catch (e) {
+          merge.stop();
+          throw e;
+        }
+        merge.done(i);
+      }),
+    );
+    return {};
   },
 });
