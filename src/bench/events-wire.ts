@@ -62,7 +62,12 @@ function signer(req: IncomingMessage, w: World): { account: string; region: stri
  * `pageSize`: events per LookupEvents page (the API returns at most MaxResults = 50; fewer is allowed and
  * happens) — smaller pages only in the diagnostic scenario that separates the rate bound from CPU.
  */
-export function startEventsWireServer(w: World, pageSize = EVENT_PAGE): Promise<EventsWireServer> {
+export function startEventsWireServer(
+  w: World,
+  pageSize = EVENT_PAGE,
+  /** Tests: LookupEvents pages (0-based) that answer ThrottlingException every time they are asked. */
+  throttled?: (account: string, region: string, page: number) => boolean,
+): Promise<EventsWireServer> {
   const stats: WireStats = { requests: {}, bytesOut: 0 };
   let n = 0;
   const newest = Date.now() - 60_000;
@@ -105,6 +110,8 @@ export function startEventsWireServer(w: World, pageSize = EVENT_PAGE): Promise<
     const from = typeof input.StartTime === "number" ? input.StartTime * 1000 : -Infinity;
     const to = typeof input.EndTime === "number" ? input.EndTime * 1000 : Infinity;
     let i = typeof input.NextToken === "string" ? Number(input.NextToken.replace(/^p/, "")) : 0;
+    if (throttled?.(account, region, Math.floor(i / pageSize)))
+      return error(res, "ThrottlingException", "Rate exceeded");
     const Events: string[] = [];
     for (; i < total && Events.length < pageSize; i++) {
       const t = events.time(i);

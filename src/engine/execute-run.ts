@@ -70,7 +70,7 @@ export interface ExecuteRunOptions {
    */
   population?: PopulationStore;
   /** Engine tuning (benchmark): top-level fetches in flight per provider, and whether results are released. */
-  engine?: Pick<RunControlsOptions, "fetchesInFlight" | "releaseResults">;
+  engine?: Pick<RunControlsOptions, "fetchesInFlight" | "releaseResults" | "streamResults">;
 }
 
 export type RuntimeFactory = (ctx: {

@@ -72,6 +72,11 @@ export interface RunControlsOptions {
   fetchesInFlight?: number;
   /** Drop cached results nothing will read again (default true; off only to compare memory). */
   releaseResults?: boolean;
+  /**
+   * Deliver a streaming query's pages straight into its one reader's evaluation (default true; needs the
+   * release plan; off only to compare against the materialised rows).
+   */
+  streamResults?: boolean;
   /** The queries (default: the registry). */
   queries?: QueryLookup;
   /**
@@ -473,7 +478,7 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
     const keys = resolution.scopes.map((scope) => cacheKey(control.query, scope, queryParams));
     // A query that can stream, read by a control without population assertions (those need a unit's rows
     // together): each scope may be evaluated page by page when the plan proves this control its one reader.
-    const canStream = !!def.stream && !!plan && compiled.assert.length === 0;
+    const canStream = !!def.stream && !!plan && run.streamResults !== false && compiled.assert.length === 0;
     const depKeys = resolution.scopes.map((scope) =>
       canStream ? executor.dependencyKeys(def, scope, queryParams) : undefined,
     );
