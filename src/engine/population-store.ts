@@ -28,7 +28,7 @@
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { ControlResult, Finding, FindingStatus, Population, Row } from "../core/types.js";
-import { jsonTopLevelKeys, LazyArray } from "../evidence/json-stream.js";
+import { jsonTopLevelKeys, LazyArray, RawJson } from "../evidence/json-stream.js";
 
 /** Items a control holds in memory before it writes its population to the scratch file. */
 export const SPILL_ITEMS = 2_000;
@@ -297,12 +297,20 @@ class StoredPopulation implements Population {
     return this.lines<Row>("items");
   }
 
+  /** The items as their JSON text, unparsed (the documents that only serialise them: listedPopulation). */
+  rawItems(): Iterable<RawJson> {
+    return this.lines<RawJson>("items", (line) => new RawJson(line));
+  }
+
   /** Never part of a document: the documents that list the population read it through the handle. */
   toJSON(): undefined {
     return undefined;
   }
 
-  private *lines<T>(file: "findings" | "items"): Generator<T> {
+  private *lines<T>(
+    file: "findings" | "items",
+    read: (line: string) => T = (line) => JSON.parse(line) as T,
+  ): Generator<T> {
     const ranges = this.blocks.map((b) => b[file]).filter(([s, e]) => e > s);
     if (ranges.length === 0) return;
     const fd = openSync(this.paths[file], "r");
@@ -326,7 +334,7 @@ class StoredPopulation implements Population {
           carry = last + 1 < n ? [Buffer.from(buffer.subarray(last + 1, n))] : [];
           let from = 0;
           for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
-            yield JSON.parse(text.slice(from, nl)) as T;
+            yield read(text.slice(from, nl));
             from = nl + 1;
           }
         }
@@ -349,6 +357,9 @@ export function listedPopulation<T extends Pick<ControlResult, "findings" | "sto
   const stored = r.stored;
   if (!stored) return r;
   const findings = new LazyArray(stored.findingCount, () => stored.findings());
-  const items = new LazyArray(stored.itemCount, () => stored.items());
+  // Rows are only serialised here: from their stored text, without a parse and a stringify per row.
+  const items = new LazyArray<Row | RawJson>(stored.itemCount, () =>
+    stored instanceof StoredPopulation ? stored.rawItems() : stored.items(),
+  );
   return { ...r, findings, ...("items" in r ? { items } : {}) } as unknown as T;
 }

@@ -33,10 +33,24 @@ export function lazyArray<T, U>(source: readonly T[], map: (t: T) => U): LazyArr
   });
 }
 
+/**
+ * A value already in its compact JSON text (`JSON.stringify(value)`, e.g. a population row read back from
+ * its scratch file): written as `JSON.stringify(value, null, 2)` would write it, by re-laying the text out
+ * (`prettyJson`) instead of parsing it and serialising it again. Anything else that meets it serialises
+ * the parsed value (`toJSON`), so its text is the same either way.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
 type Json = unknown;
 
 /** What JSON.stringify does to a value before serialising it: `toJSON(key)` if it has one. */
 function prepared(value: Json, key: string): Json {
+  if (value instanceof RawJson) return value; // written from its text (pieces)
   if (
     value !== null &&
     typeof value === "object" &&
@@ -81,6 +95,10 @@ export function* jsonPieces(value: Json): Generator<string> {
 }
 
 function* pieces(v: Json, indent: string): Generator<string> {
+  if (v instanceof RawJson) {
+    yield prettyJson(v.text, indent);
+    return;
+  }
   if (v instanceof LazyArray || Array.isArray(v)) {
     yield* arrayPieces(v as Iterable<Json> & { length: number }, indent);
     return;
@@ -90,6 +108,58 @@ function* pieces(v: Json, indent: string): Generator<string> {
     return;
   }
   yield whole(v, indent);
+}
+
+/**
+ * `JSON.stringify(JSON.parse(compact), null, 2)`, indented to start at `indent`, from the text alone:
+ * `compact` is JSON.stringify output (no whitespace outside strings), so the pretty text is the same tokens
+ * with a line break after every `{`, `[` and `,` that does not close an empty one, before every `}` and `]`,
+ * and a space after every `:` — strings copied as they are (their escapes are JSON.stringify's either way).
+ */
+export function prettyJson(compact: string, indent = ""): string {
+  const breaks: string[] = [];
+  const nl = (depth: number) => {
+    breaks[depth] ??= `\n${indent}${INDENT.repeat(depth)}`;
+    return breaks[depth]!;
+  };
+  let out = "";
+  let depth = 0;
+  let last = 0;
+  const n = compact.length;
+  for (let i = 0; i < n; i++) {
+    const c = compact.charCodeAt(i);
+    if (c === 34 /* " */) {
+      // To the closing quote: the next quote not escaped (preceded by an even number of backslashes).
+      let j = compact.indexOf('"', i + 1);
+      for (;;) {
+        let k = j - 1;
+        while (compact.charCodeAt(k) === 92 /* \ */) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        j = compact.indexOf('"', j + 1);
+      }
+      i = j;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      const next = compact.charCodeAt(i + 1);
+      if (next === 125 /* } */ || next === 93 /* ] */) {
+        i++; // {} and [] stay as they are
+        continue;
+      }
+      depth++;
+      out += compact.slice(last, i + 1) + nl(depth);
+      last = i + 1;
+    } else if (c === 125 || c === 93) {
+      depth--;
+      out += compact.slice(last, i) + nl(depth);
+      last = i;
+    } else if (c === 44 /* , */) {
+      out += compact.slice(last, i + 1) + nl(depth);
+      last = i + 1;
+    } else if (c === 58 /* : */) {
+      out += `${compact.slice(last, i + 1)} `;
+      last = i + 1;
+    }
+  }
+  return out + compact.slice(last);
 }
 
 function* arrayPieces(a: Iterable<Json> & { length: number }, indent: string): Generator<string> {

@@ -1,0 +1,53 @@
+/**
+ * `prettyJson` (src/evidence/json-stream.ts) lays compact JSON text out as JSON.stringify(v, null, 2) does,
+ * without parsing it: the bundle writer uses it for population rows read back from their scratch file
+ * (RawJson), so a results document is the same bytes whether its rows were in memory or on disk.
+ */
+import { describe, expect, it } from "vitest";
+import { jsonPieces, prettyJson, RawJson } from "../../src/evidence/json-stream.js";
+
+const VALUES: unknown[] = [
+  {},
+  [],
+  { a: {}, b: [], c: [{}], d: [[]], e: [[], {}, [[{}]]] },
+  {
+    event_id: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    time: new Date("2026-10-02T12:00:00.000Z"),
+    read_only: false,
+    error_code: null,
+    n: -0,
+    big: 1e21,
+    small: 5e-7,
+    pi: Math.PI,
+    request_parameters: { policyDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}' },
+    resources: [{ type: "AWS::IAM::User", name: "bob" }],
+    tricky: ['a "quoted" \\ backslash \\" and ", ] } : {', "\\", '\\"', "\n\t\u0001", "é 🙂 \ud800", ""],
+    'key: with, [brackets] {and} "quotes"': [1, [2, [3, []]], { x: { y: {} } }],
+  },
+  [1, "two", null, true, false, [{ deep: [{ deeper: ["x"] }] }]],
+  "a string",
+  42,
+  null,
+];
+
+describe("prettyJson", () => {
+  it("is JSON.stringify(JSON.parse(compact), null, 2), at any indent", () => {
+    for (const v of VALUES) {
+      const compact = JSON.stringify(v);
+      expect(prettyJson(compact)).toBe(JSON.stringify(JSON.parse(compact), null, 2));
+      const indent = "      ";
+      expect(prettyJson(compact, indent)).toBe(
+        JSON.stringify(JSON.parse(compact), null, 2).replace(/\n/g, `\n${indent}`),
+      );
+    }
+  });
+
+  it("a RawJson element is written as the value it holds, in a walked document and whole", () => {
+    const rows = VALUES.filter((v) => typeof v === "object" && v !== null);
+    const doc = { findings: Array.from({ length: 70 }, (_, i) => ({ i })), items: rows };
+    const raw = { ...doc, items: rows.map((r) => new RawJson(JSON.stringify(r))) };
+    const expected = JSON.stringify(doc, null, 2);
+    expect([...jsonPieces(raw)].join("")).toBe(expected);
+    expect(JSON.stringify(raw, null, 2)).toBe(expected);
+  });
+});
