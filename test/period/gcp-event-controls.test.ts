@@ -3,7 +3,7 @@
  * protoPayload is an Any holding an AuditLog encoded independently with protobufjs) replayed through the
  * real GCP runtime; pass, fail and error with the exact entries flagged, and the decoder on its own.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { auditLogCalls } from "../../fixtures/gcp/demo-src/audit-logs.js";
 import { demoModel, gcpDemoCalls } from "../../fixtures/gcp/demo-src/index.js";
 import { RECORDED_AT } from "../../fixtures/gcp/demo-src/model.js";
@@ -12,12 +12,19 @@ import { auditEntry } from "../../fixtures/lib/gcp-audit.js";
 import { gcpRuntimeFrom } from "../../src/cli/options/gcp.js";
 import { parsePeriod } from "../../src/core/period.js";
 import { executeRun } from "../../src/engine/execute-run.js";
+import { populationOf } from "../../src/engine/population-store.js";
+import { adminActivity, orgAdminActivity } from "../../src/queries/gcp/admin-activity.js";
 import { decodeAuditLog } from "../../src/queries/gcp/audit-log-proto.js";
 import { exceptions, result } from "../gcp/support/run.js";
 
 async function run(
   controls: string[],
-  o: { calls?: GcpCallSpec[]; period?: string; params?: Record<string, Record<string, unknown>> } = {},
+  o: {
+    calls?: GcpCallSpec[];
+    period?: string;
+    params?: Record<string, Record<string, unknown>>;
+    streamResults?: boolean;
+  } = {},
 ) {
   return executeRun({
     filter: { control: controls, provider: ["gcp"] },
@@ -29,6 +36,7 @@ async function run(
     runtimeFactories: { gcp: gcpRuntimeFrom({}, {}) },
     overrides: o.params,
     ...(o.period ? { period: parsePeriod(o.period) } : {}),
+    ...(o.streamResults === false ? { engine: { streamResults: false } } : {}),
   });
 }
 
@@ -115,6 +123,28 @@ describe("GCP Admin Activity controls", () => {
       /period not covered by the event source: Admin Activity audit logs are kept 400 days/,
     );
     expect(result(outcome, ORGP).status).toBe("error");
+  });
+  it("streamed page by page into each control (one reader each): the materialised run's results", async () => {
+    const plain = (r: import("../../src/core/types.js").ControlResult) => {
+      const { stored: _, ...rest } = r;
+      const p = populationOf(r);
+      return JSON.parse(JSON.stringify({ ...rest, findings: [...p.findings()], items: [...p.items()] }));
+    };
+    const project = vi.spyOn(adminActivity, "stream");
+    const org = vi.spyOn(orgAdminActivity, "stream");
+    try {
+      const streamed = await run([IAM, KEYS, ORGP]);
+      expect(project).toHaveBeenCalled();
+      expect(org).toHaveBeenCalled();
+      project.mockClear();
+      org.mockClear();
+      const held = await run([IAM, KEYS, ORGP], { streamResults: false });
+      expect(project).not.toHaveBeenCalled();
+      expect(org).not.toHaveBeenCalled();
+      expect(streamed.results.map(plain)).toEqual(held.results.map(plain));
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
   it("error: an entry whose payload cannot be read, only in that project", async () => {
     const calls = auditLogCalls().map((c) => {

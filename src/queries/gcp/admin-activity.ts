@@ -6,7 +6,9 @@
  *
  * - `gcp.logging.adminActivity` reads a project's log (resourceNames projects/<id>);
  *   `gcp.logging.orgAdminActivity` the organization's own (org policies and IAM set on the organization).
- * - Pages stream through (GcpCalls.eachPage): each is recorded once as evidence and normalised as it arrives.
+ * - Pages stream through (GcpCalls.eachPage): each is recorded once as evidence and normalised as it arrives;
+ *   when the run proves one control reads the listing (QueryDef.stream), each page's rows go straight into
+ *   its evaluation and are garbage after.
  * - Coverage: Admin Activity logs are kept 400 days in the _Required bucket; a period starting earlier is
  *   refused ("period not covered by the event source"). An entry whose payload cannot be decoded fails the
  *   listing (the controls are `error`), never silently dropped.
@@ -60,6 +62,20 @@ async function fetchEntries(
   params: Record<string, unknown>,
   parent: string,
 ): Promise<Row[]> {
+  const rows: Row[] = [];
+  await listEntries(ctx, params, parent, (page) => {
+    for (const row of page) rows.push(row);
+  });
+  return rows;
+}
+
+/** The listing's pages (timestamp ascending: the result's order), each page's rows as it arrives. */
+async function listEntries(
+  ctx: GcpQueryContext,
+  params: Record<string, unknown>,
+  parent: string,
+  onPage: (rows: Row[], pageNumber: number) => void,
+): Promise<void> {
   const { start, end } = ctx.period;
   const oldest = new Date(ctx.now.getTime() - ADMIN_ACTIVITY_RETENTION_DAYS * 86_400_000);
   if (start < oldest) {
@@ -77,18 +93,18 @@ async function fetchEntries(
     `timestamp<="${end.toISOString()}"`,
     `(${methods.map((m) => `protoPayload.methodName:"${m}"`).join(" OR ")})`,
   ].join(" AND ");
-  const rows: Row[] = [];
   const unit = ctx.gcp.node.unit;
   await ctx.gcp.calls.eachPage(
     "LoggingServiceV2Client",
     "listLogEntries",
     unit,
     { resourceNames: [parent], filter, orderBy: "timestamp asc", pageSize: PAGE_SIZE },
-    (page, n) => {
-      for (const e of (page.entries as LogEntry[] | undefined) ?? []) rows.push(normalise(e, unit, n));
-    },
+    (page, n) =>
+      onPage(
+        ((page.entries as LogEntry[] | undefined) ?? []).map((e) => normalise(e, unit, n)),
+        n,
+      ),
   );
-  return rows;
 }
 
 function normalise(e: LogEntry, unit: string, page: number): Row {
@@ -142,6 +158,11 @@ export const adminActivity = defineGcpQuery({
   fields: FIELDS,
   paramsSchema: PARAMS,
   fetch: (ctx, params) => fetchEntries(ctx, params, `projects/${ctx.gcp.node.unit}`),
+  // Page by page into its one reader (QueryDef.stream): pages come in the result's order (rank = page).
+  async stream(ctx, params, sink) {
+    await listEntries(ctx, params, `projects/${ctx.gcp.node.unit}`, (rows, n) => sink.rows(rows, n));
+    return {};
+  },
 });
 
 export const orgAdminActivity = defineGcpQuery({
@@ -154,4 +175,8 @@ export const orgAdminActivity = defineGcpQuery({
   fields: FIELDS,
   paramsSchema: PARAMS,
   fetch: (ctx, params) => fetchEntries(ctx, params, ctx.gcp.node.name),
+  async stream(ctx, params, sink) {
+    await listEntries(ctx, params, ctx.gcp.node.name, (rows, n) => sink.rows(rows, n));
+    return {};
+  },
 });
