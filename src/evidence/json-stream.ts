@@ -211,6 +211,11 @@ export function jsonTopLevel<T extends object>(record: T): T {
 
 /** The keys `jsonTopLevel(record)` has, without making it. */
 export function* jsonTopLevelKeys(record: object): Generator<string> {
-  for (const k of Object.keys(record))
-    if (!omitted(prepared((record as Record<string, unknown>)[k], k))) yield k;
+  for (const k of Object.keys(record)) {
+    const v = (record as Record<string, unknown>)[k];
+    // The common values are kept as they are, a Date as its ISO string (or null): no toJSON call to tell.
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") yield k;
+    else if (v instanceof Date && v.toJSON === Date.prototype.toJSON) yield k;
+    else if (!omitted(prepared(v, k))) yield k;
+  }
 }

@@ -4,7 +4,7 @@
  * (RawJson), so a results document is the same bytes whether its rows were in memory or on disk.
  */
 import { describe, expect, it } from "vitest";
-import { jsonPieces, prettyJson, RawJson } from "../../src/evidence/json-stream.js";
+import { jsonPieces, jsonTopLevelKeys, prettyJson, RawJson } from "../../src/evidence/json-stream.js";
 
 const VALUES: unknown[] = [
   {},
@@ -49,5 +49,24 @@ describe("prettyJson", () => {
     const expected = JSON.stringify(doc, null, 2);
     expect([...jsonPieces(raw)].join("")).toBe(expected);
     expect(JSON.stringify(raw, null, 2)).toBe(expected);
+  });
+
+  it("jsonTopLevelKeys: the keys of the record's JSON copy, whatever its values", () => {
+    const record = {
+      s: "x",
+      n: Number.NaN,
+      b: false,
+      z: null,
+      d: new Date("2026-10-02T12:00:00.000Z"),
+      bad: new Date(Number.NaN),
+      u: undefined,
+      f: () => 1,
+      sym: Symbol("x"),
+      gone: { toJSON: () => undefined },
+      kept: { toJSON: () => "here" },
+      nested: { a: undefined },
+      list: [undefined],
+    };
+    expect([...jsonTopLevelKeys(record)]).toEqual(Object.keys(JSON.parse(JSON.stringify(record))));
   });
 });
