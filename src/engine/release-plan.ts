@@ -43,6 +43,8 @@ export class ReleasePlan {
   private readonly settled = new Set<string>();
   /** Planned control reads (whole run, never decremented) that will ask this dependency key (asksFor). */
   private readonly derived = new Map<string, number>();
+  /** Queries with a planned read whose dependencies cannot be named: none of their dependencies streams. */
+  private readonly opaque = new Set<string>();
   private isPlanned = false;
   private resolvePlanned!: () => void;
   /** Resolves once every control has planned its reads. */
@@ -74,13 +76,17 @@ export class ReleasePlan {
     }
   }
 
-  /** A control will read `key` (a result of `queryId`). Only before planned(). */
-  expect(key: string, queryId: string, dependencyKeys: readonly string[] = []): void {
+  /**
+   * A control will read `key` (a result of `queryId`). Only before planned(). `dependencyKeys`: what its
+   * fetch will ask (QueryDef.asksFor, as cache keys), undefined when that cannot be named.
+   */
+  expect(key: string, queryId: string, dependencyKeys?: readonly string[]): void {
     if (this.isPlanned) throw new Error("internal: a control read planned after planning ended");
     this.queryOfKey.set(key, queryId);
     this.demand.set(key, (this.demand.get(key) ?? 0) + 1);
     bump(this.demandByQuery, queryId, 1);
-    for (const dep of dependencyKeys) this.derived.set(dep, (this.derived.get(dep) ?? 0) + 1);
+    if (!dependencyKeys) this.opaque.add(queryId);
+    for (const dep of dependencyKeys ?? []) this.derived.set(dep, (this.derived.get(dep) ?? 0) + 1);
   }
 
   /** Every control has planned its reads: from now on, what is no longer needed can go. */
@@ -107,6 +113,7 @@ export class ReleasePlan {
    * are read through the cache as always (shared, held until released).
    */
   streamableDependencies(queryId: string, deps: readonly { key: string; queryId: string }[]): string[] {
+    if (!this.isPlanned || this.opaque.has(queryId)) return [];
     return deps
       .filter(
         (dep) =>

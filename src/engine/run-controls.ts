@@ -155,7 +155,7 @@ export class QueryExecutor {
     scope: Scope,
     params: Record<string, unknown>,
   ): DependencyKey[] | undefined {
-    if (!def.asksFor) return [];
+    if (!def.asksFor) return (def.uses ?? []).length === 0 ? [] : undefined;
     try {
       const runtime = this.runtime(scope.provider);
       return def.asksFor(params).map(({ id, params: p }) => {
@@ -479,15 +479,13 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
     // A query that can stream, read by a control without population assertions (those need a unit's rows
     // together): each scope may be evaluated page by page when the plan proves this control its one reader.
     const canStream = !!def.stream && !!plan && run.streamResults !== false && compiled.assert.length === 0;
+    // Every planned read names the dependencies its fetch will ask (streamed or not): a dependency is only
+    // streamed into one read when no other read of the run will ask it.
     const depKeys = resolution.scopes.map((scope) =>
-      canStream ? executor.dependencyKeys(def, scope, queryParams) : undefined,
+      plan ? executor.dependencyKeys(def, scope, queryParams) : undefined,
     );
     for (const [i, key] of keys.entries())
-      plan?.expect(
-        key,
-        control.query,
-        (depKeys[i] ?? []).map((d) => d.key),
-      );
+      plan?.expect(key, control.query, depKeys[i] && depKeys[i].map((d) => d.key));
     donePlanning();
     if (canStream) await plan.whenPlanned;
     const admission = run.admission(control.provider);
@@ -518,7 +516,7 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
         };
         try {
           const deps = depKeys[i];
-          if (deps && plan?.streamable(keys[i]!, control.query)) {
+          if (canStream && deps && plan.streamable(keys[i]!, control.query)) {
             await streamScope(plan.streamableDependencies(control.query, deps));
             return;
           }

@@ -105,6 +105,8 @@ function queries(failAt?: string): QueryLookup & Counts {
     asksFor: () => [{ id: "s.leaf", params: {} }],
     async fetch(ctx, params) {
       bump(counts.fetches, "s.top", ctx.scope, params);
+      // `late`: asks its dependency after a streamed reader has started.
+      if (params.late) await new Promise((r) => setTimeout(r, 20));
       return (await ctx.query("s.leaf")).map((r) => ({ ...r, odd: (r.n as number) % 2 === 1 }));
     },
     async stream(ctx, params, sink) {
@@ -216,6 +218,26 @@ describe("streamed scopes", () => {
     expect(total(q.streams)).toBe(4);
     expect(q.fetches.size).toBe(4);
     expect([...q.fetches.entries()].every(([k, n]) => k.startsWith("s.leaf|") && n === 1)).toBe(true);
+    expect(results.map(plain)).toEqual(held.results.map(plain));
+  });
+
+  it("a dependency another read of the same query asks (materialised: assertions) is not streamed", async () => {
+    // access.held reads s.top with other params and has an assertion: its s.top is fetched whole, and asks
+    // the same s.leaf entries the streamed access.top does. They must be listed once and shared.
+    const controls = [
+      control("access.top", "s.top"),
+      control("access.held", "s.top", {
+        query_params: { late: true },
+        assert: [{ that: "size(items) > 100", message: "too few" }],
+      }),
+    ];
+    const { q, results } = await run(controls);
+    const held = await run(controls, { stream: false });
+    expect([...q.streams.keys()].every((k) => k.startsWith("s.top|"))).toBe(true);
+    expect([...q.fetches.entries()].filter(([k]) => k.startsWith("s.leaf|")).map(([, n]) => n)).toEqual([
+      1, 1, 1, 1,
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fail", "fail"]);
     expect(results.map(plain)).toEqual(held.results.map(plain));
   });
 
