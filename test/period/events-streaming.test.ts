@@ -67,7 +67,7 @@ describe("streamed event populations, replayed through the real CloudTrail clien
     account: ACCOUNT,
     region: REGION,
     time: new Date(Date.parse("2026-10-01T00:00:00Z") + Math.floor(i / 3) * 86_400_000).toISOString(),
-    source: ["iam", "kms", "cloudtrail"][i % 3]! + ".amazonaws.com",
+    source: `${["iam", "kms", "cloudtrail"][i % 3]!}.amazonaws.com`,
     name: `Write${i}`,
     identity: who[i % 3]!,
   }));
