@@ -485,7 +485,11 @@ async function runOne(control: Control, run: RunState): Promise<ControlResult> {
       plan ? executor.dependencyKeys(def, scope, queryParams) : undefined,
     );
     for (const [i, key] of keys.entries())
-      plan?.expect(key, control.query, depKeys[i] && depKeys[i].map((d) => d.key));
+      plan?.expect(
+        key,
+        control.query,
+        depKeys[i]?.map((d) => d.key),
+      );
     donePlanning();
     if (canStream) await plan.whenPlanned;
     const admission = run.admission(control.provider);
