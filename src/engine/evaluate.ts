@@ -29,7 +29,7 @@ import type {
 import { fillTemplate, getPath } from "../util/dotted.js";
 import { recomputeWaived } from "../waivers/apply.js";
 import { fieldsReadBy, readsAllRows } from "./dependencies.js";
-import type { PopulationBlock, PopulationSink } from "./population-store.js";
+import { type PopulationBlock, type PopulationSink, storedPlaceholder } from "./population-store.js";
 
 export interface CompiledControl {
   control: Control;
@@ -543,8 +543,9 @@ export class ControlEvaluation {
       params: this.input.params,
       mappings: control.mappings,
       errors,
-      findings,
-      items,
+      // A stored population is read through `populationOf(result)`; the arrays refuse every read.
+      findings: stored ? storedPlaceholder<Finding>("findings") : findings,
+      items: stored ? storedPlaceholder<Row>("items") : items,
       ...(problems.length > 0 ? { problems } : {}),
       ...(completeness.length > 0 ? { completeness } : {}),
       ...(stored ? { stored } : {}),

@@ -58,6 +58,28 @@ const noCounts = (): Record<FindingStatus, number> => ({
   waived: 0,
 });
 
+/**
+ * What a stored result holds in place of its `findings` / `items` arrays: an array that throws on every
+ * read. An empty array there would read as "no findings" to any code that forgets `populationOf` — a
+ * population of a million events reported as empty, i.e. a pass. Failing loudly is the fail-closed choice.
+ */
+export function storedPlaceholder<T>(what: "findings" | "items"): T[] {
+  const refuse = (): never => {
+    throw new Error(
+      `internal error: a stored population's ${what} were read as an array; read them through populationOf(result)`,
+    );
+  };
+  return new Proxy([] as T[], {
+    get: refuse,
+    has: refuse,
+    ownKeys: refuse,
+    getOwnPropertyDescriptor: refuse,
+    set: refuse,
+    defineProperty: refuse,
+    deleteProperty: refuse,
+  });
+}
+
 /** A control's findings and items: the result's own arrays, or its stored population. */
 export function populationOf(r: Pick<ControlResult, "findings" | "stored"> & { items?: Row[] }): Population {
   if (r.stored) return r.stored;

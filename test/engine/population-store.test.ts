@@ -144,9 +144,14 @@ describe("a control's population written out as its scopes are evaluated", () =>
         for (const scope of shuffled(given, seed)) ev.addScope(scope);
         const r = ev.finish();
         s.check();
-        // Only a population larger than the threshold goes to disk; then the result's arrays are empty.
+        // Only a population larger than the threshold goes to disk; then the result's arrays refuse every
+        // read (an empty array would read as "no findings" to code that forgot populationOf).
         expect(Boolean(r.stored), `seed ${seed}`).toBe(whole.items.length > spill);
-        if (r.stored) expect([r.findings, r.items]).toEqual([[], []]);
+        if (r.stored) {
+          expect(() => r.findings.length).toThrow(/read them through populationOf/);
+          expect(() => [...r.items]).toThrow(/read them through populationOf/);
+          expect(() => JSON.stringify(r)).toThrow(/read them through populationOf/);
+        }
         expect(readBack(r), `seed ${seed}, spill ${spill}`).toEqual(expected);
         expect(populationOf(r).counts).toEqual(populationOf(whole).counts);
         // Read twice: a handle is read by several documents.
