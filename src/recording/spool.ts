@@ -14,8 +14,8 @@
  * Creating ≈ 1,000 small files is mostly the kernel's time (≈ 0.3 s of a warm demo's main thread before,
  * docs/performance.md round 6); on a second core it overlaps the run. Not libuv's pool: writes through it,
  * 16 in flight, cost 25 % more CPU at org-50 (each of the 90,000 open / write / close steps wakes a pool
- * thread and the loop again); here one message carries every call completed in one turn of the event loop,
- * and the worker answers once per message. Memory: at most WRITER_BACKLOG characters (16 M) wait for the worker;
+ * thread and the loop again); here one message carries the calls completed in one turn of the event loop
+ * (32 at most), and the worker answers once per message. Memory: at most WRITER_BACKLOG characters (16 M) wait for the worker;
  * past that, a call is written on the main thread at once (as before, which holds the producer back).
  * With an injected `fs` (tests), every write is synchronous on the main thread.
  *
@@ -84,6 +84,9 @@ export interface SpoolOptions {
   /** Synchronous file operations on the main thread instead of the writer thread (tests inject failures). */
   fs?: SpoolFs;
 }
+
+/** Calls posted to the writer thread together, at the latest (else at the end of the event loop's turn). */
+const POST_EVERY = 32;
 
 /** Characters of calls waiting for the writer thread beyond which a call is written on the main thread. */
 const WRITER_BACKLOG = 16 * 1024 * 1024;
@@ -210,6 +213,13 @@ export class SpoolRecorder implements Recorder {
     this.inFlight.set(call.seq, { entry, chars: text.length, abs, text, slot: 0 });
     this.inFlightChars += text.length;
     this.batch.push(call.seq, abs, text);
+    // A replay completes its calls in promise callbacks only: a whole demo's 842 calls came in one turn of
+    // the event loop, so the writer thread got nothing before `finish` (docs/performance.md, round 8).
+    // A full batch goes at once, without waiting for the turn to end.
+    if (this.batch.length >= POST_EVERY * 3) {
+      this.post();
+      return;
+    }
     if (!this.batchScheduled) {
       this.batchScheduled = true;
       setImmediate(() => this.post());
