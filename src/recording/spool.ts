@@ -14,8 +14,8 @@
  * Creating ≈ 1,000 small files is mostly the kernel's time (≈ 0.3 s of a warm demo's main thread before,
  * docs/performance.md round 6); on a second core it overlaps the run. Not libuv's pool: writes through it,
  * 16 in flight, cost 25 % more CPU at org-50 (each of the 90,000 open / write / close steps wakes a pool
- * thread and the loop again); here one message carries the calls completed in one turn of the event loop
- * (32 at most), and the worker answers once per message. Memory: at most WRITER_BACKLOG characters (16 M) wait for the worker;
+ * thread and the loop again); here one message carries every call completed in one turn of the event loop,
+ * and the worker answers once per message. Memory: at most WRITER_BACKLOG characters (16 M) wait for the worker;
  * past that, a call is written on the main thread at once (as before, which holds the producer back).
  * With an injected `fs` (tests), every write is synchronous on the main thread.
  *
@@ -85,7 +85,10 @@ export interface SpoolOptions {
   fs?: SpoolFs;
 }
 
-/** Calls posted to the writer thread together, at the latest (else at the end of the event loop's turn). */
+/**
+ * Calls posted to the writer thread together, at the latest (else at the end of the event loop's turn): a
+ * turn can hold a whole replay (see `spool`).
+ */
 const POST_EVERY = 32;
 
 /** Characters of calls waiting for the writer thread beyond which a call is written on the main thread. */

@@ -163,27 +163,6 @@ describe("the writer thread and the main thread at finish", () => {
   });
 });
 
-describe("calls completed without a turn of the event loop", () => {
-  it("reach the writer thread in batches, before the turn ends (a replay completes its calls in promise callbacks only)", async () => {
-    const out = tempDir();
-    const recorder = SpoolRecorder.in(out);
-    const spooled: string[] = [];
-    for (let i = 0; i < 64; i++) recorder.begin(start(i))({ output: { Users: [{ UserName: `u${i}` }] } });
-    // The paths the spool gives its calls (data/raw/<account>/<region>/<seq>-<Service>.<Operation>.json).
-    const dir = join(recorder.root, "data", "raw", "111122223333", "us-east-1");
-    // Without yielding: only a batch posted during this turn can be written by the writer thread.
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      spooled.splice(0, spooled.length, ...(existsSync(dir) ? readdirSync(dir) : []));
-      if (spooled.length >= 32) break;
-    }
-    expect(spooled.length).toBeGreaterThanOrEqual(32);
-    const { spooled: done } = await recorder.finish();
-    expect(done?.calls).toHaveLength(64);
-    await recorder.discard();
-  });
-});
-
 describe("a spool write that fails", () => {
   it("fails the run with a clear message and leaves nothing in the output directory", async () => {
     const out = tempDir();
