@@ -27,6 +27,7 @@ import { sqlCommand } from "./commands/sql.js";
 import { verifyCommand } from "./commands/verify.js";
 import { tuneHeapForCommandLine } from "./heap-for-command.js";
 import { useWrappingHelp } from "./help.js";
+import { tuneJitForCommandLine } from "./jit-for-command.js";
 import { errorLine } from "./log.js";
 
 export function buildProgram(): Command {
@@ -90,7 +91,8 @@ export interface MainOptions {
   /**
    * Set by the process's own entry (bin/itgc-validate.js) only: then process-wide settings decided from the
    * command line are made before the command runs (V8's heap growing factor for an organization run,
-   * cli/heap-for-command.ts). An in-process call (tests) leaves the process as it is.
+   * cli/heap-for-command.ts; no optimizing compiler for the demo, cli/jit-for-command.ts). An in-process
+   * call (tests) leaves the process as it is.
    */
   processEntry?: boolean;
 }
@@ -99,7 +101,10 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   exitQuietlyOnClosedPipe(process.stdout);
   const program = buildProgram();
   try {
-    if (opts.processEntry) tuneHeapForCommandLine(argv);
+    if (opts.processEntry) {
+      tuneHeapForCommandLine(argv);
+      tuneJitForCommandLine(argv);
+    }
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {

@@ -15,7 +15,7 @@
  * nor serialised again.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFile as writeFileCallback } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ControlResult } from "../core/types.js";
@@ -250,13 +250,18 @@ class MemoryStore implements BundleStore {
 /**
  * Files written under `root` (the bundle's `.partial-*` directory). Whole files are written a few dozen at a
  * time: awaiting one small file after another left the process idle most of the time it wrote a
- * demo-sized bundle (≈ 0.75 s of 1,250 files). Everything goes through the async API, so SIGINT / SIGTERM
- * are handled between two writes.
+ * demo-sized bundle (≈ 0.75 s of 1,250 files). Everything goes through the asynchronous API, so SIGINT /
+ * SIGTERM are handled between two writes. Whole files use `fs.writeFile` with a callback, not
+ * `fs/promises`: the promise API's FileHandle (open, write, close, each a promise) cost the main thread
+ * ≈ 0.15 ms a file against ≈ 0.04 ms (docs/performance.md, round 8), and a count of writes in flight, not
+ * `Promise.race` over them (which added a reaction to each of the 32 pending writes every time).
  */
 class DirectoryStore implements BundleStore {
   private static readonly WRITES_IN_FLIGHT = 32;
   private readonly dirs = new Set<string>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private inFlight = 0;
+  /** Who waits for a write to finish: a put for a free slot, `settle` for none in flight. */
+  private waiting: (() => void)[] = [];
   private failure: unknown;
 
   constructor(private readonly root: string) {}
@@ -271,18 +276,23 @@ class DirectoryStore implements BundleStore {
     return abs;
   }
 
+  /** Resolves on the next write that finishes. */
+  private nextDone(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
   async put(path: string, bytes: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
     const abs = await this.dirOf(path);
-    while (this.inFlight.size >= DirectoryStore.WRITES_IN_FLIGHT) await Promise.race(this.inFlight);
-    const w: Promise<void> = writeFile(abs, bytes).then(
-      () => void this.inFlight.delete(w),
-      (e) => {
-        this.inFlight.delete(w);
-        this.failure ??= e;
-      },
-    );
-    this.inFlight.add(w);
+    while (this.inFlight >= DirectoryStore.WRITES_IN_FLIGHT) await this.nextDone();
+    this.inFlight++;
+    writeFileCallback(abs, bytes, (e) => {
+      this.inFlight--;
+      if (e) this.failure ??= e;
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const wake of waiting) wake();
+    });
   }
 
   async open(path: string) {
@@ -302,9 +312,9 @@ class DirectoryStore implements BundleStore {
     if (this.failure) throw this.failure;
   }
 
-  /** Every write in flight finished (each promise in `inFlight` records its failure, never rejects). */
+  /** Every write in flight finished (each records its failure, none rejects). */
   async settle(): Promise<void> {
-    await Promise.all(this.inFlight);
+    while (this.inFlight > 0) await this.nextDone();
   }
 }
 

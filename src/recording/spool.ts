@@ -85,6 +85,12 @@ export interface SpoolOptions {
   fs?: SpoolFs;
 }
 
+/**
+ * Calls posted to the writer thread together, at the latest (else at the end of the event loop's turn): a
+ * turn can hold a whole replay (see `spool`).
+ */
+const POST_EVERY = 32;
+
 /** Characters of calls waiting for the writer thread beyond which a call is written on the main thread. */
 const WRITER_BACKLOG = 16 * 1024 * 1024;
 
@@ -210,6 +216,13 @@ export class SpoolRecorder implements Recorder {
     this.inFlight.set(call.seq, { entry, chars: text.length, abs, text, slot: 0 });
     this.inFlightChars += text.length;
     this.batch.push(call.seq, abs, text);
+    // A replay completes its calls in promise callbacks only: a whole demo's 842 calls came in one turn of
+    // the event loop, so the writer thread got nothing before `finish` (docs/performance.md, round 8).
+    // A full batch goes at once, without waiting for the turn to end.
+    if (this.batch.length >= POST_EVERY * 3) {
+      this.post();
+      return;
+    }
     if (!this.batchScheduled) {
       this.batchScheduled = true;
       setImmediate(() => this.post());

@@ -4,7 +4,6 @@
  * Cells that a spreadsheet would read as a formula (=, +, -, @, tab, CR) are quoted and prefixed with `'`
  * (OWASP's CSV-injection advice): a resource name is data, never a formula.
  */
-import { stringify } from "csv-stringify/sync";
 import type { ResultRecord } from "../evidence/model.js";
 
 /** What every row of an export names besides the finding itself. */
@@ -31,31 +30,53 @@ function cell(v: unknown): string {
   return /^[=+\-@\t\r]/.test(text) && !/^[+-]?\d+(\.\d+)?$/.test(text) ? `'${text}` : text;
 }
 
-const CSV_OPTIONS = { record_delimiter: "\n", quoted_match: /^'[=+\-@\t\r]/ } as const;
+/** A cell made text by `cell` that starts with its formula guard: always quoted. */
+const GUARDED = /^'[=+\-@\t\r]/;
+/** What makes a cell quoted: the delimiter, a quote, the record delimiter (a lone CR does not). */
+const NEEDS_QUOTES = /[",\n]/;
+
+/**
+ * One record: exactly what csv-stringify (`record_delimiter: "\n"`, `quoted_match` the formula guard) makes
+ * of these cells — a cell holding a comma, a quote or a "\n", or starting with the guard, is quoted,
+ * with its quotes doubled; an empty cell stays empty; the record ends in "\n". Written here: the package's
+ * per-field casting and option handling were ≈ 60 % of writing a demo's 123 population CSVs
+ * (docs/performance.md, round 8); test/report/csv-records.test.ts compares the two on every kind of cell.
+ */
+export function csvRecord(cells: readonly string[]): string {
+  let line = "";
+  for (let i = 0; i < cells.length; i++) {
+    const v = cells[i]!;
+    if (i > 0) line += ",";
+    if (v === "") continue;
+    if (NEEDS_QUOTES.test(v) || GUARDED.test(v)) line += `"${v.replaceAll('"', '""')}"`;
+    else line += v;
+  }
+  return `${line}\n`;
+}
 
 function csv(rows: unknown[][], bom = false): string {
-  const text = stringify(
-    rows.map((r) => r.map(cell)),
-    CSV_OPTIONS,
-  );
+  let text = "";
+  for (const r of rows) text += csvRecord(r.map(cell));
   return bom ? `\uFEFF${text}` : text;
 }
 
-/** Rows stringified per record are the same text as stringified together (each record ends in "\n"). */
+/** Records per piece of a streamed CSV (each record ends in "\n", so pieces join to the whole text). */
 const ROWS_PER_PIECE = 32;
 
 /** The CSV text of `rows` in pieces of ROWS_PER_PIECE records: joined, the text `csv` would give. */
 function* csvPieces(rows: Iterable<unknown[]>, bom = false): Generator<string> {
   if (bom) yield "\uFEFF";
-  let batch: string[][] = [];
+  let batch = "";
+  let n = 0;
   for (const r of rows) {
-    batch.push(r.map(cell));
-    if (batch.length === ROWS_PER_PIECE) {
-      yield stringify(batch, CSV_OPTIONS);
-      batch = [];
+    batch += csvRecord(r.map(cell));
+    if (++n === ROWS_PER_PIECE) {
+      yield batch;
+      batch = "";
+      n = 0;
     }
   }
-  if (batch.length > 0) yield stringify(batch, CSV_OPTIONS);
+  if (n > 0) yield batch;
 }
 
 /**

@@ -7,7 +7,10 @@
  *   `mutation` or `subscription`, a document that does not parse, or a body the check cannot see is refused;
  * - one exchange that changes nothing: a GitHub App trading its JWT for an installation token.
  */
-import { Kind, parse } from "graphql";
+// The parser alone, not the package's index: the index loads all of graphql-js (type system, validation,
+// execution: ≈ 100 files) where a read-only check needs its parser (docs/performance.md, round 8).
+import { Kind } from "graphql/language/kinds.js";
+import { parse } from "graphql/language/parser.js";
 
 export class GitHubReadOnlyViolation extends Error {
   constructor(method: string, url: string, why = "itgc-validate only sends read requests to GitHub") {
