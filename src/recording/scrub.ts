@@ -278,31 +278,86 @@ export function registerEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * Fast paths. The recorder scrubs every string of every recorded answer, most of them ARNs, names, dates and
- * CloudTrail records, so most texts match no rule. Every rule needs a literal, and the literals fall in two
- * groups: the case-insensitive rules' names (all contain one of CASE_INSENSITIVE_LITERALS) and the
- * case-sensitive rules' prefixes (CASE_SENSITIVE_LITERALS). A text with neither is returned after two scans
- * instead of eleven; a text with only one group's literals runs only that group's rules (in the same order).
- * Replacing never creates a literal that was absent ("[REDACTED]" and the PEM markers hold none and neither
- * contains nor joins across a `[`/`]`), so deciding the groups once, before the first rule, is exact.
- * test/unit/scrub-anchors.test.ts checks the result against the plain eleven-rule pass.
+ * Fast path. The recorder scrubs every string of every recorded answer, most of them ARNs, names, dates and
+ * CloudTrail records, so most texts match no rule, and a real CloudTrail record matches one (its
+ * `accessKeyId`, ASIA…). Every rule's match contains one of its trigger literals (TRIGGER_RULES: the names of
+ * the case-insensitive rules in any case, the case-sensitive rules' prefixes), so one pass of TRIGGERS over
+ * the text lists the rules that can match, and only those run, in their order. Exact, because replacing
+ * never creates a literal that was absent ("[REDACTED]" and the PEM markers hold none, and neither contains
+ * nor joins across a `[` / `]`): a rule without a trigger in the text before the first rule has none when its
+ * turn comes, and matches nothing. Running a rule that then matches nothing is harmless, so a trigger may
+ * enable more rules than it needs to (`signature` in any case enables the `Signature=` rule too).
+ *
+ * TRIGGERS is factored by first character (≈ 30 % faster in V8 than the plain alternation); no two of its
+ * alternatives can match at the same position, and after each match the search goes on one character
+ * further, so every occurrence of every trigger is seen (until every rule is enabled). test/unit/
+ * scrub-fast-paths.test.ts compares the result with the plain eleven-rule pass; scrub-anchors.test.ts
+ * checks each kind of secret.
  */
-const CASE_INSENSITIVE_LITERALS = /token|secret|authorization|private_key|password|signature|bearer/i;
-const CASE_SENSITIVE_LITERALS =
-  /-----BEGIN|Signature=|IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|ya29\.|eyJ/;
-/** RULES[i] is case-insensitive (the /i rules are the ones named like secrets: Authorization, tokens, Bearer). */
-const INSENSITIVE = RULES.map(([re]) => re.flags.includes("i"));
+const TRIGGERS = new RegExp(
+  [
+    "[tT][oO][kK][eE][nN]",
+    "[sS](?:[eE][cC][rR][eE][tT]|[iI][gG][nN][aA][tT][uU][rR][eE])",
+    "[aA][uU][tT][hH][oO][rR][iI][zZ][aA][tT][iI][oO][nN]",
+    "A(?:KIA|SIA|BIA|CCA)",
+    "[pP](?:[rR][iI][vV][aA][tT][eE]_[kK][eE][yY]|[aA][sS][sS][wW][oO][rR][dD])",
+    "[bB][eE][aA][rR][eE][rR]",
+    "-----BEGIN",
+    "IQoJb3JpZ2lu",
+    "F[wQ]oGZXIvYXdz",
+    "g(?:h[pousr]_|ithub_pat_)",
+    "ya29\\.",
+    "eyJ",
+  ].join("|"),
+  "g",
+);
+const rule = (...indexes: number[]) => indexes.reduce((mask, i) => mask | (1 << i), 0);
+/**
+ * The rules (bit i: RULES[i]) a trigger enables, by the trigger's lower-cased text: 0 PEM keys, 1
+ * Authorization, 2 session tokens by name, 3 other secrets by name, 4 `Signature=`, 5 session token
+ * prefixes, 6 access key ids, 7 Bearer, 8 GitHub tokens, 9 Google tokens, 10 JWTs.
+ */
+const TRIGGER_RULES = new Map<string, number>([
+  ["token", rule(2, 3)],
+  ["secret", rule(3)],
+  ["private_key", rule(3)],
+  ["password", rule(3)],
+  ["signature", rule(3, 4)],
+  ["authorization", rule(1)],
+  ["bearer", rule(7)],
+  ["-----begin", rule(0)],
+  ["iqojb3jpz2lu", rule(5)],
+  ["fwogzxivyxdz", rule(5)],
+  ["fqogzxivyxdz", rule(5)],
+  ...["akia", "asia", "abia", "acca"].map((k) => [k, rule(6)] as [string, number]),
+  ...["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"].map((k) => [k, rule(8)] as [string, number]),
+  ["ya29.", rule(9)],
+  ["eyj", rule(10)],
+]);
+const ALL_RULES = (1 << RULES.length) - 1;
+
+/** The rules (bit i: RULES[i]) whose trigger literals occur in the text. */
+function rulesTriggeredBy(text: string): number {
+  let rules = 0;
+  TRIGGERS.lastIndex = 0;
+  for (let m = TRIGGERS.exec(text); m !== null; m = TRIGGERS.exec(text)) {
+    // (A trigger missing from the table — a mistake — runs every rule: fail closed.)
+    rules |= TRIGGER_RULES.get(m[0].toLowerCase()) ?? ALL_RULES;
+    if (rules === ALL_RULES) break;
+    TRIGGERS.lastIndex = m.index + 1;
+  }
+  return rules;
+}
 
 /** The text with every secret replaced by [REDACTED]. */
 export function scrubSecrets(text: string): string {
   let out = text;
   if (known.anyIn(out))
     for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  const insensitive = CASE_INSENSITIVE_LITERALS.test(out);
-  const sensitive = CASE_SENSITIVE_LITERALS.test(out);
-  if (!insensitive && !sensitive) return out;
+  const rules = rulesTriggeredBy(out);
+  if (rules === 0) return out;
   for (let i = 0; i < RULES.length; i++) {
-    if (!(INSENSITIVE[i] ? insensitive : sensitive)) continue;
+    if ((rules & (1 << i)) === 0) continue;
     const [re, rep] = RULES[i]!;
     out = out.replace(re, rep as string);
   }

@@ -94,6 +94,12 @@ const FRAGMENTS = [
   "ya29.a0AfH6",
   "eyJ",
   "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm8vciJ9.sig",
+  // a whole match of every prefix rule's every literal (the per-rule triggers)
+  "AKIAIOSFODNN7EXAMPLE",
+  "ACCA1234567890ABCDEF",
+  "IQoJb3JpZ2luAAAAAAAAAAAAAAAAAAAA",
+  "FwoGZXIvYXdzBBBBBBBBBBBBBBBBBBBB",
+  ...["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"].map((p) => `${p}0123456789abcdefghijkl`),
   // registered secrets and their pieces
   ...KNOWN,
   ...KNOWN.map(encodeURIComponent),
