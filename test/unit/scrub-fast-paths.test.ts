@@ -36,6 +36,8 @@ const KNOWN = [
   // Real shapes: a session token of a few hundred characters, a secret key of 40 with `/` and `+`.
   `FwoGZXIvYXdzEBYaDH${"Ab3/+xYz".repeat(40)}==`,
   "9drTJvcXLB89EXAMPLELB8923FB892xMFI+/Zq9u",
+  // Characters above 255 (they share bits in the windows' words).
+  "zq-ünïcødé-sëcret-€€€-lông-énough-✓",
 ];
 const registered: string[] = [];
 for (const k of KNOWN) {
