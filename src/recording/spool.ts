@@ -16,7 +16,13 @@
  * 16 in flight, cost 25 % more CPU at org-50 (each of the 90,000 open / write / close steps wakes a pool
  * thread and the loop again); here one message carries every call completed in one turn of the event loop,
  * and the worker answers once per message. Memory: at most WRITER_BACKLOG characters (16 M) wait for the worker;
- * past that, a call is written on the main thread at once (as before, which holds the producer back).
+ * past that, a call is written on the main thread at once (as before, which holds the producer back). What
+ * waits is counted from a counter the worker adds each written call to (shared memory, read at once), not
+ * from its answers: a busy main thread handles an answer only at its next turn of the event loop, and an
+ * organization run's turns are long (dozens of 75 kB pages each); counting answers kept the backlog
+ * looking full while the worker idled, and the main thread wrote 40–50 % of the pages itself (≈ 9 s of
+ * its CPU at events-org-50x4, docs/performance.md). The main thread keeps a call's text until the writer
+ * thread has claimed it (the claim slots below), so the texts it holds stay within the same bound.
  * With an injected `fs` (tests), every write is synchronous on the main thread.
  *
  * Failure: the first failed write is kept (the worker's arrives with its answer, within a turn or two of the
@@ -93,21 +99,26 @@ const POST_EVERY = 32;
 
 /** Characters of calls waiting for the writer thread beyond which a call is written on the main thread. */
 const WRITER_BACKLOG = 16 * 1024 * 1024;
+/** The writer thread answers after every this many characters written (and at the end of a message). */
+const ANSWER_CHARS = 2 * 1024 * 1024;
 
 /**
  * The writer thread's code (CommonJS, started with `eval`, so there is no file to find next to this module,
  * bundled or not). A message is a flat list [seq, path, text, …]; the answer lists [seq, sha256, size, …]
- * of the files written, and the first failure (after which nothing more is written).
+ * of the files written, and the first failure (after which nothing more is written). `workerData.written`
+ * (shared): the characters of the calls written so far, modulo 2^32.
  */
 const WRITER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
+const written = workerData.written;
 const { writeFileSync } = require("node:fs");
 const { createHash } = require("node:crypto");
 let failed = false;
 parentPort.on("message", (msg) => {
   if (msg === "drain") return parentPort.postMessage("drained");
   const { calls: m, claims } = msg;
-  const done = [];
+  let done = [];
+  let chars = 0;
   for (let i = 0; i < m.length && !failed; i += 3) {
     // A call the main thread has claimed (it writes the last ones itself while it waits in finish).
     if (Atomics.compareExchange(claims, i / 3, 0, 1) !== 0) continue;
@@ -115,6 +126,15 @@ parentPort.on("message", (msg) => {
       const bytes = Buffer.from(m[i + 2]);
       writeFileSync(m[i + 1], bytes);
       done.push(m[i], createHash("sha256").update(bytes).digest("hex"), bytes.length);
+      Atomics.add(written, 0, m[i + 2].length);
+      chars += m[i + 2].length;
+      m[i + 2] = undefined;
+      // Answers as it goes (a message may hold a turn's hundreds of pages), so the texts are let go of.
+      if (chars >= ${ANSWER_CHARS}) {
+        parentPort.postMessage({ done });
+        done = [];
+        chars = 0;
+      }
     } catch (e) {
       failed = true;
       return parentPort.postMessage({ done, failed: m[i], reason: e instanceof Error ? e.message : String(e) });
@@ -135,7 +155,8 @@ interface InFlight {
   entry: SpooledCall;
   chars: number;
   abs: string;
-  text: string;
+  /** Kept until the writer thread has claimed the call (then undefined). */
+  text: string | undefined;
   /** Its message's claim slots (shared with the writer thread) and its slot: 0 free, 1 writer, 2 main thread. */
   claims?: Int32Array;
   slot: number;
@@ -155,7 +176,15 @@ export class SpoolRecorder implements Recorder {
   private batch: (number | string)[] = [];
   private batchScheduled = false;
   private readonly inFlight = new Map<number, InFlight>();
-  private inFlightChars = 0;
+  /** Characters of the texts `inFlight` still keeps. */
+  private heldChars = 0;
+  /**
+   * Characters of the calls handed to the writer thread (or claimed back by the main thread), and the
+   * characters it has written plus those claimed back (shared with it), both modulo 2^32: their difference
+   * is what is still waiting, as of now.
+   */
+  private handedChars = 0;
+  private readonly writtenChars = new Int32Array(new SharedArrayBuffer(4));
   private drained: (() => void) | undefined;
 
   /** `root` must exist and be empty (see `SpoolRecorder.in`). */
@@ -206,7 +235,11 @@ export class SpoolRecorder implements Recorder {
       this.failure = new SpoolWriteError(path, this.root, e);
       return;
     }
-    if (this.fs || this.inFlightChars > WRITER_BACKLOG) {
+    if (
+      this.fs ||
+      this.waitingChars() > WRITER_BACKLOG ||
+      (this.heldChars > WRITER_BACKLOG && this.releaseClaimed() > WRITER_BACKLOG)
+    ) {
       this.writeHere(call.seq, path, abs, recordedCallBytes(call));
       return;
     }
@@ -214,7 +247,8 @@ export class SpoolRecorder implements Recorder {
     const entry: SpooledCall = { seq: call.seq, path, sha256: "", size: 0 };
     this.entries.push(entry);
     this.inFlight.set(call.seq, { entry, chars: text.length, abs, text, slot: 0 });
-    this.inFlightChars += text.length;
+    this.heldChars += text.length;
+    this.handedChars = (this.handedChars + text.length) | 0;
     this.batch.push(call.seq, abs, text);
     // A replay completes its calls in promise callbacks only: a whole demo's 842 calls came in one turn of
     // the event loop, so the writer thread got nothing before `finish` (docs/performance.md, round 8).
@@ -227,6 +261,24 @@ export class SpoolRecorder implements Recorder {
       this.batchScheduled = true;
       setImmediate(() => this.post());
     }
+  }
+
+  /** Characters handed to the writer thread that it has not written yet (exact while below 2^31). */
+  private waitingChars(): number {
+    return (this.handedChars - Atomics.load(this.writtenChars, 0)) | 0;
+  }
+
+  /**
+   * Lets go of the texts of the calls the writer thread has claimed (it has its own copy), and returns the
+   * characters still kept. Answers release them too, but only at the main thread's next turn.
+   */
+  private releaseClaimed(): number {
+    for (const f of this.inFlight.values())
+      if (f.text !== undefined && f.claims && Atomics.load(f.claims, f.slot) === 1) {
+        f.text = undefined;
+        this.heldChars -= f.chars;
+      }
+    return this.heldChars;
   }
 
   /** Writes one call on the main thread (injected fs, or the writer thread's backlog is full). */
@@ -270,11 +322,13 @@ export class SpoolRecorder implements Recorder {
     for (const f of waiting) {
       if (this.failure) return;
       if (!f.claims || Atomics.compareExchange(f.claims, f.slot, 0, 2) !== 0) continue;
-      const bytes = Buffer.from(f.text);
+      // Unclaimed until now, so its text was kept.
+      const bytes = Buffer.from(f.text!);
       f.entry.sha256 = createHash("sha256").update(bytes).digest("hex");
       f.entry.size = bytes.length;
       this.inFlight.delete(f.entry.seq);
-      this.inFlightChars -= f.chars;
+      this.heldChars -= f.chars;
+      Atomics.add(this.writtenChars, 0, f.chars);
       try {
         NODE_FS.writeFileSync(f.abs, bytes);
       } catch (e) {
@@ -286,7 +340,11 @@ export class SpoolRecorder implements Recorder {
   private writer(): Worker {
     if (this.worker) return this.worker;
     // No inherited execArgv: `--input-type=module` would make the CommonJS source an ES module.
-    const worker = new Worker(WRITER_SOURCE, { eval: true, execArgv: [] });
+    const worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      execArgv: [],
+      workerData: { written: this.writtenChars },
+    });
     // Idle, it keeps nothing alive; `finish` holds the process open while it waits for the writes.
     worker.unref();
     worker.on("message", (m: WriterAnswer | "drained") => {
@@ -311,7 +369,7 @@ export class SpoolRecorder implements Recorder {
       const f = this.inFlight.get(seq)!;
       f.entry.sha256 = m.done[i + 1] as string;
       f.entry.size = m.done[i + 2] as number;
-      this.inFlightChars -= f.chars;
+      if (f.text !== undefined) this.heldChars -= f.chars;
       this.inFlight.delete(seq);
     }
     if (m.failed !== undefined && !this.failure) {

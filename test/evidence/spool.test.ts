@@ -163,6 +163,32 @@ describe("the writer thread and the main thread at finish", () => {
   });
 });
 
+describe("the writer thread's backlog", () => {
+  it("counts what the writer thread has written, not what the main thread has heard back: a busy main thread still hands calls over", async () => {
+    const out = tempDir();
+    const recorder = SpoolRecorder.in(out);
+    const files = () => [...tree(join(recorder.root, "data"))].filter(([, b]) => b.length > 1_000_000);
+    const big = "x".repeat(1_100_000);
+    // 16 calls of 1.1 M characters: 17.6 M handed to the writer thread, past the 16 Mi it may have waiting.
+    for (let i = 0; i < 16; i++) recorder.begin(start(i))({ output: { Blob: big } });
+    await new Promise((resolve) => setImmediate(resolve));
+    // The main thread stays busy (it handles no answer) until the writer thread has written all 16.
+    const deadline = Date.now() + 30_000;
+    while (files().length < 16 && Date.now() < deadline);
+    const settle = Date.now() + 200;
+    while (Date.now() < settle);
+    expect(files()).toHaveLength(16);
+    // Nothing waits now, though no answer has been handled: the next call goes to the writer thread too,
+    // not to a write on the main thread (which would have put its file on disk before `end` returned).
+    recorder.begin(start(16))({ output: { Blob: big } });
+    expect(files()).toHaveLength(16);
+    const { spooled } = await recorder.finish();
+    expect(spooled?.calls).toHaveLength(17);
+    expect(files()).toHaveLength(17);
+    await recorder.discard();
+  });
+});
+
 describe("a spool write that fails", () => {
   it("fails the run with a clear message and leaves nothing in the output directory", async () => {
     const out = tempDir();

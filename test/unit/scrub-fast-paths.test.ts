@@ -8,7 +8,12 @@
 import { describe, expect, it } from "vitest";
 import { REDACTED, RULES, registerSecret, scrubSecrets } from "../../src/recording/scrub.js";
 
-/** More than the scrubber's few-secrets threshold, so the index is used; some share a 4-character prefix. */
+/**
+ * More than the scrubber's few-secrets threshold, so the index is used; some share a 4-character prefix.
+ * Long ones (24 characters or more, found by sampling the text) and more than the threshold of short ones
+ * (found with a rolling window), with one of each at the boundary: the shortest long secret sets the
+ * sampling stride (24 − 8 + 1 = 17).
+ */
 const KNOWN = [
   "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
   "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+example+token==",
@@ -20,6 +25,19 @@ const KNOWN = [
   "AbCdEfGh12345679",
   "short-but-8",
   "AbCdXYZ-overlaps-AbCdEfGh12345678",
+  "zq-boundary-23-chars-xy",
+  "zq-boundary-24-chars-xyz",
+  "zq-short-1",
+  "zq-short-22",
+  "zq-short/333",
+  "zq-short-4444",
+  "zq-short-55555",
+  "zq-short+666666",
+  // Real shapes: a session token of a few hundred characters, a secret key of 40 with `/` and `+`.
+  `FwoGZXIvYXdzEBYaDH${"Ab3/+xYz".repeat(40)}==`,
+  "9drTJvcXLB89EXAMPLELB8923FB892xMFI+/Zq9u",
+  // Characters above 255 (they share bits in the windows' words).
+  "zq-ünïcødé-sëcret-€€€-lông-énough-✓",
 ];
 const registered: string[] = [];
 for (const k of KNOWN) {
@@ -78,6 +96,12 @@ const FRAGMENTS = [
   "ya29.a0AfH6",
   "eyJ",
   "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm8vciJ9.sig",
+  // a whole match of every prefix rule's every literal (the per-rule triggers)
+  "AKIAIOSFODNN7EXAMPLE",
+  "ACCA1234567890ABCDEF",
+  "IQoJb3JpZ2luAAAAAAAAAAAAAAAAAAAA",
+  "FwoGZXIvYXdzBBBBBBBBBBBBBBBBBBBB",
+  ...["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"].map((p) => `${p}0123456789abcdefghijkl`),
   // registered secrets and their pieces
   ...KNOWN,
   ...KNOWN.map(encodeURIComponent),
@@ -161,5 +185,33 @@ describe("scrubSecrets fast paths", () => {
     }
     // A prefix that collides with a secret's is not a secret.
     expect(scrubSecrets(`${filler}AbCdEfGh1234567`)).toBe(`${filler}AbCdEfGh1234567`);
+  });
+
+  it("finds every registered secret at every alignment of the sampling stride, and near misses of none", () => {
+    // The long secrets are found by looking at the text every `stride` characters (17 to 25 here): each
+    // secret is put at every offset 0 … 63 (every alignment of any stride up to 64), followed by nothing or by
+    // more text; and each with its last or first character changed, which must not be replaced.
+    const filler = '{"eventName":"RunInstances","awsRegion":"eu-west-1","n":"0123456789"},'.repeat(3);
+    const wrong: string[] = [];
+    let missed = 0;
+    for (const secret of registered) {
+      const last = secret.at(-1) === "~" ? "^" : "~";
+      for (let offset = 0; offset < 64; offset++) {
+        for (const tail of ["", "x", filler.slice(0, 29)]) {
+          const before = filler.slice(0, offset);
+          const text = `${before}${secret}${tail}`;
+          const out = scrubSecrets(text);
+          if (out !== reference(text)) wrong.push(text);
+          if (!out.startsWith(`${before}${REDACTED}`) && !out.startsWith(`${before}AbCdXYZ`)) missed++;
+          for (const near of [
+            `${before}${secret.slice(0, -1)}${last}${tail}`,
+            `${before}~${secret.slice(1)}${tail}`,
+          ])
+            if (scrubSecrets(near) !== reference(near)) wrong.push(near);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(missed).toBe(0);
   });
 });
