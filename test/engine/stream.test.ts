@@ -28,6 +28,7 @@ import { DOCUMENTED_RATE_LIMITS } from "../../src/providers/aws/rate-limit.js";
 import { AwsRuntime } from "../../src/providers/aws/runtime.js";
 import { MemoryRecorder } from "../../src/recording/recorder.js";
 import { loadRecordings } from "../../src/recording/store.js";
+import { engineControl } from "../support/engine-control.js";
 
 const NOW = new Date("2026-11-20T09:00:00Z");
 const UNITS = ["acct-c", "acct-a", "acct-b"]; // listed out of order on purpose
@@ -126,28 +127,7 @@ function chainQueries(): Query[] {
   ];
 }
 
-function control(id: string, query: string, over: Partial<Control> = {}): Control {
-  return {
-    id,
-    title: id,
-    provider: "github",
-    domain: "access",
-    severity: "low",
-    objective: "x",
-    procedure: "x",
-    remediation: "x",
-    mappings: {},
-    query,
-    query_params: {},
-    resource: "id",
-    expect: [{ that: "n < 3", message: "{id} is too large" }],
-    assert: [],
-    when_empty: "pass",
-    params: {},
-    source: { file: `${id}.yaml`, text: "" },
-    ...over,
-  };
-}
+const control = engineControl;
 
 describe("bounded fetches in flight", () => {
   it("a chain of dependencies completes at one fetch in flight (dependencies never wait for a slot)", async () => {

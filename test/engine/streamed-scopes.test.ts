@@ -16,6 +16,7 @@ import type { Control, ControlResult, Row, Scope, ScopeKind } from "../../src/co
 import { cacheKey } from "../../src/engine/cache.js";
 import { PopulationStore, populationOf } from "../../src/engine/population-store.js";
 import { type QueryLookup, runControls } from "../../src/engine/run-controls.js";
+import { engineControl } from "../support/engine-control.js";
 
 const NOW = new Date("2026-11-20T09:00:00Z");
 const UNITS = ["acct-b", "acct-a"];
@@ -125,28 +126,7 @@ function queries(failAt?: string): QueryLookup & Counts {
   return { get: (id) => byId.get(id), all: () => [leaf, top], ...counts };
 }
 
-function control(id: string, query: string, over: Partial<Control> = {}): Control {
-  return {
-    id,
-    title: id,
-    provider: "github",
-    domain: "access",
-    severity: "low",
-    objective: "x",
-    procedure: "x",
-    remediation: "x",
-    mappings: {},
-    query,
-    query_params: {},
-    resource: "id",
-    expect: [{ that: "n < 3", message: "{id} is too large" }],
-    assert: [],
-    when_empty: "pass",
-    params: {},
-    source: { file: `${id}.yaml`, text: "" },
-    ...over,
-  };
-}
+const control = engineControl;
 
 /** A result with its population read out, as JSON (a stored population's items are their JSON copies). */
 function plain(r: ControlResult): unknown {
