@@ -19,6 +19,7 @@ import {
 import { PopulationStore, PopulationWriteError, populationOf } from "../../src/engine/population-store.js";
 import { WaiverMatcher } from "../../src/waivers/apply.js";
 import type { WaiverSet } from "../../src/waivers/load.js";
+import { engineControl } from "../support/engine-control.js";
 
 const NOW = new Date("2026-11-20T09:00:00Z");
 const dir = mkdtempSync(join(tmpdir(), "itgc-population-"));
@@ -26,28 +27,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let stores = 0;
 const store = (spillItems: number) => new PopulationStore(join(dir, `run-${++stores}`), spillItems);
 
-function control(id: string, over: Partial<Control> = {}): Control {
-  return {
-    id,
-    title: id,
-    provider: "gcp",
-    domain: "access",
-    severity: "low",
-    objective: "x",
-    procedure: "x",
-    remediation: "x",
-    mappings: {},
-    query: "t.a",
-    query_params: {},
-    resource: "id",
-    expect: [{ that: "n < 3", message: "{id} is too large" }],
-    assert: [],
-    when_empty: "pass",
-    params: {},
-    source: { file: `${id}.yaml`, text: "" },
-    ...over,
-  };
-}
+// The engine tests' control over the test query t.a, on the GCP provider.
+const control = (id: string, over: Partial<Control> = {}): Control =>
+  engineControl(id, "t.a", { provider: "gcp", ...over });
 
 const params = { values: { max: 3 }, defaults: { max: 3 }, overridden: [] };
 const rows = (unit: string, region: string, ns: number[]): Row[] =>
