@@ -17,10 +17,9 @@
  * loudly. The server runs in its own process (`--child events-server`), so generating the answers — AWS's
  * work — is neither on the measured process's CPU nor on its event loop.
  */
-import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { World } from "./world.js";
+import { eventHex, syntheticEvent, type World } from "./world.js";
 
 /** The base session's access key (the caller, the management account). */
 export const CALLER_ACCESS_KEY = "AKIABENCHCALLER00000";
@@ -73,12 +72,14 @@ export function startEventsWireServer(
   const newest = Date.now() - 60_000;
   const world: World = { ...w, recordedAt: new Date(newest).toISOString() };
 
-  const send = (res: ServerResponse, status: number, type: string, body: string) => {
-    stats.bytesOut += Buffer.byteLength(body);
+  const send = (res: ServerResponse, status: number, type: string, text: string) => {
+    // Encoded once: its length is the content-length (a page is ≈ 75 KB).
+    const body = Buffer.from(text);
+    stats.bytesOut += body.length;
     res.writeHead(status, {
       "content-type": type,
       "x-amzn-requestid": requestId(++n),
-      "content-length": Buffer.byteLength(body),
+      "content-length": body.length,
     });
     res.end(body);
   };
@@ -224,51 +225,93 @@ export function startEventsWireServer(
 /**
  * LookupEvents' Event members of the bench world, written as JSON text directly: the same bytes as
  * `JSON.stringify({ ...syntheticEvent(w, account, region, i, span), EventTime: seconds })` (world.ts; checked
- * by test/period/lookup-events-wire.test.ts), at a fraction of the endpoint's CPU — building each event as
- * objects, hashing three ids and serialising it twice was ≈ 2 ms a page, on the two cores the measured run
- * needs. The ids that do not depend on the account (the security group, the request id) are hashed once per
- * event index.
+ * by test/period/lookup-events-wire.test.ts), at a fraction of the endpoint's CPU. The endpoint is AWS's side,
+ * but it runs on the two cores the measured run needs: building each event as objects and serialising it
+ * twice was ≈ 2 ms a page, then ≈ 12 µs an event with the record written as text and JSON-quoted (a sha256
+ * for each event id, the record's escaping, the timestamps). Now:
+ * - what does not depend on the account — the times, the security group, the request id, and the record's
+ *   text between the account-dependent parts, already escaped for its place inside the `CloudTrailEvent`
+ *   string — is made once per event index (events-org-50x4 serves each index to 200 account-regions);
+ * - the account, the region and the ids are inserted as they are: they are digits, hex and region names,
+ *   which JSON writes unescaped (a value that would need escaping takes the slow path, the same bytes);
+ * - the event id's hash is world.ts's eventHex (FNV-1a), not sha256.
  */
 export function eventWriter(w: World, span: number) {
   const newest = Date.parse(w.recordedAt);
   const count = w.events ?? 1;
-  const byIndex = new Map<number, { group: string; request: string }>();
-  const q = JSON.stringify;
   const timeOf = (i: number) => newest - Math.floor(((i + 0.5) * span) / count);
+  /** Event index → its account-independent parts (only while few: a one-region history is read once). */
+  const byIndex = new Map<number, IndexParts>();
+  const cache = count <= 20_000;
+  const partsOf = (i: number): IndexParts => {
+    let p = byIndex.get(i);
+    if (p) return p;
+    p = indexParts(i, timeOf(i));
+    if (cache) byIndex.set(i, p);
+    return p;
+  };
   return {
     /** Event i's time, epoch ms. */
     time: timeOf,
     json(account: string, region: string, i: number): string {
-      const t = timeOf(i);
-      const time = new Date(t).toISOString();
-      let ids = byIndex.get(i);
-      if (!ids) {
-        ids = { group: `sg-${hex(`${i}`, 17)}`, request: `${hex(`r${i}`, 8)}-0000-4000-8000-000000000000` };
-        byIndex.set(i, ids);
-      }
-      const human = i % 20 === 7;
-      const id = `${hex(`${account}${region}${i}`, 8)}-0000-4000-8000-${String(i).padStart(12, "0")}`;
-      const acct = q(account);
-      const identity = human
-        ? `{"type":"IAMUser","principalId":"AIDABENCHUSER","arn":${q(`arn:aws:iam::${account}:user/bench-admin`)},"accountId":${acct},"userName":"bench-admin"}`
-        : `{"type":"AssumedRole","principalId":${q(`AROABENCHROLE:run-${i}`)},"arn":${q(`arn:aws:sts::${account}:assumed-role/deploy-pipeline/run-${i}`)},"accountId":${acct},"sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROABENCHROLE","arn":${q(`arn:aws:iam::${account}:role/deploy-pipeline`)},"accountId":${acct},"userName":"deploy-pipeline"},"attributes":{"creationDate":${q(time)},"mfaAuthenticated":"false"}}}`;
-      const record =
-        `{"eventVersion":"1.09","userIdentity":${identity},"eventTime":${q(time.replace(/\.\d{3}Z$/, "Z"))},` +
-        `"eventSource":"ec2.amazonaws.com","eventName":"AuthorizeSecurityGroupIngress","awsRegion":${q(region)},` +
-        `"sourceIPAddress":${human ? '"203.0.113.9"' : '"codebuild.amazonaws.com"'},` +
-        `"userAgent":${human ? '"console.amazonaws.com"' : '"aws-sdk-js/3.600.0"'},` +
-        `"requestParameters":{"groupId":${q(ids.group)},"ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":443,"toPort":443}]}},` +
-        `"responseElements":{"_return":true},"requestID":${q(ids.request)},"eventID":${q(id)},"readOnly":false,` +
-        `"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":${acct},"eventCategory":"Management"}`;
+      if (!PLAIN_TEXT.test(account) || !PLAIN_TEXT.test(region))
+        return JSON.stringify({
+          ...syntheticEvent(w, account, region, i, span),
+          EventTime: timeOf(i) / 1000,
+        });
+      const p = partsOf(i);
+      const id = `${eventHex(`${account}${region}${i}`, 8)}-0000-4000-8000-${p.idTail}`;
+      // Inside the CloudTrailEvent string, the record's quotes are escaped (\"): `e` is an escaped quote.
+      const e = '\\"';
+      const identity = p.human
+        ? `{${e}type${e}:${e}IAMUser${e},${e}principalId${e}:${e}AIDABENCHUSER${e},${e}arn${e}:${e}arn:aws:iam::${account}:user/bench-admin${e},${e}accountId${e}:${e}${account}${e},${e}userName${e}:${e}bench-admin${e}}`
+        : `{${e}type${e}:${e}AssumedRole${e},${e}principalId${e}:${e}AROABENCHROLE:run-${i}${e},${e}arn${e}:${e}arn:aws:sts::${account}:assumed-role/deploy-pipeline/run-${i}${e},${e}accountId${e}:${e}${account}${e},${e}sessionContext${e}:{${e}sessionIssuer${e}:{${e}type${e}:${e}Role${e},${e}principalId${e}:${e}AROABENCHROLE${e},${e}arn${e}:${e}arn:aws:iam::${account}:role/deploy-pipeline${e},${e}accountId${e}:${e}${account}${e},${e}userName${e}:${e}deploy-pipeline${e}},${e}attributes${e}:{${e}creationDate${e}:${e}${p.iso}${e},${e}mfaAuthenticated${e}:${e}false${e}}}}`;
       return (
-        `{"EventId":${q(id)},"EventName":"AuthorizeSecurityGroupIngress","ReadOnly":"false","EventTime":${q(t / 1000)},` +
-        `"EventSource":"ec2.amazonaws.com","Username":${q(human ? "bench-admin" : `run-${i}`)},` +
-        `"Resources":[{"ResourceType":"AWS::EC2::SecurityGroup","ResourceName":${q(ids.group)}}],"CloudTrailEvent":${q(record)}}`
+        `{"EventId":"${id}"${p.head}"CloudTrailEvent":"{${e}eventVersion${e}:${e}1.09${e},${e}userIdentity${e}:${identity}` +
+        `${p.middle}${region}${p.tail}${e}eventID${e}:${e}${id}${e},${e}readOnly${e}:false,${e}eventType${e}:${e}AwsApiCall${e},` +
+        `${e}managementEvent${e}:true,${e}recipientAccountId${e}:${e}${account}${e},${e}eventCategory${e}:${e}Management${e}}"}`
       );
     },
   };
 }
 
-function hex(s: string, n: number): string {
-  return createHash("sha256").update(s).digest("hex").slice(0, n);
+/** Values JSON writes as they are (no quote, backslash or control character), as the world's ids are. */
+const PLAIN_TEXT = /^[A-Za-z0-9._:/-]*$/;
+
+interface IndexParts {
+  human: boolean;
+  /** The event time with milliseconds (the session's creationDate). */
+  iso: string;
+  idTail: string;
+  /** From after EventId to the CloudTrailEvent member (EventName … Resources), with their commas. */
+  head: string;
+  /** The record from eventTime to awsRegion's value (escaped). */
+  middle: string;
+  /** The record from after the region to requestID (escaped). */
+  tail: string;
+}
+
+function indexParts(i: number, t: number): IndexParts {
+  const e = '\\"';
+  const iso = new Date(t).toISOString();
+  const human = i % 20 === 7;
+  const group = `sg-${eventHex(`${i}`, 17)}`;
+  const request = `${eventHex(`r${i}`, 8)}-0000-4000-8000-000000000000`;
+  return {
+    human,
+    iso,
+    idTail: String(i).padStart(12, "0"),
+    head:
+      `,"EventName":"AuthorizeSecurityGroupIngress","ReadOnly":"false","EventTime":${JSON.stringify(t / 1000)},` +
+      `"EventSource":"ec2.amazonaws.com","Username":"${human ? "bench-admin" : `run-${i}`}",` +
+      `"Resources":[{"ResourceType":"AWS::EC2::SecurityGroup","ResourceName":"${group}"}],`,
+    middle:
+      `,${e}eventTime${e}:${e}${iso.replace(/\.\d{3}Z$/, "Z")}${e},${e}eventSource${e}:${e}ec2.amazonaws.com${e},` +
+      `${e}eventName${e}:${e}AuthorizeSecurityGroupIngress${e},${e}awsRegion${e}:${e}`,
+    tail:
+      `${e},${e}sourceIPAddress${e}:${e}${human ? "203.0.113.9" : "codebuild.amazonaws.com"}${e},` +
+      `${e}userAgent${e}:${e}${human ? "console.amazonaws.com" : "aws-sdk-js/3.600.0"}${e},` +
+      `${e}requestParameters${e}:{${e}groupId${e}:${e}${group}${e},${e}ipPermissions${e}:{${e}items${e}:[{${e}ipProtocol${e}:${e}tcp${e},${e}fromPort${e}:443,${e}toPort${e}:443}]}},` +
+      `${e}responseElements${e}:{${e}_return${e}:true},${e}requestID${e}:${e}${request}${e},`,
+  };
 }

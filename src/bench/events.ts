@@ -232,7 +232,13 @@ export async function benchEventScenario(
 ): Promise<EventResult> {
   const self = fileURLToPath(new URL("./index.js", import.meta.url));
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
-  const server = fork(self, ["--child", "events-server", "--scenario", name], { env, stdio: "inherit" });
+  // ITGC_BENCH_ENDPOINT_PROFILE_DIR: a CPU profile of the endpoint process (AWS's side) on its own.
+  const endpointProfile = process.env.ITGC_BENCH_ENDPOINT_PROFILE_DIR;
+  const server = fork(self, ["--child", "events-server", "--scenario", name], {
+    env,
+    stdio: "inherit",
+    ...(endpointProfile ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${endpointProfile}`] } : {}),
+  });
   try {
     const { endpoint } = await message<{ endpoint: string }>(server);
     const load0 = loadavg()[0]!;
@@ -275,7 +281,13 @@ export async function benchEventScenario(
       cores: cpus().length,
     };
   } finally {
-    server.kill();
+    // A profiled endpoint exits by itself once it has answered (and then writes its profile).
+    if (endpointProfile && server.exitCode === null)
+      await new Promise((r) => {
+        server.once("exit", r);
+        setTimeout(() => server.kill(), 30_000).unref();
+      });
+    else server.kill();
   }
 }
 

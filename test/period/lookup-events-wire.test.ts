@@ -144,5 +144,15 @@ describe("LookupEvents over HTTP through the real SDK (bench endpoint)", () => {
           JSON.stringify({ ...e, EventTime: t / 1000 }),
         );
       }
+    // Text JSON must escape (not an account or region AWS has) takes the writer's other path: the same bytes.
+    for (const [account, region] of [
+      ['1"2', "us-east-1"],
+      [world.accounts[0]!, "eu\\west"],
+    ] as const) {
+      const e = syntheticEvent(world, account, region, 7, span);
+      expect(writer.json(account, region, 7)).toBe(
+        JSON.stringify({ ...e, EventTime: writer.time(7) / 1000 }),
+      );
+    }
   });
 });
