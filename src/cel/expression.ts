@@ -40,6 +40,7 @@ import {
   timestampDate,
   timestampFromDate,
 } from "@bufbuild/protobuf/wkt";
+import { DECLINE, directEvaluator } from "./direct.js";
 import { parseCached } from "./parse-cache.js";
 
 const DURATION = objectType(DurationSchema);
@@ -206,24 +207,31 @@ export interface CompiledExpression {
  * evaluation of the same control share one plan; the cost budget is not part of the plan but of each
  * compiled expression (compileExpression), so one run's spending never counts against another's.
  */
-const plannedBySource = new Map<string, (ctx: Record<string, unknown>) => unknown>();
+interface Planned {
+  run: (ctx: Record<string, unknown>) => unknown;
+  /** The expression evaluated directly (direct.ts), when it is in that subset. */
+  direct: ReturnType<typeof directEvaluator>;
+}
 
-function planned(source: string): (ctx: Record<string, unknown>) => unknown {
+const plannedBySource = new Map<string, Planned>();
+
+function planned(source: string): Planned {
   const cached = plannedBySource.get(source);
   if (cached) return cached;
-  let run: (ctx: Record<string, unknown>) => unknown;
+  let p: Planned;
   try {
     const parsed = parseCached(source);
     const metered = meterComprehensions(parsed.expr as unknown as ExprNode, 0);
-    run = plan(ENV, { ...parsed, expr: metered as unknown as typeof parsed.expr }) as unknown as (
+    const run = plan(ENV, { ...parsed, expr: metered as unknown as typeof parsed.expr }) as unknown as (
       ctx: Record<string, unknown>,
     ) => unknown;
+    p = { run, direct: directEvaluator(parsed.expr as unknown as ExprNode) };
   } catch (e) {
     const message = e instanceof RangeError ? "expression is nested too deeply to parse" : errorText(e);
     throw new ExpressionSyntaxError(source, message);
   }
-  plannedBySource.set(source, run);
-  return run;
+  plannedBySource.set(source, p);
+  return p;
 }
 
 /** Parses and plans an expression (once per source text). Throws ExpressionSyntaxError for a syntax error. */
@@ -234,17 +242,29 @@ export function compileExpression(source: string): CompiledExpression {
       `expression is ${source.length} characters; the limit is ${MAX_EXPRESSION_LENGTH}`,
     );
   }
-  const run = planned(source);
+  const { run, direct } = planned(source);
   let spent = 0;
   let exhausted: string | undefined;
   const evaluate = (bindings: Record<string, unknown> | CelBindings): unknown => {
     if (exhausted) throw new EvaluationError(source, exhausted);
+    // The direct evaluator has no comprehension (nothing to meter) and declines whatever it cannot decide
+    // exactly as the interpreter would: a string, bool or null it answers is the interpreter's result.
+    let values: Record<string, unknown>;
+    try {
+      values = bindings instanceof CelBindings ? bindings.values : toCelBindings(bindings);
+    } catch (e) {
+      throw new EvaluationError(source, e instanceof RangeError ? "expression too deep" : errorText(e));
+    }
+    if (direct) {
+      const v = direct(values);
+      if (v !== DECLINE) return v;
+    }
     let result: unknown;
     const mine = { left: Math.min(ITERATION_BUDGET, EXPRESSION_BUDGET - spent), exceeded: false };
     const outer = meter;
     meter = mine;
     try {
-      result = run(bindings instanceof CelBindings ? bindings.values : toCelBindings(bindings));
+      result = run(values);
     } catch (e) {
       if (!mine.exceeded) {
         throw new EvaluationError(source, e instanceof RangeError ? "expression too deep" : errorText(e));
