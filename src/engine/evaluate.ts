@@ -26,7 +26,7 @@ import type {
   Row,
   Status,
 } from "../core/types.js";
-import { fillTemplate, getPath } from "../util/dotted.js";
+import { fillTemplate, fillTemplateFrom, getPath } from "../util/dotted.js";
 import { recomputeWaived } from "../waivers/apply.js";
 import { fieldsReadBy, readsAllRows } from "./dependencies.js";
 import { type PopulationBlock, type PopulationSink, storedPlaceholder } from "./population-store.js";
@@ -341,9 +341,9 @@ export class ControlEvaluation {
     const { errors, findings, items } = into;
     for (const row of rows) {
       const region = typeof row.region === "string" ? row.region : part.region;
-      // Converted once for `where` and every `expect`; the plain bindings are made only for a message.
+      // Converted once for `where` and every `expect`; a message reads the plain bindings by name.
       const cel = CelBindings.ofRow(row, this.celBase, { account, region });
-      const plain = () => ({ ...row, item: row, ...this.base, account, region });
+      const plain = (name: string) => rowBinding(row, this.base, account, region, name);
       part.all?.push(row);
       let inPopulation: boolean;
       try {
@@ -611,7 +611,7 @@ function evaluateItem(
   compiled: CompiledControl,
   row: Row,
   cel: CelBindings,
-  plain: () => Record<string, unknown>,
+  plain: (name: string) => unknown,
   account: string,
   region: string,
   errors: ControlError[],
@@ -620,7 +620,7 @@ function evaluateItem(
   const failed: string[] = [];
   for (const { clause, expr } of compiled.expect) {
     try {
-      if (!expr.test(cel)) failed.push(fillTemplate(clause.message, plain()));
+      if (!expr.test(cel)) failed.push(fillTemplateFrom(clause.message, plain));
     } catch (e) {
       const message = `${resource}: ${errorMessage(e)}`;
       errors.push({ account, region, message });
@@ -630,6 +630,28 @@ function evaluateItem(
   return failed.length > 0
     ? { resource, account, region, status: "fail", message: failed.join("; ") }
     : { resource, account, region, status: "pass", message: null };
+}
+
+const { hasOwn } = Object;
+const PLAIN: Record<string, unknown> = {};
+
+/**
+ * `{ ...row, item: row, ...base, account, region }[name]` (a row's plain bindings, what its messages read),
+ * without making that object: later members of the spread win.
+ */
+export function rowBinding(
+  row: Row,
+  base: Record<string, unknown>,
+  account: string,
+  region: string,
+  name: string,
+): unknown {
+  if (name === "region") return region;
+  if (name === "account") return account;
+  if (hasOwn(base, name)) return base[name];
+  if (name === "item") return row;
+  if (hasOwn(row, name)) return row[name];
+  return PLAIN[name];
 }
 
 /**
