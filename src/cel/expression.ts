@@ -377,7 +377,8 @@ function describe(v: unknown): string {
 /** Converts JS values to the inputs @bufbuild/cel expects: Date → Timestamp, recursively. */
 export function toCelBindings(bindings: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(bindings)) out[k] = toCelValue(v);
+  // Keys, not entries: no [key, value] pair to allocate per binding (a row's are converted per row).
+  for (const k of Object.keys(bindings)) out[k] = toCelValue(bindings[k]);
   return out;
 }
 
@@ -401,7 +402,8 @@ function convert(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(convert);
   if (v && typeof v === "object" && isPlainRecord(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = convert(x);
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) out[k] = convert(o[k]);
     return out;
   }
   return v;

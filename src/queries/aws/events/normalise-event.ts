@@ -68,14 +68,22 @@ export function normaliseEvent(e: LookupEvent): Record<string, unknown> {
   }
   if (!r || typeof r !== "object" || typeof r.eventTime !== "string" || typeof r.eventName !== "string")
     throw new UnreadableEventError(`event ${id}: CloudTrailEvent has no eventTime / eventName`);
-  const ui = (r.userIdentity ?? {}) as UserIdentity;
-  const actor = actorOf(ui);
-  const extra = (r.additionalEventData ?? {}) as Record<string, unknown>;
+  const ui = (r.userIdentity ?? NONE) as UserIdentity;
+  const extra = (r.additionalEventData ?? NONE) as Record<string, unknown>;
   const response = (r.responseElements ?? null) as Record<string, unknown> | null;
   const sessionMfa = ui.sessionContext?.attributes?.mfaAuthenticated;
   const consoleMfa = typeof extra.MFAUsed === "string" ? extra.MFAUsed === "Yes" : undefined;
   const resources = e.Resources ?? [];
-  return {
+  const typed: { type: string; name: string }[] = [];
+  const names: string[] = [];
+  for (const x of resources) {
+    const name = x.ResourceName ?? "";
+    typed.push({ type: x.ResourceType ?? "", name });
+    names.push(name);
+  }
+  // One object a row (a million-event run makes a million): the actor's fields are set in place by
+  // setActor, in the order the row has always had them (the results document keeps key order).
+  const row: Record<string, unknown> = {
     event_id: String(r.eventID ?? e.EventId ?? ""),
     time: asDate(r.eventTime),
     event_source: String(r.eventSource ?? e.EventSource ?? ""),
@@ -87,29 +95,33 @@ export function normaliseEvent(e: LookupEvent): Record<string, unknown> {
     management_event: r.managementEvent !== false,
     error_code: typeof r.errorCode === "string" ? r.errorCode : null,
     error_message: typeof r.errorMessage === "string" ? r.errorMessage : null,
-    // The actor's fields, in the order the row has always had them (the results document keeps key order).
-    actor_arn: actor.actor_arn,
-    principal_id: actor.principal_id,
-    user_name: actor.user_name,
-    role_name: actor.role_name,
-    session_name: actor.session_name,
-    sso_user: actor.sso_user,
-    sso_user_id: actor.sso_user_id,
-    role_arn: actor.role_arn,
-    permission_set: actor.permission_set,
-    invoked_by: actor.invoked_by,
-    actor_type: actor.actor_type,
-    actor: actor.actor,
-    human: actor.human,
+    actor_arn: ui.arn || null,
+    principal_id: ui.principalId || null,
+    user_name: null,
+    role_name: null,
+    session_name: null,
+    sso_user: null,
+    sso_user_id: null,
+    role_arn: null,
+    permission_set: null,
+    invoked_by: ui.invokedBy ?? null,
+    actor_type: "",
+    actor: "",
+    human: false,
     mfa_used: consoleMfa ?? (sessionMfa === undefined ? null : sessionMfa === "true"),
     source_ip: typeof r.sourceIPAddress === "string" ? r.sourceIPAddress : null,
     user_agent: typeof r.userAgent === "string" ? r.userAgent : null,
     request_parameters: (r.requestParameters ?? null) as unknown,
     console_login: typeof response?.ConsoleLogin === "string" ? response.ConsoleLogin : null,
-    resources: resources.map((x) => ({ type: x.ResourceType ?? "", name: x.ResourceName ?? "" })),
-    resource_names: resources.map((x) => x.ResourceName ?? ""),
+    resources: typed,
+    resource_names: names,
   };
+  setActor(row as unknown as Actor, ui);
+  return row;
 }
+
+/** What a missing element reads as (never written to). */
+const NONE: Record<string, unknown> = Object.freeze({});
 
 /** Who acted (one shape for every identity type: the row lists these fields whatever the type). */
 interface Actor {
@@ -128,22 +140,8 @@ interface Actor {
   human: boolean;
 }
 
-function actorOf(ui: UserIdentity): Actor {
-  const a: Actor = {
-    actor_arn: ui.arn || null,
-    principal_id: ui.principalId || null,
-    user_name: null,
-    role_name: null,
-    session_name: null,
-    sso_user: null,
-    sso_user_id: null,
-    role_arn: null,
-    permission_set: null,
-    invoked_by: ui.invokedBy ?? null,
-    actor_type: "",
-    actor: "",
-    human: false,
-  };
+/** Sets the actor's fields of `a` (the row, its actor fields at their defaults: null, "", false). */
+function setActor(a: Actor, ui: UserIdentity): void {
   const type = ui.type ?? "Unknown";
   switch (type) {
     case "IAMUser":
@@ -151,31 +149,31 @@ function actorOf(ui: UserIdentity): Actor {
       a.actor = ui.userName ?? ui.arn ?? "";
       a.human = true;
       a.user_name = ui.userName ?? null;
-      return a;
+      return;
     case "Root":
       a.actor_type = "root";
       a.actor = "root";
       a.human = true;
-      return a;
+      return;
     case "AssumedRole": {
       const role = ui.sessionContext?.sessionIssuer?.userName ?? roleFromArn(ui.arn);
       const session = sessionFromArn(ui.arn) ?? ui.principalId?.split(":")[1] ?? null;
-      const sso = role ? SSO_ROLE.exec(role) : null;
+      const permissionSet = role ? permissionSetOf(role) : null;
       a.role_name = role ?? null;
       a.session_name = session;
       a.role_arn = ui.sessionContext?.sessionIssuer?.arn ?? null;
-      if (sso) {
+      if (permissionSet !== null) {
         a.actor_type = "identity_center";
         a.actor = session ?? "";
         a.human = true;
         a.sso_user = session;
-        a.permission_set = sso[1]!;
-        return a;
+        a.permission_set = permissionSet;
+        return;
       }
       a.actor_type = "assumed_role";
       a.actor = `${role ?? "?"}/${session ?? "?"}`;
       a.human = false;
-      return a;
+      return;
     }
     case "IdentityCenterUser":
       a.actor_type = "identity_center";
@@ -183,12 +181,12 @@ function actorOf(ui: UserIdentity): Actor {
       a.human = true;
       a.sso_user = ui.userName ?? null;
       a.sso_user_id = ui.onBehalfOf?.userId ?? null;
-      return a;
+      return;
     case "AWSService":
       a.actor_type = "aws_service";
       a.actor = ui.invokedBy ?? "";
       a.human = false;
-      return a;
+      return;
     default:
       a.actor_type = type.toLowerCase();
       a.actor = ui.userName ?? ui.arn ?? ui.principalId ?? "";
@@ -197,14 +195,30 @@ function actorOf(ui: UserIdentity): Actor {
       a.human = type !== "AWSAccount";
       a.user_name = ui.userName ?? null;
       if (type === "Unknown" && ui.userName) a.sso_user = ui.userName;
-      return a;
+      return;
   }
 }
 
+/** Role name → its Identity Center permission set, or null (not an AWSReservedSSO_ role); few role names. */
+const permissionSets = new Map<string, string | null>();
+
+function permissionSetOf(role: string): string | null {
+  let p = permissionSets.get(role);
+  if (p === undefined) {
+    p = SSO_ROLE.exec(role)?.[1] ?? null;
+    if (permissionSets.size >= 10_000) permissionSets.clear();
+    permissionSets.set(role, p);
+  }
+  return p;
+}
+
+const ROLE_IN_ARN = /:assumed-role\/([^/]+)\//;
+const SESSION_IN_ARN = /:assumed-role\/[^/]+\/(.+)$/;
+
 function roleFromArn(arn: string | undefined): string | undefined {
-  return arn ? /:assumed-role\/([^/]+)\//.exec(arn)?.[1] : undefined;
+  return arn ? ROLE_IN_ARN.exec(arn)?.[1] : undefined;
 }
 
 function sessionFromArn(arn: string | undefined): string | undefined {
-  return arn ? /:assumed-role\/[^/]+\/(.+)$/.exec(arn)?.[1] : undefined;
+  return arn ? SESSION_IN_ARN.exec(arn)?.[1] : undefined;
 }
