@@ -617,17 +617,21 @@ function evaluateItem(
   errors: ControlError[],
 ): Finding {
   const resource = resourceOf(row, compiled.control.resource);
-  const failed: string[] = [];
+  // Made for a failed row only (most rows pass).
+  let failed: string[] | undefined;
   for (const { clause, expr } of compiled.expect) {
     try {
-      if (!expr.test(cel)) failed.push(fillTemplateFrom(clause.message, plain));
+      if (!expr.test(cel)) {
+        failed ??= [];
+        failed.push(fillTemplateFrom(clause.message, plain));
+      }
     } catch (e) {
       const message = `${resource}: ${errorMessage(e)}`;
       errors.push({ account, region, message });
       return { resource, account, region, status: "error", message: errorMessage(e) };
     }
   }
-  return failed.length > 0
+  return failed
     ? { resource, account, region, status: "fail", message: failed.join("; ") }
     : { resource, account, region, status: "pass", message: null };
 }
