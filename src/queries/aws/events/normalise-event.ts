@@ -74,13 +74,6 @@ export function normaliseEvent(e: LookupEvent): Record<string, unknown> {
   const sessionMfa = ui.sessionContext?.attributes?.mfaAuthenticated;
   const consoleMfa = typeof extra.MFAUsed === "string" ? extra.MFAUsed === "Yes" : undefined;
   const resources = e.Resources ?? [];
-  const typed: { type: string; name: string }[] = [];
-  const names: string[] = [];
-  for (const x of resources) {
-    const name = x.ResourceName ?? "";
-    typed.push({ type: x.ResourceType ?? "", name });
-    names.push(name);
-  }
   // One object a row (a million-event run makes a million): the actor's fields are set in place by
   // setActor, in the order the row has always had them (the results document keeps key order).
   const row: Record<string, unknown> = {
@@ -113,8 +106,9 @@ export function normaliseEvent(e: LookupEvent): Record<string, unknown> {
     user_agent: typeof r.userAgent === "string" ? r.userAgent : null,
     request_parameters: (r.requestParameters ?? null) as unknown,
     console_login: typeof response?.ConsoleLogin === "string" ? response.ConsoleLogin : null,
-    resources: typed,
-    resource_names: names,
+    // map, not push: arrays of their exact length (a row may be held until its population is written).
+    resources: resources.map((x) => ({ type: x.ResourceType ?? "", name: x.ResourceName ?? "" })),
+    resource_names: resources.map((x) => x.ResourceName ?? ""),
   };
   setActor(row as unknown as Actor, ui);
   return row;
