@@ -30,33 +30,8 @@ import { PopulationStore } from "../engine/population-store.js";
 import { writeBundle } from "../evidence/write-bundle.js";
 import { SpoolRecorder } from "../recording/spool.js";
 import { ephemeralSigner } from "../signing/local-key.js";
-import { CALLER_ACCESS_KEY, CALLER_SECRET, startEventsWireServer, type WireStats } from "./events-wire.js";
-import { makeWorld, type World } from "./world.js";
-
-export interface EventScenario {
-  name: string;
-  accounts: number;
-  regions: number;
-  events: number;
-  /** Not part of a plain `npm run bench` (the memory-slope sizes, the diagnostic). */
-  onlyWhenNamed?: boolean;
-  /** Events per page (default 50, LookupEvents' maximum): the diagnostic uses fewer. */
-  pageSize?: number;
-}
-
-export const EVENT_SCENARIOS: EventScenario[] = [
-  { name: "events-100k", accounts: 1, regions: 1, events: 100_000 },
-  { name: "events-org-50x4", accounts: 50, regions: 4, events: 5_000 },
-  // Smaller sizes of one account-region, for the memory slope (peak RSS and retained heap against events).
-  { name: "events-10k", accounts: 1, regions: 1, events: 10_000, onlyWhenNamed: true },
-  { name: "events-25k", accounts: 1, regions: 1, events: 25_000, onlyWhenNamed: true },
-  { name: "events-50k", accounts: 1, regions: 1, events: 50_000, onlyWhenNamed: true },
-  // Diagnostic: the pages and parallelism of events-org-50x4 (200 account-regions × 100 pages at 2/s) with
-  // one event a page (a fiftieth of the per-event CPU, every per-page cost kept: HTTP, signing, parsing,
-  // recording): shows whether the limiter and the concurrency caps hold the bound when the per-event work
-  // does not dominate.
-  { name: "events-org-50x4-1pp", accounts: 50, regions: 4, events: 100, pageSize: 1, onlyWhenNamed: true },
-];
+import { type EventScenario, eventWorld } from "./event-scenarios.js";
+import { CALLER_ACCESS_KEY, CALLER_SECRET, type WireStats } from "./events-wire.js";
 
 export interface EventResult {
   scenario: string;
@@ -97,15 +72,7 @@ export type BundleMode = "memory" | "spool";
 
 const CONTROL = "change-management.aws-click-ops-production";
 
-export function eventWorld(s: EventScenario): World {
-  return makeWorld({
-    accounts: s.accounts,
-    users: 5,
-    org: s.accounts > 1,
-    regions: s.regions,
-    events: s.events,
-  });
-}
+export { EVENT_SCENARIOS, type EventScenario, eventWorld, serveEventScenario } from "./event-scenarios.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapMb = () => {
@@ -206,17 +173,6 @@ async function measureEventRun(
   };
 }
 
-/** Child: the endpoint, until the parent says stop; then its request counts and CPU go back over IPC. */
-export async function serveEventScenario(s: EventScenario): Promise<void> {
-  const server = await startEventsWireServer(eventWorld(s), s.pageSize);
-  process.send!({ endpoint: server.endpoint });
-  process.on("message", async () => {
-    const cpu = process.cpuUsage();
-    await server.close();
-    process.send!({ stats: server.stats, cpuSeconds: (cpu.user + cpu.system) / 1e6 }, () => process.exit(0));
-  });
-}
-
 function message<T>(child: ChildProcess): Promise<T> {
   return new Promise((resolve, reject) => {
     child.once("message", (m) => resolve(m as T));
@@ -234,7 +190,9 @@ export async function benchEventScenario(
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
   // ITGC_BENCH_ENDPOINT_PROFILE_DIR: a CPU profile of the endpoint process (AWS's side) on its own.
   const endpointProfile = process.env.ITGC_BENCH_ENDPOINT_PROFILE_DIR;
-  const server = fork(self, ["--child", "events-server", "--scenario", name], {
+  // The endpoint from its own light entry (event-scenarios.ts), not the bench's (index.js loads every SDK client).
+  const endpointMain = fileURLToPath(new URL("./event-scenarios.js", import.meta.url));
+  const server = fork(endpointMain, [name], {
     env,
     stdio: "inherit",
     ...(endpointProfile ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${endpointProfile}`] } : {}),
