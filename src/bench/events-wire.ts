@@ -14,8 +14,8 @@
  *   `CloudTrailEvent` the JSON string, as the API answers.
  *
  * Anything else is a 400 `UnknownOperationException`, so a call the bench did not plan for fails the run
- * loudly. The server runs in its own process (event-scenarios.ts, forked by events.ts), so generating the answers — AWS's
- * work — is neither on the measured process's CPU nor on its event loop.
+ * loudly. The server runs in its own process (event-scenarios.ts, forked by events.ts), so generating the
+ * answers — AWS's work — is neither on the measured process's CPU nor on its event loop.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
