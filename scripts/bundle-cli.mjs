@@ -10,9 +10,11 @@
  * What stays as it was:
  * - Every dynamic import() of ours is still a boundary: with `splitting`, each becomes its own chunk, loaded
  *   when the import runs (`--version`, `--help`, `lint`, `controls list` load no more than before).
- * - Packages other than BUNDLED are left to Node's own loader at run time (the AWS SDK clients, loaded with
- *   require() through the code cache of src/providers/aws/sdk/; ajv, yaml, the Google clients, octokit…), so a
- *   package is never loaded twice, once bundled and once not.
+ * - Packages other than BUNDLED are left to Node's own loader at run time (ajv, yaml, the Google clients,
+ *   octokit…), so a package is never loaded twice, once bundled and once not.
+ * - The AWS SDK: src/providers/aws/sdk/'s modules take their values from dist/bundle/aws-sdk.cjs, built here
+ *   by scripts/bundle-sdk.mjs (one tree-shaken CommonJS file), through require-bundled.ts, which this bundle
+ *   has in place of require.ts; nothing else of ours loads an SDK package's values.
  * - `import.meta.url` in each of our modules is rewritten to the URL of that module's own file in dist/ (tsc's
  *   output, which stays), so file lookups relative to a module — controls/, schema/, fixtures/, package.json,
  *   dist/controls/checked-catalogue.json, createRequire — resolve exactly as unbundled.
@@ -23,6 +25,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bundleSdk } from "./bundle-sdk.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
@@ -75,9 +78,20 @@ const ownUrl = {
   },
 };
 
+/** In the bundle, the SDK modules' `./require.js` is `./require-bundled.js` (the SDK bundle's requireSdk). */
+const SDK_DIR = join(DIST, "providers", "aws", "sdk");
+const bundledSdk = {
+  name: "bundled-sdk",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/require\.js$/ }, (args) =>
+      args.resolveDir === SDK_DIR ? { path: join(SDK_DIR, "require-bundled.js") } : undefined,
+    );
+  },
+};
+
 // Chunk names change with their content: nothing of an earlier build may stay.
 rmSync(OUT, { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: { main: join(DIST, "cli", "main.js"), "top-help": join(DIST, "cli", "top-help.js") },
   outdir: OUT,
   bundle: true,
@@ -93,5 +107,15 @@ await build({
   sourcemap: "linked",
   legalComments: "none",
   logLevel: "warning",
-  plugins: [externals, ownUrl],
+  metafile: true,
+  plugins: [externals, bundledSdk, ownUrl],
 });
+// The SDK reaches the bundle only through require-bundled.js: node_modules' copy loaded beside the SDK bundle
+// would be a second @smithy/core (and slow); fail the build if that substitution stopped happening.
+const inputs = Object.keys(result.metafile.inputs);
+if (
+  inputs.some((p) => p.endsWith("providers/aws/sdk/require.js")) ||
+  !inputs.some((p) => p.endsWith("require-bundled.js"))
+)
+  throw new Error("bundle-cli: the SDK modules must reach require-bundled.js, not require.js");
+await bundleSdk({ root: ROOT, dist: DIST, outFile: join(OUT, "aws-sdk.cjs") });
