@@ -31,7 +31,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
 const OUT = join(DIST, "bundle");
 
-/** Pure-ESM packages the CLI imports statically, bundled with it; every other package stays external. */
+/**
+ * Packages the CLI imports statically, bundled with it; every other package stays external. Pure ESM, and
+ * two CommonJS packages only our modules load (commander: 7 files, which every command loads; graphql's
+ * parser: 18 files, GitHub's read-only check), which esbuild wraps as it bundles them.
+ */
 const BUNDLED = [
   /^@bufbuild\//,
   /^chalk(\/|$)/,
@@ -39,6 +43,8 @@ const BUNDLED = [
   /^yocto-queue(\/|$)/,
   /^csv-parse(\/|$)/,
   /^csv-stringify(\/|$)/,
+  /^commander(\/|$)/,
+  /^graphql(\/|$)/,
 ];
 
 /** A package name (not a relative path, an absolute one, a builtin, or a package-internal `#import`). */
@@ -78,14 +84,24 @@ const ownUrl = {
   },
 };
 
-/** In the bundle, the SDK modules' `./require.js` is `./require-bundled.js` (the SDK bundle's requireSdk). */
-const SDK_DIR = join(DIST, "providers", "aws", "sdk");
-const bundledSdk = {
-  name: "bundled-sdk",
+/**
+ * Modules the bundle has in another form: the SDK modules' `./require.js` is `./require-bundled.js` (the SDK
+ * bundle's requireSdk), and `yaml-package.js` is `yaml-package-bundled.js` (dist/bundle/yaml.cjs).
+ */
+const VARIANTS = new Map([
+  [
+    join(DIST, "providers", "aws", "sdk", "require.js"),
+    join(DIST, "providers", "aws", "sdk", "require-bundled.js"),
+  ],
+  [join(DIST, "controls", "yaml-package.js"), join(DIST, "controls", "yaml-package-bundled.js")],
+]);
+const bundledVariants = {
+  name: "bundled-variants",
   setup(b) {
-    b.onResolve({ filter: /^\.\/require\.js$/ }, (args) =>
-      args.resolveDir === SDK_DIR ? { path: join(SDK_DIR, "require-bundled.js") } : undefined,
-    );
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const variant = VARIANTS.get(join(args.resolveDir, args.path));
+      return variant ? { path: variant } : undefined;
+    });
   },
 };
 
@@ -108,14 +124,31 @@ const result = await build({
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
-  plugins: [externals, bundledSdk, ownUrl],
+  // The CommonJS packages in BUNDLED require Node's builtins (`require("events")`); an ES module has no
+  // `require`, so each file gets one (esbuild's __require shim uses it; nothing else in the bundle reads it).
+  banner: {
+    js: 'import { createRequire as __itgcCreateRequire } from "node:module";\nconst require = __itgcCreateRequire(import.meta.url);',
+  },
+  plugins: [externals, bundledVariants, ownUrl],
 });
-// The SDK reaches the bundle only through require-bundled.js: node_modules' copy loaded beside the SDK bundle
-// would be a second @smithy/core (and slow); fail the build if that substitution stopped happening.
-const inputs = Object.keys(result.metafile.inputs);
-if (
-  inputs.some((p) => p.endsWith("providers/aws/sdk/require.js")) ||
-  !inputs.some((p) => p.endsWith("require-bundled.js"))
-)
-  throw new Error("bundle-cli: the SDK modules must reach require-bundled.js, not require.js");
+// The SDK and yaml reach the bundle only through their variants: node_modules' copy loaded beside the SDK
+// bundle would be a second @smithy/core (and slow); fail the build if a substitution stopped happening.
+const inputs = new Set(Object.keys(result.metafile.inputs).map((p) => join(ROOT, p)));
+for (const [module, variant] of VARIANTS)
+  if (inputs.has(module) || !inputs.has(variant))
+    throw new Error(
+      `bundle-cli: the bundle must reach ${relative(DIST, variant)}, not ${relative(DIST, module)}`,
+    );
 await bundleSdk({ root: ROOT, dist: DIST, outFile: join(OUT, "aws-sdk.cjs") });
+// The yaml package (CommonJS, 72 files) as one file, loaded on first use (src/controls/yaml-package-bundled.ts).
+await build({
+  entryPoints: ["yaml"],
+  absWorkingDir: ROOT,
+  outfile: join(OUT, "yaml.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  legalComments: "none",
+  logLevel: "warning",
+});
