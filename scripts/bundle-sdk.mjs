@@ -126,7 +126,9 @@ export async function bundleSdk({ root, dist, outFile }) {
     // as the packages' dist-cjs have it: a file compiled from V8's cached data on Node 20 cannot run an
     // import() (src/providers/aws/sdk/sdk-code-cache.ts), and the code cache would skip the whole file.
     supported: { "dynamic-import": false },
-    sourcemap: "linked",
+    // No source map (it would be 6 MB in the package): the file is not minified, and each module's code
+    // follows a `// node_modules/<package>/dist-es/<file>` line.
+    sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
     metafile: true,
