@@ -10,9 +10,11 @@
  * What stays as it was:
  * - Every dynamic import() of ours is still a boundary: with `splitting`, each becomes its own chunk, loaded
  *   when the import runs (`--version`, `--help`, `lint`, `controls list` load no more than before).
- * - Packages other than BUNDLED are left to Node's own loader at run time (the AWS SDK clients, loaded with
- *   require() through the code cache of src/providers/aws/sdk/; ajv, yaml, the Google clients, octokit…), so a
- *   package is never loaded twice, once bundled and once not.
+ * - Packages other than BUNDLED are left to Node's own loader at run time (ajv, yaml, the Google clients,
+ *   octokit…), so a package is never loaded twice, once bundled and once not.
+ * - The AWS SDK: src/providers/aws/sdk/'s modules take their values from dist/bundle/aws-sdk.cjs, built here
+ *   by scripts/bundle-sdk.mjs (one tree-shaken CommonJS file), through require-bundled.ts, which this bundle
+ *   has in place of require.ts; nothing else of ours loads an SDK package's values.
  * - `import.meta.url` in each of our modules is rewritten to the URL of that module's own file in dist/ (tsc's
  *   output, which stays), so file lookups relative to a module — controls/, schema/, fixtures/, package.json,
  *   dist/controls/checked-catalogue.json, createRequire — resolve exactly as unbundled.
@@ -23,12 +25,17 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bundleSdk } from "./bundle-sdk.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
 const OUT = join(DIST, "bundle");
 
-/** Pure-ESM packages the CLI imports statically, bundled with it; every other package stays external. */
+/**
+ * Packages the CLI imports statically, bundled with it; every other package stays external. Pure ESM, and
+ * two CommonJS packages only our modules load (commander: 7 files, which every command loads; graphql's
+ * parser: 18 files, GitHub's read-only check), which esbuild wraps as it bundles them.
+ */
 const BUNDLED = [
   /^@bufbuild\//,
   /^chalk(\/|$)/,
@@ -36,6 +43,8 @@ const BUNDLED = [
   /^yocto-queue(\/|$)/,
   /^csv-parse(\/|$)/,
   /^csv-stringify(\/|$)/,
+  /^commander(\/|$)/,
+  /^graphql(\/|$)/,
 ];
 
 /** A package name (not a relative path, an absolute one, a builtin, or a package-internal `#import`). */
@@ -75,9 +84,30 @@ const ownUrl = {
   },
 };
 
+/**
+ * Modules the bundle has in another form: the SDK modules' `./require.js` is `./require-bundled.js` (the SDK
+ * bundle's requireSdk), and `yaml-package.js` is `yaml-package-bundled.js` (dist/bundle/yaml.cjs).
+ */
+const VARIANTS = new Map([
+  [
+    join(DIST, "providers", "aws", "sdk", "require.js"),
+    join(DIST, "providers", "aws", "sdk", "require-bundled.js"),
+  ],
+  [join(DIST, "controls", "yaml-package.js"), join(DIST, "controls", "yaml-package-bundled.js")],
+]);
+const bundledVariants = {
+  name: "bundled-variants",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const variant = VARIANTS.get(join(args.resolveDir, args.path));
+      return variant ? { path: variant } : undefined;
+    });
+  },
+};
+
 // Chunk names change with their content: nothing of an earlier build may stay.
 rmSync(OUT, { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: { main: join(DIST, "cli", "main.js"), "top-help": join(DIST, "cli", "top-help.js") },
   outdir: OUT,
   bundle: true,
@@ -93,5 +123,32 @@ await build({
   sourcemap: "linked",
   legalComments: "none",
   logLevel: "warning",
-  plugins: [externals, ownUrl],
+  metafile: true,
+  // The CommonJS packages in BUNDLED require Node's builtins (`require("events")`); an ES module has no
+  // `require`, so each file gets one (esbuild's __require shim uses it; nothing else in the bundle reads it).
+  banner: {
+    js: 'import { createRequire as __itgcCreateRequire } from "node:module";\nconst require = __itgcCreateRequire(import.meta.url);',
+  },
+  plugins: [externals, bundledVariants, ownUrl],
+});
+// The SDK and yaml reach the bundle only through their variants: node_modules' copy loaded beside the SDK
+// bundle would be a second @smithy/core (and slow); fail the build if a substitution stopped happening.
+const inputs = new Set(Object.keys(result.metafile.inputs).map((p) => join(ROOT, p)));
+for (const [module, variant] of VARIANTS)
+  if (inputs.has(module) || !inputs.has(variant))
+    throw new Error(
+      `bundle-cli: the bundle must reach ${relative(DIST, variant)}, not ${relative(DIST, module)}`,
+    );
+await bundleSdk({ root: ROOT, dist: DIST, outFile: join(OUT, "aws-sdk.cjs") });
+// The yaml package (CommonJS, 72 files) as one file, loaded on first use (src/controls/yaml-package-bundled.ts).
+await build({
+  entryPoints: ["yaml"],
+  absWorkingDir: ROOT,
+  outfile: join(OUT, "yaml.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  legalComments: "none",
+  logLevel: "warning",
 });

@@ -7,17 +7,11 @@
  * alias expansion the `yaml` package performs (its maxAliasCount, which stops "billion laughs" bombs).
  * Every violation is a problem with file:line:column, like any other input error.
  */
-import { createRequire } from "node:module";
 import type { Document, Node, Scalar } from "yaml";
 import type { InputProblem } from "../core/errors.js";
-
-/**
- * The yaml package (CommonJS) loads on the first parse, not with this module: a run or a listing whose control
- * files are all in the checked catalogue (checked-catalogue.ts) parses none of them.
- */
-let yamlPackage: typeof import("yaml") | undefined;
-const yaml = (): typeof import("yaml") =>
-  (yamlPackage ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
+// The yaml package (CommonJS) loads on the first parse, not with this module: a run or a listing whose control
+// files are all in the checked catalogue (checked-catalogue.ts) parses none of them.
+import { yaml } from "./yaml-package.js";
 
 export const YAML_LIMITS = {
   /** Largest file accepted (a control is a few KB; the largest params file a few hundred). */

@@ -4,7 +4,8 @@
  * their JSON form (timestamps as ISO strings), so a report rendered at run time and one re-exported from
  * the bundle years later are byte-identical.
  */
-import { parse as parseYaml } from "yaml";
+
+import { yaml } from "../controls/yaml-package.js";
 import type { CallerIdentity } from "../core/provider.js";
 import type { ControlResult, ScopeGap } from "../core/types.js";
 import type { ResultsDocument, RunInfo } from "../report/results-document.js";
@@ -142,7 +143,7 @@ export function resultHeaderOf(r: ControlResult): ResultRecord {
 export function controlText(id: string, yamlText: string, file: string): ControlText {
   let raw: Record<string, unknown> = {};
   try {
-    raw = (parseYaml(yamlText) as Record<string, unknown>) ?? {};
+    raw = (yaml().parse(yamlText) as Record<string, unknown>) ?? {};
   } catch {
     raw = {};
   }

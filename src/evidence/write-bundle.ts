@@ -14,7 +14,6 @@
  * bundle's temporary directory, with their hashes taken as they were written — they are neither read back
  * nor serialised again.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, rmSync, writeFile as writeFileCallback } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -42,7 +41,6 @@ import {
   type Signer,
   signChecked,
 } from "../signing/signer.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
 import { bundleSchemaSql } from "../workbench/sql/schema.js";
 import {
   BAGIT_TXT,
@@ -72,6 +70,7 @@ import { ensureOutputDir } from "./output-dir.js";
 import { csvContextOf } from "./read-model.js";
 import { type ByteSink, CHUNK_CHARS, ScrubbedText } from "./scrubbed-text.js";
 import { writeTarGz } from "./tar.js";
+import { detectToolCommit } from "./tool-commit.js";
 import { renderVerifyMd } from "./verify-md.js";
 
 export const PREDICATE_TYPE = "urn:itgc-validate:predicate:evidence-bundle:v1";
@@ -125,20 +124,6 @@ export function bundleName(outcome: RunOutcome): string {
   const scope = units.length === 1 ? units[0]! : `${units.length}-units`;
   const time = run.startedAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   return safeName(`itgc-${providers}-${scope}-${time}-${run.id.slice(0, 8)}`);
-}
-
-/** The git commit of the tool's own checkout, when it runs from one. */
-export function detectToolCommit(): string | undefined {
-  try {
-    const r = spawnSync("git", ["-C", PACKAGE_ROOT, "rev-parse", "HEAD"], {
-      encoding: "utf8",
-      timeout: 5000,
-    });
-    const sha = r.status === 0 ? r.stdout.trim() : "";
-    return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -5,6 +5,7 @@
  * (never run from another source's data), files outside node_modules are left to Node, and the cache is off
  * unless the CLI asks.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -83,6 +84,53 @@ describe("SDK code cache", () => {
       uninstall();
       forget(lib, dep, outside);
     }
+  });
+
+  it("compiles the one file outside node_modules it is given (the CLI's SDK bundle) through the cache too", () => {
+    const cache = join(root, "cache-also");
+    mkdirSync(cache);
+    const bundle = join(root, "dist-like", "aws-sdk.cjs");
+    const other = join(root, "dist-like", "other.cjs");
+    mkdirSync(join(root, "dist-like"));
+    writeFileSync(bundle, "module.exports = { packages: { x: { n: 1 } }, file: __filename };\n");
+    writeFileSync(other, "module.exports = 2;\n");
+    const uninstall = cacheDependencies(cache, bundle);
+    try {
+      const before = { ...codeCacheStats };
+      expect(require(bundle)).toEqual({ packages: { x: { n: 1 } }, file: bundle });
+      expect(require(other)).toBe(2);
+      expect(codeCacheStats.misses).toBe(before.misses + 1); // the bundle only
+      writePendingCodeCache();
+      forget(bundle);
+      expect((require(bundle) as { file: string }).file).toBe(bundle);
+      expect(codeCacheStats.hits).toBe(before.hits + 1);
+    } finally {
+      uninstall();
+      forget(bundle, other);
+    }
+  });
+
+  it("leaves a file with a dynamic import() to Node, so its import() works in every later process", () => {
+    // Across processes only: within one, V8 reuses the script it compiled and the import() works either way.
+    const cache = join(root, "cache-dynamic");
+    mkdirSync(cache);
+    const pkg = join(root, "node_modules", "lazy-sdk");
+    mkdirSync(pkg, { recursive: true });
+    const lib = join(pkg, "index.js");
+    writeFileSync(lib, "exports.platform = async () => (await import('node:os')).platform();\n");
+    // tsc's output of the module under test (the tests need `npm run build`, as the CLI tests do).
+    const hook = new URL("../../dist/providers/aws/sdk/sdk-code-cache.js", import.meta.url).href;
+    const script =
+      `const { cacheDependencies, codeCacheStats } = await import(${JSON.stringify(hook)});\n` +
+      `cacheDependencies(${JSON.stringify(cache)});\n` +
+      `const { createRequire } = await import("node:module");\n` +
+      `const m = createRequire(${JSON.stringify(join(root, "x.js"))})(${JSON.stringify(lib)});\n` +
+      "console.log(JSON.stringify({ platform: await m.platform(), ...codeCacheStats }));\n";
+    const run = () =>
+      JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }));
+    for (let load = 0; load < 2; load++)
+      expect(run()).toEqual({ platform: process.platform, hits: 0, misses: 0 });
+    expect(readdirSync(cache)).toHaveLength(0);
   });
 
   it("is off unless the CLI turns it on, and NODE_DISABLE_COMPILE_CACHE wins", () => {

@@ -33,13 +33,18 @@ export interface EvidenceFlags {
 
 export interface PreparedEvidence {
   signer: Signer | null;
+  /** The tool's git commit, asked of git in a child process while the run runs (evidence/tool-commit.ts). */
+  toolCommit?: Promise<string | undefined>;
 }
 
-/** Resolves the signer before the run (fail fast on an unusable key). */
+/** Resolves the signer before the run (fail fast on an unusable key) and starts asking git for the commit. */
 export async function prepareEvidence(flags: EvidenceFlags): Promise<PreparedEvidence> {
+  const { detectToolCommitSoon } = await import("../../evidence/tool-commit.js");
+  const toolCommit = detectToolCommitSoon();
   const { resolveSigner } = await import("../../signing/resolve.js");
   const { notice } = await import("../log.js");
   return {
+    toolCommit,
     signer: await resolveSigner({
       signKey: flags.signKey,
       sign: flags.sign,
@@ -56,13 +61,15 @@ export async function writeEvidence(
   outcome: RunOutcome,
   prepared?: PreparedEvidence,
 ): Promise<string | undefined> {
-  const { signer } = prepared ?? (await prepareEvidence(flags));
+  const { signer, toolCommit } = prepared ?? (await prepareEvidence(flags));
   // The bundle writer brings every report renderer: loaded only once there is a run to write.
   const { writeBundle } = await import("../../evidence/write-bundle.js");
   const written = await writeBundle(outcome, {
     outDir: flags.out ?? DEFAULT_OUT,
     signer,
     archive: flags.archive,
+    // null: git found none (as the synchronous detection would have); undefined: ask now.
+    toolCommit: toolCommit ? ((await toolCommit) ?? null) : undefined,
   });
   return written.path;
 }

@@ -9,8 +9,9 @@
  * run whose cache was missing or rejected, the data — now including the functions that ran — is written for
  * the next one. Node's own CommonJS loader does everything else (resolution, the module registry, the
  * package scope): only its compile step is replaced, for the CommonJS files under node_modules once the
- * first SDK client loads (`cacheDependencies`, installed by requireSdk in ./require.ts) — the client files
- * and their @smithy/* and @aws-sdk/* dependencies.
+ * first SDK client loads (`cacheDependencies`, installed by requireSdk) — in the CLI, dist/bundle/aws-sdk.cjs
+ * (./require-bundled.ts) and the packages loaded after it (yaml, graphql…); from tsc's dist/ (./require.ts),
+ * the client files and their @smithy/* and @aws-sdk/* dependencies.
  *
  * Where: $ITGC_CODE_CACHE_DIR, else $XDG_CACHE_HOME/itgc-validate/v8, else ~/.cache/itgc-validate/v8 —
  * the user's own directory (mode 0700; a directory another user owns is not used), since cached data is
@@ -126,8 +127,18 @@ function compileWithCodeCache(filename: string, source: string, dir: string): Sc
   return script;
 }
 
+/**
+ * A file with a dynamic `import(…)` is left to Node's own compile: on Node 20 a `vm.Script` compiled *from
+ * cached data* loses its `importModuleDynamically` (the first run works, every later one throws "A dynamic
+ * import callback was not specified" — seen with the SDK's `import("node:http")`; gaxios has
+ * `import("https-proxy-agent")`). A false match (the word in a string or comment) only costs the cache.
+ */
+const DYNAMIC_IMPORT = /\bimport\s*\(/;
+
 type Compile = (this: ModuleInternals, content: string, filename: string, format?: string) => unknown;
 let hooked: string | undefined;
+/** Files outside node_modules compiled through the cache too (the CLI's SDK bundle, ./require-bundled.ts). */
+const alsoCached = new Set<string>();
 
 /**
  * The SDK's CommonJS files (the client packages and their @smithy/*, @aws-sdk/core, @aws-crypto/…
@@ -135,11 +146,13 @@ let hooked: string | undefined;
  * with `Module.prototype._compile`, which this wraps, for files under a node_modules directory, once the
  * CLI has turned the cache on (`requireSdk`). The module sees the same `exports`, `require`, `module`,
  * `__filename` and `__dirname` as Node's own _compile gives it (`require` is the module's own, with
- * `resolve`, `cache`, `main`); a file that starts with `#!` is left to Node. Installed once per process;
- * the function returned puts Node's own _compile back (tests).
+ * `resolve`, `cache`, `main`); a file that starts with `#!` or holds a dynamic import() is left to Node. `also`: one more file, outside
+ * node_modules, to compile the same way (dist/bundle/aws-sdk.cjs, the CLI's SDK bundle). Installed once per
+ * process; the function returned puts Node's own _compile back (tests).
  */
-export function cacheDependencies(dir: string): () => void {
+export function cacheDependencies(dir: string, also?: string): () => void {
   const proto = (Module as unknown as { prototype: { _compile: Compile } }).prototype;
+  if (also !== undefined) alsoCached.add(also);
   if (hooked !== undefined) return () => undefined;
   hooked = dir;
   const nodeCompile = proto._compile;
@@ -148,7 +161,8 @@ export function cacheDependencies(dir: string): () => void {
     // Only CommonJS is ours to compile: Node ≥ 20.19 also loads ES modules through require() (`.mjs`, or a
     // `format` of "module" — exceljs's dependencies do), and those must reach Node's own _compile as they are.
     const commonJs = (format === undefined || format === "commonjs") && !filename.endsWith(".mjs");
-    if (!commonJs || !filename.includes(inNodeModules) || content.startsWith("#!"))
+    const ours = filename.includes(inNodeModules) || alsoCached.has(filename);
+    if (!commonJs || !ours || content.startsWith("#!") || DYNAMIC_IMPORT.test(content))
       return nodeCompile.call(this, content, filename, format);
     let script: Script;
     try {
@@ -162,6 +176,7 @@ export function cacheDependencies(dir: string): () => void {
   return () => {
     proto._compile = nodeCompile;
     hooked = undefined;
+    alsoCached.clear();
   };
 }
 

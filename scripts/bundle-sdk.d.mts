@@ -1,0 +1,8 @@
+/** Types of scripts/bundle-sdk.mjs (read by test/unit/sdk-bundle.test.ts). */
+export function treeShakableSchemas(source: string): string;
+export function sdkImports(sdkDir: string): { package: string; names: string[] }[];
+export function bundleSdk(options: {
+  root: string;
+  dist: string;
+  outFile: string;
+}): Promise<{ packages: number; file: string }>;
