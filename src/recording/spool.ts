@@ -241,6 +241,9 @@ export class SpoolRecorder implements Recorder {
       this.convertHere(parts, path, abs);
       return;
     }
+    // The serialised copy converts as the original would (own enumerable members, Dates, bytes, holes) with
+    // one exception: an Error inside the parts comes back without its own members (`code`…). API answers
+    // hold none (a failed call is recorded as a RecordedError, a plain object).
     let raw: Uint8Array;
     try {
       raw = serialize(parts);
