@@ -17,6 +17,7 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { serialize } from "node:v8";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -32,6 +33,7 @@ const mod = (p) => import(pathToFileURL(`${root}/dist/${p}`).href);
 const { registerSecret, scrubSecrets } = await mod("recording/scrub.js");
 const { toStoredValue, recordedCallText } = await mod("recording/format.js");
 const { recordedCall } = await mod("recording/recorder.js");
+const { convertedCall } = await mod("recording/spool-writer.js");
 const { eventWriter } = await mod("bench/events-wire.js");
 const { makeWorld } = await mod("bench/world.js");
 
@@ -107,6 +109,15 @@ const calls = outputs.map((output, n) =>
   recordedCall(n + 1, start, { output, requestId: "r", attempts: 1 }, "2026-11-20T09:00:00.000Z"),
 );
 const texts = calls.map(recordedCallText);
+/** What the spool hands its writer thread for a call (spool.ts). */
+const parts = (n) => ({
+  seq: n + 1,
+  start,
+  end: { output: outputs[n], requestId: "r", attempts: 1 },
+  startedAt: "x",
+  endedAt: "x",
+});
+const serialised = outputs.map((_, n) => serialize(parts(n)));
 
 let sink = 0;
 const stages = {
@@ -123,14 +134,21 @@ const stages = {
   recordedCallText: () => {
     for (const c of calls) sink += recordedCallText(c).length;
   },
-  "recordedCall + recordedCallText (the main thread's part)": () => {
+  "recordedCall + recordedCallText (the main thread's part until round 9)": () => {
     for (let n = 0; n < pages; n++)
       sink += recordedCallText(
         recordedCall(n + 1, start, { output: outputs[n], requestId: "r", attempts: 1 }, "x"),
       ).length;
   },
-  "Buffer.from + SHA-256 (the writer's part)": () => {
+  "Buffer.from + SHA-256 (the writer's part until round 9)": () => {
     for (const t of texts) sink += createHash("sha256").update(Buffer.from(t)).digest("hex").length;
+  },
+  "v8.serialize of the call's parts (the main thread's part since round 9)": () => {
+    for (let n = 0; n < pages; n++) sink += serialize(parts(n)).length;
+  },
+  "deserialize, convert, text, Buffer.from, SHA-256 (the writer's part since round 9)": () => {
+    for (const raw of serialised)
+      sink += createHash("sha256").update(convertedCall(raw)).digest("hex").length;
   },
 };
 const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0) / pages;

@@ -28,7 +28,7 @@
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { ControlResult, Finding, FindingStatus, Population, Row } from "../core/types.js";
-import { jsonTopLevelKeys, LazyArray, RawJson } from "../evidence/json-stream.js";
+import { addJsonTopLevelKeys, LazyArray, RawJson } from "../evidence/json-stream.js";
 
 /** Items a control holds in memory before it writes its population to the scratch file. */
 export const SPILL_ITEMS = 2_000;
@@ -221,7 +221,7 @@ export class PopulationSink {
     this.append("findings", text);
     text = "";
     for (const item of items) {
-      for (const k of jsonTopLevelKeys(item)) keys.add(k);
+      addJsonTopLevelKeys(item, keys);
       text += `${JSON.stringify(item)}\n`;
       if (text.length >= WRITE_CHARS) text = this.append("items", text);
     }

@@ -211,11 +211,25 @@ export function jsonTopLevel<T extends object>(record: T): T {
 
 /** The keys `jsonTopLevel(record)` has, without making it. */
 export function* jsonTopLevelKeys(record: object): Generator<string> {
-  for (const k of Object.keys(record)) {
-    const v = (record as Record<string, unknown>)[k];
-    // The common values are kept as they are, a Date as its ISO string (or null): no toJSON call to tell.
-    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") yield k;
-    else if (v instanceof Date && v.toJSON === Date.prototype.toJSON) yield k;
-    else if (!omitted(prepared(v, k))) yield k;
-  }
+  for (const k of Object.keys(record)) if (inJsonCopy(record, k)) yield k;
+}
+
+/**
+ * Adds the keys `jsonTopLevel(record)` has to `keys`, in their order (the union of a population's rows'
+ * keys, the CSV's columns): `for (const k of jsonTopLevelKeys(record)) keys.add(k)`, without a generator,
+ * and without looking at the value of a key already there — a population's rows mostly share their keys,
+ * so a row costs one lookup per key (the generator was ≈ 3 s of the main thread at events-org-50x4,
+ * docs/performance.md round 9).
+ */
+export function addJsonTopLevelKeys(record: object, keys: Set<string>): void {
+  for (const k of Object.keys(record)) if (!keys.has(k) && inJsonCopy(record, k)) keys.add(k);
+}
+
+/** Whether `record[k]` is in the record's JSON copy. */
+function inJsonCopy(record: object, k: string): boolean {
+  const v = (record as Record<string, unknown>)[k];
+  // The common values are kept as they are, a Date as its ISO string (or null): no toJSON call to tell.
+  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return true;
+  if (v instanceof Date && v.toJSON === Date.prototype.toJSON) return true;
+  return !omitted(prepared(v, k));
 }

@@ -48,7 +48,9 @@ export interface RecordedCall {
 }
 
 /** File name of a call inside the recording: raw/<account>/<region>/<seq>-<Service>.<Operation>.json */
-export function recordedCallPath(call: RecordedCall): string {
+export function recordedCallPath(
+  call: Pick<RecordedCall, "seq" | "account" | "region" | "service" | "operation">,
+): string {
   const seq = String(call.seq).padStart(6, "0");
   return `raw/${safeName(call.account)}/${safeName(call.region)}/${seq}-${safeName(call.service)}.${safeName(call.operation)}.json`;
 }

@@ -59,14 +59,23 @@ export interface Recorder {
 
 const THROTTLE = /thrott|TooManyRequests|RequestLimitExceeded/i;
 
-/** The call as stored: values converted and scrubbed of secrets before they are kept anywhere. */
-export function recordedCall(seq: number, start: CallStart, end: CallEnd, startedAt: string): RecordedCall {
+/**
+ * The call as stored: values converted and scrubbed of secrets before they are kept anywhere. `endedAt` is
+ * when the call ended (default: now); the spool converts on its writer thread, later, and passes it.
+ */
+export function recordedCall(
+  seq: number,
+  start: CallStart,
+  end: CallEnd,
+  startedAt: string,
+  endedAt = new Date().toISOString(),
+): RecordedCall {
   return {
     seq,
     provider: start.provider,
     service: start.service,
     operation: start.operation,
-    account: end.account ?? start.account ?? "unknown",
+    account: recordedAccount(start, end),
     region: start.region,
     input: toStoredValue(start.input ?? {}),
     ...(end.error
@@ -75,8 +84,13 @@ export function recordedCall(seq: number, start: CallStart, end: CallEnd, starte
     ...(end.requestId ? { requestId: scrubSecrets(end.requestId) } : {}),
     ...(end.attempts !== undefined ? { attempts: end.attempts } : {}),
     startedAt,
-    endedAt: new Date().toISOString(),
+    endedAt,
   };
+}
+
+/** The account a call is recorded under (its file's directory): as `recordedCall` sets it. */
+export function recordedAccount(start: CallStart, end: CallEnd): string {
+  return end.account ?? start.account ?? "unknown";
 }
 
 /** Running totals of the calls recorded (run.json's stats). */

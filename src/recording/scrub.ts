@@ -65,6 +65,8 @@ export const RULES: readonly Rule[] = [
  */
 class KnownSecrets {
   private readonly values = new Set<string>();
+  /** The same values, in registration order (`secretsSince` hands them on by position). */
+  readonly list: string[] = [];
   private shortest = Infinity;
   /** The index (built on first use after a change); see anyIn. */
   private index: SecretIndex | undefined;
@@ -72,6 +74,7 @@ class KnownSecrets {
   add(value: string): void {
     if (this.values.has(value)) return;
     this.values.add(value);
+    this.list.push(value);
     this.shortest = Math.min(this.shortest, value.length);
     this.index = undefined;
   }
@@ -286,6 +289,20 @@ export function registerSecret(value: string | undefined): void {
   known.add(value);
   const encoded = encodeURIComponent(value);
   if (encoded !== value) known.add(encoded);
+}
+
+/**
+ * The known secrets from the `from`-th registered on, exactly as held (raw and URL-encoded, in order): what the
+ * spool's writer thread, which scrubs the calls it converts with its own copy of this module, has not been
+ * given yet (recording/spool.ts). Secrets stay in memory: they only cross to another thread.
+ */
+export function secretsSince(from: number): string[] {
+  return from >= known.list.length ? [] : known.list.slice(from);
+}
+
+/** Adds secrets as `secretsSince` listed them (another thread's, already encoded), in their order. */
+export function addKnownSecrets(values: readonly string[]): void {
+  for (const v of values) known.add(v);
 }
 
 /** Registers the secrets found in the environment (AWS keys, GitHub tokens). */

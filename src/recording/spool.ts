@@ -7,23 +7,29 @@
  * SHA-256 and size (the manifests, Payload-Oxum and the reports' file lists), and the counts of run.json.
  *
  * Secrets: a call is converted and scrubbed (`recordedCall`) before it is serialised, so no secret reaches
- * even the spool.
+ * even the spool. The call's raw parts (the SDK's output as it was when the call ended) cross to the writer
+ * thread in memory only, and the secrets registered on the main thread go with them (spool-writer.ts).
  *
- * Writes leave the main thread: the file's text goes to a worker thread (started with the spool),
- * which encodes, hashes and writes it (open / write / close, synchronously there) while the run goes on.
- * Creating ≈ 1,000 small files is mostly the kernel's time (≈ 0.3 s of a warm demo's main thread before,
- * docs/performance.md round 6); on a second core it overlaps the run. Not libuv's pool: writes through it,
- * 16 in flight, cost 25 % more CPU at org-50 (each of the 90,000 open / write / close steps wakes a pool
- * thread and the loop again); here one message carries every call completed in one turn of the event loop,
- * and the worker answers once per message. Memory: at most WRITER_BACKLOG characters (16 M) wait for the worker;
- * past that, a call is written on the main thread at once (as before, which holds the producer back). What
+ * Conversion and writes leave the main thread: when a call ends, its raw parts are serialised
+ * (`v8.serialize`, the structured-clone format: ≈ 1/5 of converting, scrubbing and serialising a 75 kB
+ * LookupEvents page as JSON, docs/performance.md round 9) and go to a worker thread (spool-writer.ts, started
+ * with the spool), which converts them with the main thread's own code, and encodes, hashes and writes the
+ * file (open / write / close, synchronously there) while the run goes on. The snapshot is taken when the
+ * call ends, as the conversion was: what a caller does to the output afterwards is not recorded. A call whose
+ * parts cannot be serialised (a function or a symbol in them, a host object) is converted and written on the
+ * main thread, as before. Creating ≈ 1,000 small files is mostly the kernel's time (≈ 0.3 s of a warm demo's
+ * main thread, docs/performance.md round 6); on a second core it overlaps the run. Not libuv's pool: writes
+ * through it, 16 in flight, cost 25 % more CPU at org-50 (each of the 90,000 open / write / close steps wakes
+ * a pool thread and the loop again); here one message carries up to POST_EVERY calls completed in one turn of
+ * the event loop. Memory: at most WRITER_BACKLOG bytes (16 MB) of serialised calls wait for the worker; past
+ * that, a call is converted and written on the main thread at once (which holds the producer back). What
  * waits is counted from a counter the worker adds each written call to (shared memory, read at once), not
  * from its answers: a busy main thread handles an answer only at its next turn of the event loop, and an
  * organization run's turns are long (dozens of 75 kB pages each); counting answers kept the backlog
  * looking full while the worker idled, and the main thread wrote 40–50 % of the pages itself (≈ 9 s of
- * its CPU at events-org-50x4, docs/performance.md). The main thread keeps a call's text until the writer
- * thread has claimed it (the claim slots below), so the texts it holds stay within the same bound.
- * With an injected `fs` (tests), every write is synchronous on the main thread.
+ * its CPU at events-org-50x4, docs/performance.md). The main thread keeps a call's serialised parts until
+ * the writer thread has claimed it (the claim slots below), so what it holds stays within the same bound.
+ * With an injected `fs` (tests), every call is converted and written synchronously on the main thread.
  *
  * Failure: the first failed write is kept (the worker's arrives with its answer, within a turn or two of the
  * event loop); every later `begin` throws it (so the run's remaining calls fail at once instead of running
@@ -33,10 +39,13 @@
  * failure and creates no directory, so nothing it does can bring a removed spool back.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { serialize } from "node:v8";
 import { Worker } from "node:worker_threads";
-import { type RecordedCall, recordedCallBytes, recordedCallPath, recordedCallText } from "./format.js";
+import { recordedCallBytes, recordedCallPath } from "./format.js";
 import {
   CallCounts,
   type CallEnd,
@@ -44,8 +53,11 @@ import {
   type RecordedCalls,
   type Recorder,
   type RecorderStats,
+  recordedAccount,
   recordedCall,
 } from "./recorder.js";
+import { secretsSince } from "./scrub.js";
+import { type CallParts, convertedCall, type WriterAnswer, type WriterMessage } from "./spool-writer.js";
 
 /** One spooled call: where its file is (relative to the bag root) and what the manifest says of it. */
 export interface SpooledCall {
@@ -97,66 +109,47 @@ export interface SpoolOptions {
  */
 const POST_EVERY = 32;
 
-/** Characters of calls waiting for the writer thread beyond which a call is written on the main thread. */
+/** Bytes of serialised calls waiting for the writer thread beyond which a call is written on the main thread. */
 const WRITER_BACKLOG = 16 * 1024 * 1024;
-/** The writer thread answers after every this many characters written (and at the end of a message). */
-const ANSWER_CHARS = 2 * 1024 * 1024;
 
 /**
- * The writer thread's code (CommonJS, started with `eval`, so there is no file to find next to this module,
- * bundled or not). A message is a flat list [seq, path, text, …]; the answer lists [seq, sha256, size, …]
- * of the files written, and the first failure (after which nothing more is written). `workerData.written`
- * (shared): the characters of the calls written so far, modulo 2^32.
+ * How the writer thread is started. Its module is a file of its own next to this one: dist/recording/
+ * spool-writer.js, bundled or not (the bundle rewrites `import.meta.url` to this module's own file in dist/,
+ * scripts/bundle-cli.mjs), so it loads the same conversion code as the main thread's. Tests run this module
+ * from src/ (vitest): there the writer is spool-writer.ts, loaded through tsx (a dev dependency).
  */
-const WRITER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const written = workerData.written;
-const { writeFileSync } = require("node:fs");
-const { createHash } = require("node:crypto");
-let failed = false;
-parentPort.on("message", (msg) => {
-  if (msg === "drain") return parentPort.postMessage("drained");
-  const { calls: m, claims } = msg;
-  let done = [];
-  let chars = 0;
-  for (let i = 0; i < m.length && !failed; i += 3) {
-    // A call the main thread has claimed (it writes the last ones itself while it waits in finish).
-    if (Atomics.compareExchange(claims, i / 3, 0, 1) !== 0) continue;
-    try {
-      const bytes = Buffer.from(m[i + 2]);
-      writeFileSync(m[i + 1], bytes);
-      done.push(m[i], createHash("sha256").update(bytes).digest("hex"), bytes.length);
-      Atomics.add(written, 0, m[i + 2].length);
-      chars += m[i + 2].length;
-      m[i + 2] = undefined;
-      // Answers as it goes (a message may hold a turn's hundreds of pages), so the texts are let go of.
-      if (chars >= ${ANSWER_CHARS}) {
-        parentPort.postMessage({ done });
-        done = [];
-        chars = 0;
-      }
-    } catch (e) {
-      failed = true;
-      return parentPort.postMessage({ done, failed: m[i], reason: e instanceof Error ? e.message : String(e) });
-    }
-  }
-  parentPort.postMessage({ done });
-});
-`;
+function startWriter(workerData: object): Worker {
+  const here = import.meta.url;
+  // No inherited execArgv: the run's `--cpu-prof` and the like are the main thread's.
+  if (!here.endsWith(".ts"))
+    return new Worker(new URL("./spool-writer.js", here), { execArgv: [], workerData });
+  const file = JSON.stringify(new URL("./spool-writer.ts", here).href);
+  // tsx's ES module API (its CommonJS one loads the ES one from a path that does not exist), found from here.
+  const pkg = createRequire(here).resolve("tsx/package.json");
+  const api = (JSON.parse(readFileSync(pkg, "utf8")) as TsxPackage).exports["./esm/api"].import.default;
+  const tsx = JSON.stringify(new URL(api, pathToFileURL(pkg)).href);
+  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${file}); });`, {
+    eval: true,
+    execArgv: [],
+    workerData,
+  });
+}
 
-interface WriterAnswer {
-  done: (number | string)[];
-  failed?: number;
-  reason?: string;
+interface TsxPackage {
+  exports: { "./esm/api": { import: { default: string } } };
 }
 
 /** A call handed to the writer thread, until its answer comes back. */
 interface InFlight {
   entry: SpooledCall;
-  chars: number;
+  bytes: number;
   abs: string;
-  /** Kept until the writer thread has claimed the call (then undefined). */
-  text: string | undefined;
+  /**
+   * Its serialised parts, kept until the writer thread has claimed the call (then undefined); the message
+   * carries a copy (posting a 75 kB page measured ≈ 13 µs, against 18 µs in a SharedArrayBuffer made for
+   * it; a transfer would leave the main thread nothing for `finish`).
+   */
+  raw: Uint8Array | undefined;
   /** Its message's claim slots (shared with the writer thread) and its slot: 0 free, 1 writer, 2 main thread. */
   claims?: Int32Array;
   slot: number;
@@ -172,20 +165,24 @@ export class SpoolRecorder implements Recorder {
   private failure: SpoolWriteError | undefined;
   private discarded = false;
   private worker: Worker | undefined;
-  /** Calls of this turn of the event loop, not yet posted: [seq, absolute path, text, …]. */
-  private batch: (number | string)[] = [];
+  /** Calls of this turn of the event loop, not yet posted: [seq, absolute path, serialised parts, …]. */
+  private batch: (number | string | Uint8Array)[] = [];
   private batchScheduled = false;
+  /** Secrets (scrub.ts `secretsSince`) already sent to the writer thread. */
+  private secretsSent = 0;
   private readonly inFlight = new Map<number, InFlight>();
-  /** Characters of the texts `inFlight` still keeps. */
-  private heldChars = 0;
+  /** Bytes of the serialised calls `inFlight` still keeps. */
+  private heldBytes = 0;
   /**
-   * Characters of the calls handed to the writer thread (or claimed back by the main thread), and the
-   * characters it has written plus those claimed back (shared with it), both modulo 2^32: their difference
-   * is what is still waiting, as of now.
+   * Bytes of the calls handed to the writer thread (or claimed back by the main thread), and the bytes it
+   * has written plus those claimed back (shared with it), both modulo 2^32: their difference is what is
+   * still waiting, as of now.
    */
-  private handedChars = 0;
-  private readonly writtenChars = new Int32Array(new SharedArrayBuffer(4));
+  private handedBytes = 0;
+  private readonly writtenBytes = new Int32Array(new SharedArrayBuffer(4));
   private drained: (() => void) | undefined;
+  /** Calls converted on the main thread (a full backlog, parts not serialisable, claimed in `finish`): tests. */
+  convertedHere = 0;
 
   /** `root` must exist and be empty (see `SpoolRecorder.in`). */
   constructor(
@@ -205,8 +202,8 @@ export class SpoolRecorder implements Recorder {
     mkdirSync(root);
     const spool = new SpoolRecorder(root, opts);
     // The writer thread starts now, not with the first call: its own start-up (a Node environment on the
-    // second core) then overlaps the engine's and the SDK's loading on the main thread instead of the
-    // run, so it is ready when the calls come (docs/performance.md, round 7).
+    // second core, and the conversion modules) then overlaps the engine's and the SDK's loading on the main
+    // thread instead of the run, so it is ready when the calls come (docs/performance.md, round 7).
     if (!opts?.fs) spool.writer();
     return spool;
   }
@@ -217,13 +214,14 @@ export class SpoolRecorder implements Recorder {
     if (this.discarded) throw new Error(`the evidence spool ${this.root} was removed`);
     const seq = ++this.seq;
     const startedAt = new Date().toISOString();
-    return (end) => this.spool(recordedCall(seq, start, end, startedAt));
+    return (end) => this.spool({ seq, start, end, startedAt, endedAt: new Date().toISOString() });
   }
 
-  private spool(call: RecordedCall): void {
-    this.counts.add(call);
+  private spool(parts: CallParts): void {
+    const { seq, start, end } = parts;
+    this.counts.add(end);
     if (this.failure || this.discarded) return;
-    const path = `data/${recordedCallPath(call)}`;
+    const path = `data/${recordedCallPath({ seq, account: recordedAccount(start, end), region: start.region, service: start.service, operation: start.operation })}`;
     const abs = join(this.root, path);
     try {
       const dir = dirname(abs);
@@ -237,19 +235,29 @@ export class SpoolRecorder implements Recorder {
     }
     if (
       this.fs ||
-      this.waitingChars() > WRITER_BACKLOG ||
-      (this.heldChars > WRITER_BACKLOG && this.releaseClaimed() > WRITER_BACKLOG)
+      this.waitingBytes() > WRITER_BACKLOG ||
+      (this.heldBytes > WRITER_BACKLOG && this.releaseClaimed() > WRITER_BACKLOG)
     ) {
-      this.writeHere(call.seq, path, abs, recordedCallBytes(call));
+      this.convertHere(parts, path, abs);
       return;
     }
-    const text = recordedCallText(call);
-    const entry: SpooledCall = { seq: call.seq, path, sha256: "", size: 0 };
+    // The serialised copy converts as the original would (own enumerable members, Dates, bytes, holes) with
+    // one exception: an Error inside the parts comes back without its own members (`code`…). API answers
+    // hold none (a failed call is recorded as a RecordedError, a plain object).
+    let raw: Uint8Array;
+    try {
+      raw = serialize(parts);
+    } catch {
+      // Not serialisable (a function or symbol in the output, a host object): converted here, as before.
+      this.convertHere(parts, path, abs);
+      return;
+    }
+    const entry: SpooledCall = { seq, path, sha256: "", size: 0 };
     this.entries.push(entry);
-    this.inFlight.set(call.seq, { entry, chars: text.length, abs, text, slot: 0 });
-    this.heldChars += text.length;
-    this.handedChars = (this.handedChars + text.length) | 0;
-    this.batch.push(call.seq, abs, text);
+    this.inFlight.set(seq, { entry, bytes: raw.length, abs, raw, slot: 0 });
+    this.heldBytes += raw.length;
+    this.handedBytes = (this.handedBytes + raw.length) | 0;
+    this.batch.push(seq, abs, raw);
     // A replay completes its calls in promise callbacks only: a whole demo's 842 calls came in one turn of
     // the event loop, so the writer thread got nothing before `finish` (docs/performance.md, round 8).
     // A full batch goes at once, without waiting for the turn to end.
@@ -263,25 +271,31 @@ export class SpoolRecorder implements Recorder {
     }
   }
 
-  /** Characters handed to the writer thread that it has not written yet (exact while below 2^31). */
-  private waitingChars(): number {
-    return (this.handedChars - Atomics.load(this.writtenChars, 0)) | 0;
+  /** Bytes handed to the writer thread that it has not written yet (exact while below 2^31). */
+  private waitingBytes(): number {
+    return (this.handedBytes - Atomics.load(this.writtenBytes, 0)) | 0;
   }
 
   /**
-   * Lets go of the texts of the calls the writer thread has claimed (it has its own copy), and returns the
-   * characters still kept. Answers release them too, but only at the main thread's next turn.
+   * Lets go of the serialised calls the writer thread has claimed (it has its own copy), and returns the
+   * bytes still kept. Answers release them too, but only at the main thread's next turn.
    */
   private releaseClaimed(): number {
     for (const f of this.inFlight.values())
-      if (f.text !== undefined && f.claims && Atomics.load(f.claims, f.slot) === 1) {
-        f.text = undefined;
-        this.heldChars -= f.chars;
+      if (f.raw !== undefined && f.claims && Atomics.load(f.claims, f.slot) === 1) {
+        f.raw = undefined;
+        this.heldBytes -= f.bytes;
       }
-    return this.heldChars;
+    return this.heldBytes;
   }
 
-  /** Writes one call on the main thread (injected fs, or the writer thread's backlog is full). */
+  /** Converts and writes one call on the main thread (injected fs, a full backlog, parts not serialisable). */
+  private convertHere(parts: CallParts, path: string, abs: string): void {
+    const { seq, start, end, startedAt, endedAt } = parts;
+    this.convertedHere++;
+    this.writeHere(seq, path, abs, recordedCallBytes(recordedCall(seq, start, end, startedAt, endedAt)));
+  }
+
   private writeHere(seq: number, path: string, abs: string, bytes: Buffer): void {
     this.entries.push({
       seq,
@@ -296,7 +310,7 @@ export class SpoolRecorder implements Recorder {
     }
   }
 
-  /** Hands this turn's calls to the writer thread (started on first use). */
+  /** Hands this turn's calls to the writer thread, with the secrets registered since the last message. */
   private post(): void {
     this.batchScheduled = false;
     if (this.batch.length === 0 || this.discarded) return;
@@ -308,43 +322,45 @@ export class SpoolRecorder implements Recorder {
       f.claims = claims;
       f.slot = i / 3;
     }
-    this.writer().postMessage({ calls: batch, claims });
+    // Every secret registered before a call of this batch ended is among them: the batch was made after.
+    const secrets = secretsSince(this.secretsSent);
+    this.secretsSent += secrets.length;
+    const message: WriterMessage = { calls: batch, claims, secrets };
+    this.writer().postMessage(message);
   }
 
   /**
-   * While `finish` would only wait, the main thread writes the calls the writer thread has not reached yet,
-   * newest first (the writer goes oldest first; a shared claim slot per call says who writes it, so each
-   * file is written once). The wait at the end of a run is then about half the writer's backlog, not all of
-   * it: under load the writer thread fell 0.05–0.4 s behind a warm demo (docs/performance.md, round 7).
+   * While `finish` would only wait, the main thread converts and writes the calls the writer thread has not
+   * reached yet, newest first (the writer goes oldest first; a shared claim slot per call says who writes
+   * it, so each file is written once). The wait at the end of a run is then about half the writer's
+   * backlog, not all of it: under load the writer thread fell 0.05–0.4 s behind a warm demo
+   * (docs/performance.md, round 7). The main thread's scrubber knows every secret the writer's does.
    */
   private writeBacklogHere(): void {
     const waiting = [...this.inFlight.values()].reverse();
     for (const f of waiting) {
       if (this.failure) return;
       if (!f.claims || Atomics.compareExchange(f.claims, f.slot, 0, 2) !== 0) continue;
-      // Unclaimed until now, so its text was kept.
-      const bytes = Buffer.from(f.text!);
-      f.entry.sha256 = createHash("sha256").update(bytes).digest("hex");
-      f.entry.size = bytes.length;
+      // Unclaimed until now, so its parts were kept.
       this.inFlight.delete(f.entry.seq);
-      this.heldChars -= f.chars;
-      Atomics.add(this.writtenChars, 0, f.chars);
+      this.heldBytes -= f.bytes;
+      Atomics.add(this.writtenBytes, 0, f.bytes);
+      this.convertedHere++;
       try {
+        const bytes = convertedCall(f.raw!);
+        f.entry.sha256 = createHash("sha256").update(bytes).digest("hex");
+        f.entry.size = bytes.length;
         NODE_FS.writeFileSync(f.abs, bytes);
       } catch (e) {
         this.failure = new SpoolWriteError(f.entry.path, this.root, e);
       }
+      f.raw = undefined;
     }
   }
 
   private writer(): Worker {
     if (this.worker) return this.worker;
-    // No inherited execArgv: `--input-type=module` would make the CommonJS source an ES module.
-    const worker = new Worker(WRITER_SOURCE, {
-      eval: true,
-      execArgv: [],
-      workerData: { written: this.writtenChars },
-    });
+    const worker = startWriter({ spoolWriter: true, written: this.writtenBytes });
     // Idle, it keeps nothing alive; `finish` holds the process open while it waits for the writes.
     worker.unref();
     worker.on("message", (m: WriterAnswer | "drained") => {
@@ -369,7 +385,7 @@ export class SpoolRecorder implements Recorder {
       const f = this.inFlight.get(seq)!;
       f.entry.sha256 = m.done[i + 1] as string;
       f.entry.size = m.done[i + 2] as number;
-      if (f.text !== undefined) this.heldChars -= f.chars;
+      if (f.raw !== undefined) this.heldBytes -= f.bytes;
       this.inFlight.delete(seq);
     }
     if (m.failed !== undefined && !this.failure) {

@@ -4,7 +4,13 @@
  * (RawJson), so a results document is the same bytes whether its rows were in memory or on disk.
  */
 import { describe, expect, it } from "vitest";
-import { jsonPieces, jsonTopLevelKeys, prettyJson, RawJson } from "../../src/evidence/json-stream.js";
+import {
+  addJsonTopLevelKeys,
+  jsonPieces,
+  jsonTopLevelKeys,
+  prettyJson,
+  RawJson,
+} from "../../src/evidence/json-stream.js";
 
 const VALUES: unknown[] = [
   {},
@@ -68,5 +74,20 @@ describe("prettyJson", () => {
       list: [undefined],
     };
     expect([...jsonTopLevelKeys(record)]).toEqual(Object.keys(JSON.parse(JSON.stringify(record))));
+  });
+
+  it("addJsonTopLevelKeys: the union of the rows' JSON keys, in the order they first appear", () => {
+    const rows: object[] = [
+      { a: 1, u: undefined, f: () => 1, d: new Date(0) },
+      { b: "x", u: "now kept", a: 2, gone: { toJSON: () => undefined } },
+      { gone: "kept here", c: null, f: 3, sym: Symbol("x") },
+      { z: [undefined], a: undefined },
+    ];
+    const keys = new Set<string>();
+    for (const r of rows) addJsonTopLevelKeys(r, keys);
+    const expected = new Set<string>();
+    for (const r of rows) for (const k of Object.keys(JSON.parse(JSON.stringify(r)))) expected.add(k);
+    expect([...keys]).toEqual([...expected]);
+    expect([...keys]).toEqual(["a", "d", "b", "u", "gone", "c", "f", "z"]);
   });
 });

@@ -169,7 +169,8 @@ describe("the writer thread's backlog", () => {
     const recorder = SpoolRecorder.in(out);
     const files = () => [...tree(join(recorder.root, "data"))].filter(([, b]) => b.length > 1_000_000);
     const big = "x".repeat(1_100_000);
-    // 16 calls of 1.1 M characters: 17.6 M handed to the writer thread, past the 16 Mi it may have waiting.
+    // 16 calls of 1.1 M characters (≈ 1.1 MB each serialised): 17.6 MB handed to the writer thread, past the
+    // 16 MiB it may have waiting.
     for (let i = 0; i < 16; i++) recorder.begin(start(i))({ output: { Blob: big } });
     await new Promise((resolve) => setImmediate(resolve));
     // The main thread stays busy (it handles no answer) until the writer thread has written all 16.
