@@ -9,7 +9,7 @@ export const TOP_HELP: TopHelp = {
       name: "run",
       term: "run [options]",
       description:
-        "Evaluate controls against live AWS accounts (the SDK's credential chain; --org for a whole Organization)\nand GCP organizations (Application Default Credentials), or offline from a recording (--replay),\nand write a signed evidence bundle.\nExit codes: 0 all passed, 1 a control failed, 2 bad usage or input, 3 a control could not be evaluated.",
+        "Evaluate controls against live AWS accounts (the SDK's credential chain; --org for a whole Organization)\nand GCP organizations (Application Default Credentials), or offline from a recording (--replay),\nand write a signed evidence bundle.\nExit codes: 0 all passed, 1 a control failed, 2 bad usage or input, 3 a control could not be evaluated or the run could not finish.",
     },
     {
       name: "demo",

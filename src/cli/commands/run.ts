@@ -64,7 +64,7 @@ export function runCommand(): Command {
     "Evaluate controls against live AWS accounts (the SDK's credential chain; --org for a whole Organization)\n" +
       "and GCP organizations (Application Default Credentials), or offline from a recording (--replay),\n" +
       "and write a signed evidence bundle.\n" +
-      "Exit codes: 0 all passed, 1 a control failed, 2 bad usage or input, 3 a control could not be evaluated.",
+      "Exit codes: 0 all passed, 1 a control failed, 2 bad usage or input, 3 a control could not be evaluated or the run could not finish.",
   );
   addRunOptions(cmd);
   return cmd.action(async (flags: RunFlags) => {
