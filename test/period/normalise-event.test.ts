@@ -7,20 +7,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { type LookupEvent, normaliseEvent } from "../../src/queries/aws/events/normalise-event.js";
+import { rng } from "../support/seeded-random.js";
 import { referenceNormaliseEvent } from "./normalise-event-reference.js";
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const maybe = <T>(p: number, v: () => T): T | undefined => (next() < p ? v() : undefined);
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!, maybe };
-}
 
 /** Drops the keys whose value is undefined (JSON.stringify would), so each optional element may be absent. */
 const defined = (o: Record<string, unknown>) =>

@@ -9,19 +9,7 @@ import { celEnv, isCelError, parse, plan } from "@bufbuild/cel";
 import { describe, expect, it } from "vitest";
 import { DECLINE, directEvaluator } from "../../src/cel/direct.js";
 import { CelBindings, compileExpression, EvaluationError } from "../../src/cel/expression.js";
-
-/** Deterministic PRNG (mulberry32), so a failure names its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
-}
+import { rng } from "../support/seeded-random.js";
 
 const NAMES = ["a", "b", "flag", "role", "missing", "n", "when", "list", "params", "item", "int"];
 const STRINGS = ['"x"', '"y"', '""', '"AwsApiCall"'];

@@ -21,28 +21,13 @@ import { compileControl } from "../../src/engine/evaluate.js";
 import { executeRun } from "../../src/engine/execute-run.js";
 import { loadParamsFile } from "../../src/engine/params.js";
 import { loadRecordings } from "../../src/recording/store.js";
+import { rng } from "../support/seeded-random.js";
 
 const SEED = Number(process.env.ITGC_PROPERTY_SEED ?? 20261201);
 const CONTROL_MUTANTS = 2000;
 const PARAMS_MUTANTS = 400;
 const RUN_SAMPLE = 12;
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-  };
-}
 type Rng = ReturnType<typeof rng>;
 
 const CONTROLS_DIR = "controls";
