@@ -5,9 +5,8 @@
  * goes through the code cache the SDK uses (providers/aws/sdk/sdk-code-cache.ts), when the CLI turned it
  * on; Node ≥ 22.1 caches it in its own compile cache. Loaded on first use, as before.
  */
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { cacheDependencies, sdkCodeCacheDir } from "../providers/aws/sdk/sdk-code-cache.js";
+import { requireBundledFile } from "../providers/aws/sdk/sdk-code-cache.js";
 
 /** dist/bundle/yaml.cjs (this module is three levels below the project, in src/ as in dist/). */
 export const YAML_BUNDLE = fileURLToPath(new URL("../../dist/bundle/yaml.cjs", import.meta.url));
@@ -15,11 +14,5 @@ export const YAML_BUNDLE = fileURLToPath(new URL("../../dist/bundle/yaml.cjs", i
 let yamlPackage: typeof import("yaml") | undefined;
 
 /** The yaml package (loaded on the first call). */
-export function yaml(): typeof import("yaml") {
-  if (yamlPackage === undefined) {
-    const dir = sdkCodeCacheDir();
-    if (dir) cacheDependencies(dir, YAML_BUNDLE);
-    yamlPackage = createRequire(import.meta.url)(YAML_BUNDLE) as typeof import("yaml");
-  }
-  return yamlPackage;
-}
+export const yaml = (): typeof import("yaml") =>
+  (yamlPackage ??= requireBundledFile(YAML_BUNDLE) as typeof import("yaml"));

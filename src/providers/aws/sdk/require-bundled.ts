@@ -9,9 +9,8 @@
  * caches) and one entry in Node ≥ 22.1's own compile cache. The file is loaded the first time a module of
  * this directory asks for a package, as require.ts loads each package.
  */
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { cacheDependencies, sdkCodeCacheDir } from "./sdk-code-cache.js";
+import { requireBundledFile } from "./sdk-code-cache.js";
 
 /** dist/bundle/aws-sdk.cjs (this module is four levels below the project, in src/ as in dist/). */
 export const SDK_BUNDLE = fileURLToPath(new URL("../../../../dist/bundle/aws-sdk.cjs", import.meta.url));
@@ -24,11 +23,7 @@ let packages: Record<string, unknown> | undefined;
  * that would be a second copy of @smithy/core beside the bundle's (two `ServiceException` classes).
  */
 export function requireSdk<T>(id: string): T {
-  if (packages === undefined) {
-    const dir = sdkCodeCacheDir();
-    if (dir) cacheDependencies(dir, SDK_BUNDLE);
-    packages = (createRequire(import.meta.url)(SDK_BUNDLE) as { packages: Record<string, unknown> }).packages;
-  }
+  packages ??= (requireBundledFile(SDK_BUNDLE) as { packages: Record<string, unknown> }).packages;
   const values = packages[id];
   if (values === undefined)
     throw new Error(`${id} is not in the CLI's SDK bundle (${SDK_BUNDLE}); rebuild with \`npm run build\``);

@@ -21,7 +21,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { Module } from "node:module";
+import { createRequire, Module } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { Script, constants as vmConstants } from "node:vm";
@@ -178,6 +178,17 @@ export function cacheDependencies(dir: string, also?: string): () => void {
     hooked = undefined;
     alsoCached.clear();
   };
+}
+
+/**
+ * require() of one of the CLI's bundled CommonJS files outside node_modules (dist/bundle/aws-sdk.cjs,
+ * dist/bundle/yaml.cjs), compiled through the code cache when the CLI turned it on (Node 20; Node ≥ 22.1
+ * caches it in its own compile cache).
+ */
+export function requireBundledFile(file: string): unknown {
+  const dir = sdkCodeCacheDir();
+  if (dir) cacheDependencies(dir, file);
+  return createRequire(import.meta.url)(file);
 }
 
 /** The `require` Node gives a CommonJS module (lib/internal/modules/helpers.js makeRequireFunction). */

@@ -193,17 +193,9 @@ function setActor(a: Actor, ui: UserIdentity): void {
   }
 }
 
-/** Role name → its Identity Center permission set, or null (not an AWSReservedSSO_ role); few role names. */
-const permissionSets = new Map<string, string | null>();
-
+/** Role name → its Identity Center permission set, or null (not an AWSReservedSSO_ role). */
 function permissionSetOf(role: string): string | null {
-  let p = permissionSets.get(role);
-  if (p === undefined) {
-    p = SSO_ROLE.exec(role)?.[1] ?? null;
-    if (permissionSets.size >= 10_000) permissionSets.clear();
-    permissionSets.set(role, p);
-  }
-  return p;
+  return SSO_ROLE.exec(role)?.[1] ?? null;
 }
 
 const ROLE_IN_ARN = /:assumed-role\/([^/]+)\//;
