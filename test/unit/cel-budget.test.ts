@@ -10,8 +10,8 @@ import {
   EXPRESSION_BUDGET,
   ITERATION_BUDGET,
 } from "../../src/cel/expression.js";
-import type { Control } from "../../src/core/types.js";
 import { compileControl, evaluateControl } from "../../src/engine/evaluate.js";
+import { engineControl } from "../support/engine-control.js";
 
 const items = Array.from({ length: 400 }, (_, i) => ({ arn: `arn:aws:iam::111122223333:user/u${i}`, n: i }));
 
@@ -46,25 +46,14 @@ describe("CEL cost budget", () => {
   });
 
   it("a control with an expensive assert is `error` with the reason, not a hang or a pass", () => {
-    const control: Control = {
-      id: "access.expensive",
+    const control = engineControl("access.expensive", "aws.iam.credentialReport", {
       title: "An expensive assertion",
       provider: "aws",
-      domain: "access",
-      severity: "low",
-      objective: "x",
-      procedure: "x",
-      remediation: "x",
-      mappings: {},
-      query: "aws.iam.credentialReport",
-      query_params: {},
       resource: "arn",
       expect: [],
       assert: [{ that: "items.all(a, items.all(b, items.all(c, a.arn != '')))", message: "never" }],
-      when_empty: "pass",
-      params: {},
       source: { file: "expensive.yaml", text: "" },
-    };
+    });
     const result = evaluateControl({
       compiled: compileControl(control),
       params: { values: {}, defaults: {}, overridden: [] },
