@@ -1,6 +1,6 @@
 /**
- * A minimal control over a test query, for the engine's own tests (stream, streamed-scopes, population-store, cel-budget):
- * one expectation on `n`, no assertion, an empty population passes. `over` replaces any field.
+ * A minimal control over a test query, for the engine's own tests (stream, streamed-scopes, population-store,
+ * cel-budget): one expectation on `n`, no assertion, an empty population passes. `over` replaces any field.
  */
 import type { Control } from "../../src/core/types.js";
 
