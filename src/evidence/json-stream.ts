@@ -94,6 +94,13 @@ export function* jsonPieces(value: Json): Generator<string> {
   yield* pieces(v, "");
 }
 
+/** A value `pieces` writes as one `whole` piece (prepared, not omitted). */
+function isSmall(v: Json): boolean {
+  if (v === null || typeof v !== "object") return true;
+  if (v instanceof RawJson || v instanceof LazyArray || Array.isArray(v)) return false;
+  return !isLarge(v, 3);
+}
+
 function* pieces(v: Json, indent: string): Generator<string> {
   if (v instanceof RawJson) {
     yield prettyJson(v.text, indent);
@@ -117,6 +124,97 @@ function* pieces(v: Json, indent: string): Generator<string> {
  * and a space after every `:` — strings copied as they are (their escapes are JSON.stringify's either way).
  */
 export function prettyJson(compact: string, indent = ""): string {
+  return prettyAscii(compact, indent) ?? prettyText(compact, indent);
+}
+
+/** Bytes of the ASCII path: the compact text, and the pretty text laid out (grown as needed, kept). */
+let compactBytes: Buffer = Buffer.allocUnsafe(1 << 16);
+let prettyBytes: Buffer = Buffer.allocUnsafe(1 << 17);
+
+/**
+ * `prettyText` for ASCII text whose indent is spaces (every population row of the bench, most real ones):
+ * the text copied byte by byte into a buffer with the layout's line breaks and spaces, read back as one
+ * flat string. The text path's slice and concatenation per token made a tree of ≈ 200 small strings per
+ * row, and copying that tree into one string (to scrub it) cost as much again. Undefined for anything else.
+ */
+function prettyAscii(compact: string, indent: string): string | undefined {
+  const n = compact.length;
+  if (compactBytes.length < 3 * n) compactBytes = Buffer.allocUnsafe(3 * n + (1 << 16));
+  // As many bytes as characters: every character is ASCII (UTF-8 writes anything else in 2 or more).
+  if (compactBytes.write(compact, "utf8") !== n || !SPACES.test(indent)) return undefined;
+  const src = compactBytes;
+  let out = prettyBytes;
+  const base = indent.length;
+  let o = 0;
+  let depth = 0;
+  // Room is made before each character that adds to the layout, for that addition and the rest of the text
+  // copied as it is (a write past a buffer's end would be dropped silently); in between, the text is
+  // copied one byte per byte.
+  out = withRoom(out, o, n + 4 + base);
+  for (let i = 0; i < n; i++) {
+    const c = src[i]!;
+    if (c > 34 && c !== 44 && c !== 58 && c !== 91 && c !== 93 && c !== 123 && c !== 125) {
+      out[o++] = c;
+      continue;
+    }
+    if (c === 34 /* " */) {
+      // A string, copied to its closing quote (an escape's next character is copied with it).
+      out[o++] = c;
+      for (i++; i < n; i++) {
+        const x = src[i]!;
+        out[o++] = x;
+        if (x === 92 /* \ */) out[o++] = src[++i]!;
+        else if (x === 34) break;
+      }
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      out = withRoom(out, o, o + (n - i) + 4 + base + 2 * depth);
+      const next = i + 1 < n ? src[i + 1] : -1;
+      out[o++] = c;
+      if (next === 125 /* } */ || next === 93 /* ] */) {
+        out[o++] = next; // {} and [] stay as they are
+        i++;
+        continue;
+      }
+      depth++;
+      o = lineBreak(out, o, base + 2 * depth);
+    } else if (c === 125 || c === 93) {
+      out = withRoom(out, o, o + (n - i) + 4 + base + 2 * depth);
+      depth--;
+      o = lineBreak(out, o, base + 2 * depth);
+      out[o++] = c;
+    } else if (c === 44 /* , */) {
+      out = withRoom(out, o, o + (n - i) + 4 + base + 2 * depth);
+      out[o++] = c;
+      o = lineBreak(out, o, base + 2 * depth);
+    } else if (c === 58 /* : */) {
+      out = withRoom(out, o, o + (n - i) + 4 + base + 2 * depth);
+      out[o++] = c;
+      out[o++] = 32;
+    } else out[o++] = c;
+  }
+  return out.toString("latin1", 0, o);
+}
+
+const SPACES = /^ *$/;
+
+/** `out`, or a copy of its first `used` bytes in a buffer of at least `need` (kept for the next rows). */
+function withRoom(out: Buffer, used: number, need: number): Buffer {
+  if (need <= out.length) return out;
+  const grown = Buffer.allocUnsafe(2 * need);
+  out.copy(grown, 0, 0, used);
+  prettyBytes = grown;
+  return grown;
+}
+
+/** Writes "\n" and `spaces` spaces at `o`; the offset after them. */
+function lineBreak(out: Buffer, o: number, spaces: number): number {
+  out[o++] = 10;
+  for (let k = 0; k < spaces; k++) out[o++] = 32;
+  return o;
+}
+
+/** `prettyJson` for any text: the tokens sliced out of it, with the layout's breaks between them. */
+function prettyText(compact: string, indent: string): string {
   const breaks: string[] = [];
   const nl = (depth: number) => {
     breaks[depth] ??= `\n${indent}${INDENT.repeat(depth)}`;
@@ -162,21 +260,74 @@ export function prettyJson(compact: string, indent = ""): string {
   return out + compact.slice(last);
 }
 
+/** Small elements of an array serialised by one JSON.stringify call (see arrayPieces). */
+const BATCH = 64;
+
 function* arrayPieces(a: Iterable<Json> & { length: number }, indent: string): Generator<string> {
   if (a.length === 0) {
     yield "[]";
     return;
   }
   const inner = indent + INDENT;
+  const open = `[\n${inner}`;
+  const next = `,\n${inner}`;
+  // Plain small elements (a population's findings) are serialised BATCH at a time: JSON.stringify of an
+  // array of them, its brackets cut off, is their text one level in — each element's lines as `whole`
+  // would lay them out, joined by `,\n` and the array's indent — so one call and one re-indent per batch,
+  // not per element. Only values that hold no toJSON of their own (they would be called with the batch's
+  // index as key, not the array's) and that `pieces` writes whole are batched.
+  const batch: Json[] = [];
   let i = 0;
+  let written = 0;
+  const flush = () => {
+    const text = JSON.stringify(batch, null, 2);
+    const body = text.slice(2 + INDENT.length, -2); // "[\n  " … "\n]"
+    const piece = (written === 0 ? open : next) + (indent === "" ? body : body.replace(/\n/g, `\n${indent}`));
+    written += batch.length;
+    batch.length = 0;
+    return piece;
+  };
   for (const raw of a) {
-    yield i === 0 ? `[\n${inner}` : `,\n${inner}`;
-    const e = prepared(raw, String(i));
-    if (omitted(e)) yield "null";
-    else yield* pieces(e, inner);
+    if (raw instanceof RawJson) {
+      // A stored row: one piece with its separator, without a generator of its own.
+      if (batch.length > 0) yield flush();
+      yield (written === 0 ? open : next) + prettyJson(raw.text, inner);
+      written++;
+    } else {
+      const e = prepared(raw, String(i));
+      if (e === raw && plain(e) && isSmall(e)) {
+        batch.push(e);
+        if (batch.length === BATCH) yield flush();
+      } else {
+        if (batch.length > 0) yield flush();
+        const sep = written === 0 ? open : next;
+        if (omitted(e)) yield `${sep}null`;
+        else if (isSmall(e)) yield sep + whole(e, inner);
+        else {
+          yield sep;
+          yield* pieces(e, inner);
+        }
+        written++;
+      }
+    }
     i++;
   }
+  if (batch.length > 0) yield flush();
   yield `\n${indent}]`;
+}
+
+/** A value JSON.stringify writes as it is: a string, a finite or non-finite number, a boolean, null, or an object without toJSON. */
+function plain(v: Json): boolean {
+  switch (typeof v) {
+    case "string":
+    case "number":
+    case "boolean":
+      return true;
+    case "object":
+      return v === null || typeof (v as { toJSON?: unknown }).toJSON !== "function";
+    default:
+      return false;
+  }
 }
 
 function* objectPieces(o: Record<string, Json>, indent: string): Generator<string> {
@@ -200,6 +351,9 @@ function* objectPieces(o: Record<string, Json>, indent: string): Generator<strin
  * without copying the record.
  */
 export function jsonTopLevel<T extends object>(record: T): T {
+  // The common record (a row or finding parsed back from its scratch file) is its own JSON copy's top level:
+  // returned as it is, without a copy per row (≈ 3.6 s of the bundle phase at events-org-50x4).
+  if (Object.getPrototypeOf(record) === Object.prototype && keptAsIs(record)) return record;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(record)) {
     const v = prepared((record as Record<string, unknown>)[k], k);
@@ -207,6 +361,33 @@ export function jsonTopLevel<T extends object>(record: T): T {
     out[k] = typeof v === "number" && !Number.isFinite(v) ? null : v;
   }
   return out as T;
+}
+
+/**
+ * Whether every own value of a plain record is what its JSON copy's top level holds (and every key is
+ * there): null, a string, a boolean, a finite number, or an object without `toJSON` (nested values are
+ * kept as they are either way). Anything else — undefined, a Date, a non-finite number, a BigInt (which
+ * must still throw) — takes the copy.
+ */
+function keptAsIs(record: object): boolean {
+  for (const k of Object.keys(record)) {
+    const v = (record as Record<string, unknown>)[k];
+    if (v === null) continue;
+    switch (typeof v) {
+      case "string":
+      case "boolean":
+        continue;
+      case "number":
+        if (Number.isFinite(v)) continue;
+        return false;
+      case "object":
+        if (typeof (v as { toJSON?: unknown }).toJSON === "function") return false;
+        continue;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** The keys `jsonTopLevel(record)` has, without making it. */

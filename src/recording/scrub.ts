@@ -390,6 +390,15 @@ function rulesTriggeredBy(text: string): number {
   return rules;
 }
 
+/**
+ * True when `scrubSecrets(text)` would be the text itself because nothing in it could be replaced: no known
+ * secret occurs and no rule's trigger literal does (so no rule runs). The bundle writer's fast path for a
+ * chunk of a document (evidence/scrubbed-text.ts): one scan of each kind over the chunk, no copy of it.
+ */
+export function holdsNothingToScrub(text: string): boolean {
+  return !known.anyIn(text) && rulesTriggeredBy(text) === 0;
+}
+
 /** The text with every secret replaced by [REDACTED]. */
 export function scrubSecrets(text: string): string {
   let out = text;

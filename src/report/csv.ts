@@ -23,14 +23,17 @@ export function frameworkRefs(mappings: Record<string, string[]>): string {
     .join("; ");
 }
 
-function cell(v: unknown): string {
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
-  const text = typeof v === "object" ? JSON.stringify(v) : String(v);
-  // A number stays a number; anything else a spreadsheet could evaluate becomes text.
+  return guarded(typeof v === "object" ? JSON.stringify(v) : String(v));
+}
+
+/** A number stays a number; anything else a spreadsheet could evaluate becomes text. */
+function guarded(text: string): string {
   return /^[=+\-@\t\r]/.test(text) && !/^[+-]?\d+(\.\d+)?$/.test(text) ? `'${text}` : text;
 }
 
-/** A cell made text by `cell` that starts with its formula guard: always quoted. */
+/** A cell made text by `csvCell` that starts with its formula guard: always quoted. */
 const GUARDED = /^'[=+\-@\t\r]/;
 /** What makes a cell quoted: the delimiter, a quote, the record delimiter (a lone CR does not). */
 const NEEDS_QUOTES = /[",\n]/;
@@ -47,16 +50,47 @@ export function csvRecord(cells: readonly string[]): string {
   for (let i = 0; i < cells.length; i++) {
     const v = cells[i]!;
     if (i > 0) line += ",";
-    if (v === "") continue;
-    if (NEEDS_QUOTES.test(v) || GUARDED.test(v)) line += `"${v.replaceAll('"', '""')}"`;
-    else line += v;
+    line += quoted(v);
   }
   return `${line}\n`;
 }
 
+/**
+ * `csvRecord(values.map(csvCell))` without the array of cells: a value that is a string needing no formula
+ * guard and no quotes — most cells of a population — is its own field (test/report/csv-records.test.ts
+ * compares the two on every kind of value).
+ */
+export function csvLine(values: readonly unknown[]): string {
+  const fields = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) fields[i] = csvField(values[i]);
+  return `${fields.join(",")}\n`;
+}
+
+/** The field `csvRecord` writes for `csvCell(v)`. */
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  const text: string | undefined =
+    typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
+  if (typeof text === "string") {
+    const c = text.charCodeAt(0);
+    // Not a formula guard's character (= + - @ tab CR) nor the quote a guarded cell starts with (an empty
+    // text has none): the cell is the text itself, quoted only if it holds a delimiter, a quote or a "\n".
+    if (c !== 61 && c !== 43 && c !== 45 && c !== 64 && c !== 9 && c !== 13 && c !== 39)
+      return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  }
+  // (A toJSON that gives undefined: csvRecord wrote the cell as "undefined".)
+  return `${quoted(guarded(text as string))}`;
+}
+
+/** A cell as csvRecord writes it. */
+function quoted(v: string): string {
+  if (v === "") return "";
+  return NEEDS_QUOTES.test(v) || GUARDED.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
 function csv(rows: unknown[][], bom = false): string {
   let text = "";
-  for (const r of rows) text += csvRecord(r.map(cell));
+  for (const r of rows) text += csvLine(r);
   return bom ? `\uFEFF${text}` : text;
 }
 
@@ -69,7 +103,7 @@ function* csvPieces(rows: Iterable<unknown[]>, bom = false): Generator<string> {
   let batch = "";
   let n = 0;
   for (const r of rows) {
-    batch += csvRecord(r.map(cell));
+    batch += csvLine(r);
     if (++n === ROWS_PER_PIECE) {
       yield batch;
       batch = "";

@@ -48,6 +48,28 @@ describe("prettyJson", () => {
     }
   });
 
+  it("is the same on its ASCII path and its text path: long strings, deep nesting, wide indents, escapes", () => {
+    // ASCII text is laid out in a buffer that grows as needed; anything else (or an indent that is not
+    // spaces) by slicing the text. Both must give JSON.stringify's layout.
+    let deep: unknown = { end: "x" };
+    for (let d = 0; d < 150; d++) deep = d % 2 ? [deep, d] : { d, next: deep, empty: [] };
+    const cases: unknown[] = [
+      deep,
+      { long: "a".repeat(300_000), after: [1, 2, { k: "b".repeat(70_000) }] },
+      Array.from({ length: 3000 }, (_, i) => ({ i, s: `v${i}`, n: [i, [i]] })),
+      { esc: 'q"uote \\ back \\" end "', ctl: "\u0000\u001f\b\f\n\r\t", nonAscii: "é ✓ 🙂" },
+      { only: "ascii", but: "\u00e9 escaped by nobody" },
+      [[[[[]]]], {}, [{}], ""],
+    ];
+    for (const v of cases) {
+      const compact = JSON.stringify(v);
+      const expected = JSON.stringify(v, null, 2);
+      for (const indent of ["", "  ", " ".repeat(41), "\t", " \t"]) {
+        expect(prettyJson(compact, indent)).toBe(expected.replace(/\n/g, `\n${indent}`));
+      }
+    }
+  });
+
   it("a RawJson element is written as the value it holds, in a walked document and whole", () => {
     const rows = VALUES.filter((v) => typeof v === "object" && v !== null);
     const doc = { findings: Array.from({ length: 70 }, (_, i) => ({ i })), items: rows };

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { ControlResult, Finding, Row } from "../../src/core/types.js";
 import type { RunOutcome } from "../../src/engine/execute-run.js";
 import { PopulationStore } from "../../src/engine/population-store.js";
-import { jsonPieces, jsonTopLevel, LazyArray } from "../../src/evidence/json-stream.js";
+import { jsonPieces, jsonTopLevel, LazyArray, RawJson } from "../../src/evidence/json-stream.js";
 import { toResultRecord } from "../../src/evidence/model.js";
 import { readModel } from "../../src/evidence/read-model.js";
 import { scrubIfLocal, writeScrubbed } from "../../src/evidence/scrubbed-text.js";
@@ -88,7 +88,45 @@ describe("jsonPieces", () => {
     const pieces = [...jsonPieces(doc)];
     const text = pieces.join("");
     expect(text.length).toBeGreaterThan(1_000_000);
-    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(200);
+    // Small findings are written 64 to a piece (one JSON.stringify call each), never more.
+    const findingsIn = (piece: string) => piece.split('"resource"').length - 1;
+    expect(Math.max(...pieces.map(findingsIn))).toBe(64);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(10_000);
+    expect(pieces.length).toBeGreaterThan((2 * 5000) / 64);
+  });
+
+  it("an array of small elements, batched or not, is JSON.stringify's at any indent and in any mix", () => {
+    // The writer serialises runs of plain small elements in batches: every kind of element that must break
+    // a batch (toJSON — called with its index as key —, a Date, undefined, a function, a RawJson row, a
+    // large or nested-large value) at every position around the batch's size.
+    const kinds: ((i: number) => unknown)[] = [
+      (i) => ({ resource: `r-${i}`, status: "pass", message: null }),
+      (i) => `s${i} "q" \n`,
+      (i) => i - 0.5,
+      () => null,
+      () => true,
+      () => Number.NaN,
+      (i) => ({ nested: { d: new Date(i), u: undefined, list: [1, { x: [] }] } }),
+      (i) => ({ toJSON: (k: string) => ({ key: k, i }) }),
+      (i) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+      () => undefined,
+      () => () => 1,
+      (i) => new RawJson(JSON.stringify({ row: i, v: [i, { w: "é" }] })),
+      (i) => ({ big: Array.from({ length: 70 }, (_, k) => k + i) }),
+      () => [[], {}],
+    ];
+    const rand = prng(11);
+    for (let round = 0; round < 60; round++) {
+      const n = [0, 1, 63, 64, 65, 128, 130, 200][round % 8]!;
+      const plainRun = round % 3 === 0;
+      const list = Array.from({ length: n }, (_, i) =>
+        plainRun && rand() < 0.97 ? kinds[0]!(i) : kinds[Math.floor(rand() * kinds.length)]!(i),
+      );
+      for (const v of [list, { wrap: { findings: list, after: 1 } }, [list, list.slice(0, 3)]])
+        expect(joined(v), `round ${round}`).toBe(JSON.stringify(v, null, 2));
+      const lazy = new LazyArray(list.length, () => list);
+      expect(joined({ a: { b: lazy } })).toBe(JSON.stringify({ a: { b: list } }, null, 2));
+    }
   });
 
   it("a LazyArray is written element by element, made only as it is written", () => {
@@ -106,6 +144,28 @@ describe("jsonPieces", () => {
     expect(joined({ back: { resources: lazy } })).toBe(
       JSON.stringify({ back: { resources: [{ i: 0 }, { i: 1 }, { i: 2 }] } }, null, 2),
     );
+  });
+
+  it("jsonTopLevel is the record itself when its JSON copy's top level would hold the same", () => {
+    const plain = { s: "x", n: 1.5, b: false, z: null, o: { d: new Date(0), u: undefined }, l: [undefined] };
+    expect(jsonTopLevel(plain)).toBe(plain);
+    const parsed = JSON.parse('{"a":"x","b":[1,{"c":null}],"toJSON":"a string, not a function"}');
+    expect(jsonTopLevel(parsed)).toBe(parsed);
+    // Anything the copy changes takes the copy (and BigInt still throws).
+    for (const odd of [
+      { d: new Date(0) },
+      { u: undefined },
+      { n: Number.POSITIVE_INFINITY },
+      { f: () => 1 },
+      { t: { toJSON: () => "t" } },
+      Object.assign(Object.create(null), { a: 1 }),
+      Object.assign(Object.create({ inherited: 1 }), { a: 1 }),
+    ]) {
+      const top = jsonTopLevel(odd);
+      expect(top).not.toBe(odd);
+      expect(JSON.stringify(top)).toBe(JSON.stringify(JSON.parse(JSON.stringify({ ...odd }))));
+    }
+    expect(() => jsonTopLevel({ big: 1n })).toThrow(TypeError);
   });
 
   it("jsonTopLevel reads a record as its JSON copy does", () => {
@@ -157,7 +217,55 @@ function memorySink() {
   return { chunks, write: (b: Buffer) => void chunks.push(b), text: () => Buffer.concat(chunks).toString() };
 }
 
+/** scrubIfLocal as it was before its fast path (always probed). */
+function probedScrubIfLocal(chunk: string, next: string): string | undefined {
+  const a = scrubSecrets(`${chunk}x`);
+  if (!a.endsWith("x")) return undefined;
+  const scrubbed = a.slice(0, -1);
+  const lastVisible = /\S(?=\s*$)/.exec(chunk)?.[0];
+  const mayEnd = lastVisible !== undefined && /[A-Za-z"'\\]/.test(lastVisible);
+  const firstVisible = /\S/.exec(next)?.[0];
+  const mayContinue = firstVisible === undefined || firstVisible === ":" || firstVisible === "=";
+  if (mayEnd && mayContinue && scrubSecrets(`${chunk}=x`) !== `${scrubbed}=x`) return undefined;
+  return scrubbed;
+}
+
 describe("scrubbing a streamed text", () => {
+  it("a chunk with nothing to scrub is final as it is: what the probes give, and a prefix of any longer text's", () => {
+    const rand = prng(3);
+    const pools = [CROSSING, LOCAL, FILLER, FILLER, FILLER];
+    const near = [
+      "toke\n",
+      "secre",
+      "AKI",
+      "-----BEGI",
+      "eyj",
+      "gh_",
+      "ya29",
+      "Bear",
+      "authorizatio",
+      "=",
+      ":",
+    ];
+    let clean = 0;
+    for (let round = 0; round < 3000; round++) {
+      const parts: string[] = [];
+      for (let i = 1 + Math.floor(rand() * 6); i > 0; i--) {
+        const pool = rand() < 0.3 ? near : pools[Math.floor(rand() * pools.length)]!;
+        parts.push(pool[Math.floor(rand() * pool.length)]!);
+      }
+      const chunk = `${parts.join("")}\n`;
+      const next = [...CROSSING, ...LOCAL, ...FILLER, "", ": x", "=y"][Math.floor(rand() * 14)]!;
+      const got = scrubIfLocal(chunk, next);
+      expect(got, JSON.stringify(chunk)).toBe(probedScrubIfLocal(chunk, next));
+      if (got === chunk) {
+        clean++;
+        expect(scrubSecrets(chunk + next).startsWith(chunk)).toBe(true);
+      }
+    }
+    expect(clean).toBeGreaterThan(300);
+  });
+
   it("the secrets below are found only across a line break: scrubbing line by line would miss them", () => {
     for (const c of CROSSING) {
       expect(scrubSecrets(c), c).not.toBe(c);
@@ -327,7 +435,10 @@ describe("the bundle writer", () => {
     expect(text(`data/results/population/${id}.csv`)).toContain("Bearer [REDACTED]");
 
     // The chunks: none of these documents was written whole, and no write is much more than a chunk
-    // (UTF-8 bytes of about CHUNK characters, plus the line that ends it; CSV rows come 32 at a time).
+    // (UTF-8 bytes of about CHUNK characters, plus the line that ends it; CSV rows come 32 at a time, small
+    // JSON array elements — findings — 64 at a time).
+    const element =
+      2 * Math.max(...outcome.results[0]!.findings.map((f) => JSON.stringify(f, null, 2).length));
     const longestLine = (p: string) =>
       Math.max(
         ...text(p)
@@ -345,7 +456,7 @@ describe("the bundle writer", () => {
       const writes = store.writes.get(p)!;
       const size = store.files.get(p)!.length;
       const line = longestLine(p);
-      const bound = 2 * CHUNK + 2 * line + (p.endsWith(".csv") ? 32 * line : 0);
+      const bound = 2 * CHUNK + 2 * line + (p.endsWith(".csv") ? 32 * line : 64 * element);
       // Built whole, the document would be one write of `size` bytes.
       expect(size, p).toBeGreaterThan(2 * bound);
       expect(writes.length, p).toBeGreaterThanOrEqual(4);

@@ -6,7 +6,7 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { describe, expect, it } from "vitest";
-import { csvRecord } from "../../src/report/csv.js";
+import { csvCell, csvLine, csvRecord } from "../../src/report/csv.js";
 
 const CSV_STRINGIFY_OPTIONS = { record_delimiter: "\n", quoted_match: /^'[=+\-@\t\r]/ } as const;
 const reference = (cells: string[]) => stringify([cells], CSV_STRINGIFY_OPTIONS);
@@ -61,6 +61,72 @@ describe("csvRecord", () => {
         ).join(""),
       );
       expect(csvRecord(cells), JSON.stringify(cells)).toBe(reference(cells));
+    }
+  });
+});
+
+describe("csvLine", () => {
+  // Every kind of value a population row or a finding holds, and the ones its fast path must leave to the
+  // general one: formula guards (also on numbers and on what toJSON gives), quotes, empty text, undefined.
+  const VALUES: unknown[] = [
+    ...CELLS,
+    null,
+    undefined,
+    true,
+    false,
+    0,
+    -0,
+    42,
+    -12.5,
+    1e21,
+    -1e-7,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    12n,
+    { a: 1, b: "x,y" },
+    ["-a", "=b"],
+    [],
+    {},
+    new Date("2026-10-02T12:00:00.000Z"),
+    { toJSON: () => "-negative" },
+    { toJSON: () => -3 },
+    { toJSON: () => "=formula" },
+    { toJSON: () => undefined },
+    { toJSON: () => "" },
+    "'",
+    "''",
+    "'a",
+    "@",
+    "-",
+    "+1",
+    "+1.5",
+    "-1.5.2",
+    "\t",
+    "\r",
+  ];
+
+  it("is csvRecord of the values' cells, for every kind of value, alone and side by side", () => {
+    for (const v of VALUES) expect(csvLine([v]), String(v)).toBe(csvRecord([csvCell(v)]));
+    expect(csvLine(VALUES)).toBe(csvRecord(VALUES.map(csvCell)));
+    expect(csvLine([])).toBe(csvRecord([]));
+  });
+
+  it("is csvRecord of the cells for random strings of the characters that decide guards and quoting", () => {
+    const alphabet = ["a", ",", '"', "\n", "\r", "'", "=", "+", "-", "@", "\t", " ", "é", "0", "."];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let n = 0; n < 5000; n++) {
+      const values = Array.from({ length: 1 + Math.floor(random() * 4) }, () =>
+        Array.from(
+          { length: Math.floor(random() * 5) },
+          () => alphabet[Math.floor(random() * alphabet.length)],
+        ).join(""),
+      );
+      expect(csvLine(values), JSON.stringify(values)).toBe(csvRecord(values.map(csvCell)));
     }
   });
 });

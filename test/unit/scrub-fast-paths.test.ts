@@ -6,7 +6,13 @@
  * several cases), near misses, JSON escapes, PEM blocks and registered secrets.
  */
 import { describe, expect, it } from "vitest";
-import { REDACTED, RULES, registerSecret, scrubSecrets } from "../../src/recording/scrub.js";
+import {
+  holdsNothingToScrub,
+  REDACTED,
+  RULES,
+  registerSecret,
+  scrubSecrets,
+} from "../../src/recording/scrub.js";
 
 /**
  * More than the scrubber's few-secrets threshold, so the index is used; some share a 4-character prefix.
@@ -159,6 +165,27 @@ describe("scrubSecrets fast paths", () => {
     // The generated texts exercise both outcomes.
     expect(changed).toBeGreaterThan(3_000);
     expect(changed).toBeLessThan(6_000);
+  });
+
+  it("holdsNothingToScrub only when nothing would be replaced, with or without more text after it", () => {
+    let nothing = 0;
+    const wrong: string[] = [];
+    for (const text of texts(6_000)) {
+      if (!holdsNothingToScrub(text)) continue;
+      nothing++;
+      if (reference(text) !== text || reference(`${text}\n${text}`) !== `${text}\n${text}`) wrong.push(text);
+    }
+    expect(wrong).toEqual([]);
+    expect(nothing).toBeGreaterThan(300);
+    // Every fragment that some rule or secret replaces, anywhere in ordinary text, is seen.
+    const filler = '{"eventName":"RunInstances","awsRegion":"eu-west-1","n":"0123456789"},'.repeat(3);
+    for (const f of FRAGMENTS) {
+      if (reference(f) === f) continue;
+      for (let at = 0; at < 40; at += 3) {
+        const text = `${filler.slice(0, at)}${f}${filler.slice(at)}`;
+        expect(holdsNothingToScrub(text), JSON.stringify(text)).toBe(false);
+      }
+    }
   });
 
   it("gives the same for every single fragment and pair of fragments", () => {
