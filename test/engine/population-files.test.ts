@@ -4,7 +4,6 @@
  * write that fails after the block was handed over still fails the run, a file is closed only once its
  * writes ended, and an executeRun over the demo reads back what it evaluated.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,6 @@ import {
   populationOf,
 } from "../../src/engine/population-store.js";
 import { loadRecordings } from "../../src/recording/store.js";
-import { ROOT } from "../support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "itgc-population-files-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -149,31 +147,5 @@ describe("a run with asynchronous population writes", () => {
       return { ...rest, findings: [...p.findings()], items: [...p.items()] };
     };
     expect(stored.results.map(readBack)).toEqual(JSON.parse(JSON.stringify(memory.results)));
-  });
-});
-
-describe("an interrupted run with population writes in flight", () => {
-  it("SIGINT removes the spool and the population's scratch directory, exit 130", async () => {
-    const out = mkdtempSync(join(dir, "sigint-"));
-    // withSpool's store (asyncWrites) with blocks handed to the pool, then a wait for the signal.
-    const script = `
-      import { withSpool } from "${ROOT}dist/evidence/spooled-run.js";
-      import { SPILL_ITEMS } from "${ROOT}dist/engine/population-store.js";
-      await withSpool(process.argv[1], async (recorder, population) => {
-        const sink = population.sink();
-        const rows = Array.from({ length: SPILL_ITEMS + 1 }, (_, i) => ({ id: i, text: "x".repeat(2000) }));
-        const findings = rows.map((r) => ({ resource: String(r.id), account: "a", region: "r", status: "pass", message: null }));
-        for (let i = 0; i < 20; i++) sink.write(findings, rows);
-        process.stdout.write("writing\\n");
-        await new Promise((r) => setTimeout(r, 30000));
-      });`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script, out]);
-    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
-    const names = readdirSync(out);
-    expect(names.some((n) => /^\.partial-run-[0-9a-f]+\.population$/.test(n))).toBe(true);
-    child.kill("SIGINT");
-    const exit = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
-    expect(exit).toBe(130);
-    expect(readdirSync(out)).toEqual([]);
   });
 });
