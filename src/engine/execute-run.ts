@@ -158,9 +158,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     ...(store ? { populationSink: (c: Control) => store.sink(matcher?.forControl(c.id)) } : {}),
     ...opts.engine,
   });
-  // Every block handed to the population's writer thread is on disk (and the thread ended) before anything
-  // reads a population; one not all on disk fails the run: nothing may be written from it.
-  await store?.settle();
+  // A population not all on disk fails the run: nothing may be written from it.
   store?.check();
   const { cache } = evaluated;
   const results = evaluated.results.map((r) => (matcher && !r.stored ? matcher.apply(r) : r));

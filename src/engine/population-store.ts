@@ -16,10 +16,6 @@
  * any order, so the handle keeps each block's byte range and reads the blocks in the result's order
  * (account, region, arrival) — the bytes of every document are those of the in-memory result's.
  *
- * Writes: in a run that writes a bundle (`beside`), a block's lines are encoded on the main thread and its
- * bytes written on libuv's thread pool (population-files.ts; the main thread paced the listing of a million
- * events, round 10), and the run `settle`s the store before it reads a population.
- *
  * Small populations stay in memory (a control writes nothing until it holds more than SPILL_ITEMS items):
  * a file per control would cost the demo's 123 controls more than their rows weigh.
  *
@@ -29,14 +25,16 @@
  * (evidence/spooled-run.ts). A failed write fails the run (`check`): no bundle is written from a
  * population that is not all on disk.
  */
-import { closeSync, mkdirSync, openSync, readSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { ControlResult, Finding, FindingStatus, Population, Row } from "../core/types.js";
-import { LazyArray, RawJson } from "../evidence/json-stream.js";
-import { BlockFiles, BlockFilesError, type FilePair, scratchBuffer, WriteQueue } from "./population-files.js";
+import { addJsonTopLevelKeys, LazyArray, RawJson } from "../evidence/json-stream.js";
 
 /** Items a control holds in memory before it writes its population to the scratch file. */
 export const SPILL_ITEMS = 2_000;
+
+/** Characters of JSON lines written to the scratch file at a time. */
+const WRITE_CHARS = 1 << 20;
 
 /** Bytes read from the scratch file at a time. */
 const READ_BYTES = 1 << 20;
@@ -113,49 +111,24 @@ export interface PopulationBlock {
   itemCount: number;
 }
 
-export interface PopulationStoreOptions {
-  /** Items a control holds in memory before it writes its population out (tests lower it). */
-  spillItems?: number;
-  /**
-   * Write through libuv's thread pool (population-files.ts); the run must then `settle` the store before it
-   * reads a population. Off: every write synchronous.
-   */
-  asyncWrites?: boolean;
-  /** Bytes in flight beyond which an asynchronous store writes synchronously (tests lower it). */
-  queuedBytes?: number;
-}
-
 /** The scratch directory of one run: one sink per control that needs one. */
 export class PopulationStore {
   private created = false;
   private next = 0;
   private readonly open = new Set<PopulationSink>();
   private discarded = false;
-  /** Items a control holds in memory before it writes its population out. */
-  readonly spillItems: number;
-  /** @internal The store's writes. */
-  readonly queue: WriteQueue;
-  /** @internal The buffer the sinks encode their lines into (one block at a time). */
-  readonly scratch = scratchBuffer();
   /** The first write that failed; every later write is skipped. */
   failure?: PopulationWriteError;
 
   constructor(
     readonly dir: string,
-    /** Items a control holds in memory before it writes its population out, or the options. */
-    options: number | PopulationStoreOptions = {},
-  ) {
-    const o = typeof options === "number" ? { spillItems: options } : options;
-    this.spillItems = o.spillItems ?? SPILL_ITEMS;
-    this.queue = new WriteQueue(!!o.asyncWrites, (path, e) => this.failed(path, e), o.queuedBytes);
-  }
+    /** Items a control holds in memory before it writes its population out (tests lower it). */
+    readonly spillItems = SPILL_ITEMS,
+  ) {}
 
-  /**
-   * The store of a run whose spool is `spoolRoot` (`<out>/.partial-run-*`): `<spoolRoot>.population`,
-   * written asynchronously.
-   */
+  /** The store of a run whose spool is `spoolRoot` (`<out>/.partial-run-*`): `<spoolRoot>.population`. */
   static beside(spoolRoot: string): PopulationStore {
-    return new PopulationStore(`${spoolRoot}.population`, { asyncWrites: true });
+    return new PopulationStore(`${spoolRoot}.population`);
   }
 
   /** A control's sink; `waive` applies the run's waivers to each finding as it is written. */
@@ -163,32 +136,21 @@ export class PopulationStore {
     return new PopulationSink(this, this.next++, waive);
   }
 
-  /**
-   * Waits for every write in flight: call once the evaluation is over, before `check` and before anything
-   * reads a population.
-   */
-  settle(): Promise<void> {
-    return this.queue.settled();
-  }
-
   /** Throws the first failed write: call before anything is made from the results. */
   check(): void {
     if (this.failure) throw this.failure;
   }
 
-  /**
-   * Removes the scratch files (idempotent). A write still in flight lands in a file already unlinked, and
-   * its file is closed when it ends.
-   */
+  /** Removes the scratch files (idempotent). */
   discard(): void {
     this.discarded = true;
     for (const s of this.open) s.close();
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
   }
 
-  /** @internal Creates the directory once; false when the store cannot be written (any more). */
-  ready(sink: PopulationSink): boolean {
-    if (this.discarded || this.failure) return false;
+  /** @internal */
+  openFiles(sink: PopulationSink, n: number): { findings: string; items: string } | undefined {
+    if (this.discarded || this.failure) return undefined;
     try {
       if (!this.created) {
         mkdirSync(this.dir, { recursive: true });
@@ -196,10 +158,10 @@ export class PopulationStore {
       }
     } catch (e) {
       this.failure = new PopulationWriteError(this.dir, e);
-      return false;
+      return undefined;
     }
     this.open.add(sink);
-    return true;
+    return { findings: join(this.dir, `${n}.findings.ndjson`), items: join(this.dir, `${n}.items.ndjson`) };
   }
 
   /** @internal */
@@ -215,12 +177,14 @@ export class PopulationStore {
 
 /**
  * Where one control's population goes as it is evaluated. `write` appends a block and returns where it is;
- * `population` then lays the blocks out in the result's order. The caller (the evaluation of a scope) is
- * synchronous: a block's lines are encoded at once, and their bytes are written at once or, in a store
- * with `asyncWrites`, on libuv's pool (population-files.ts).
+ * `population` then lays the blocks out in the result's order. Writes are synchronous: a block is one
+ * scope's lines (at most a few MB), the kernel takes it into the page cache, and the caller (the
+ * evaluation of a scope) is synchronous too.
  */
 export class PopulationSink {
-  private files?: BlockFiles;
+  private paths?: { findings: string; items: string };
+  private fds?: { findings: number; items: number };
+  private offsets = { findings: 0, items: 0 };
 
   constructor(
     private readonly store: PopulationStore,
@@ -236,51 +200,90 @@ export class PopulationSink {
   /** Appends findings (waivers applied) and their items (items[i] belongs to findings[i]). */
   write(findings: readonly Finding[], items: readonly Row[]): PopulationBlock {
     const counts = noCounts();
-    const waive = this.waive;
-    const waived = waive ? findings.map((f) => waive(f)) : findings;
-    for (const f of waived) counts[f.status]++;
+    const keys = new Set<string>();
     const block: PopulationBlock = {
-      findings: [0, 0],
-      items: [0, 0],
+      findings: [this.offsets.findings, this.offsets.findings],
+      items: [this.offsets.items, this.offsets.items],
       counts,
       keys: [],
       findingCount: findings.length,
       itemCount: items.length,
     };
-    if (!this.store.ready(this)) return block;
-    const { dir, queue, scratch } = this.store;
-    const n = this.n;
-    this.files ??= new BlockFiles(
-      { findings: join(dir, `${n}.findings.ndjson`), items: join(dir, `${n}.items.ndjson`) },
-      queue,
-      scratch,
-    );
-    try {
-      Object.assign(block, this.files.append(waived, items));
-    } catch (e) {
-      const failure = e instanceof BlockFilesError ? e : new BlockFilesError(this.files.paths.findings, e);
-      this.store.failed(failure.path, failure.cause);
+    // Written ≈ 1 M characters at a time: one scope can be a whole population (100,000 events of one
+    // account-region), whose text would otherwise be held whole, twice (string and bytes).
+    let text = "";
+    for (const finding of findings) {
+      const waived = this.waive ? this.waive(finding) : finding;
+      counts[waived.status]++;
+      text += `${JSON.stringify(waived)}\n`;
+      if (text.length >= WRITE_CHARS) text = this.append("findings", text);
     }
+    this.append("findings", text);
+    text = "";
+    for (const item of items) {
+      addJsonTopLevelKeys(item, keys);
+      text += `${JSON.stringify(item)}\n`;
+      if (text.length >= WRITE_CHARS) text = this.append("items", text);
+    }
+    this.append("items", text);
+    block.keys = [...keys];
+    block.findings[1] = this.offsets.findings;
+    block.items[1] = this.offsets.items;
     return block;
+  }
+
+  /** Appends `text` to the file (unless a write already failed); returns "" for the caller's next text. */
+  private append(file: "findings" | "items", text: string): string {
+    if (text === "") return "";
+    const bytes = Buffer.from(text);
+    const start = this.offsets[file];
+    this.offsets[file] += bytes.length;
+    if (!this.fds) {
+      this.paths ??= this.store.openFiles(this, this.n);
+      if (!this.paths) return "";
+      try {
+        const findings = openSync(this.paths.findings, "w");
+        try {
+          this.fds = { findings, items: openSync(this.paths.items, "w") };
+        } catch (e) {
+          closeSync(findings);
+          throw e;
+        }
+      } catch (e) {
+        this.store.failed(this.paths.findings, e);
+        this.paths = undefined;
+        return "";
+      }
+    }
+    if (this.store.failure) return "";
+    try {
+      let done = 0;
+      while (done < bytes.length)
+        done += writeSync(this.fds[file], bytes, done, bytes.length - done, start + done);
+    } catch (e) {
+      this.store.failed(this.paths![file], e);
+    }
+    return "";
   }
 
   /** The handle over the blocks, in this order (every block written through this sink). */
   population(blocks: readonly PopulationBlock[]): Population {
     this.close();
     const counts = noCounts();
+    const keys = new Set<string>();
     let findingCount = 0;
     let itemCount = 0;
     for (const b of blocks) {
       for (const s of Object.keys(counts) as FindingStatus[]) counts[s] += b.counts[s];
+      for (const k of b.keys) keys.add(k);
       findingCount += b.findingCount;
       itemCount += b.itemCount;
     }
-    const files = this.files;
     return new StoredPopulation(
-      files?.paths ?? { findings: "", items: "" },
-      () => (files?.writing ?? 0) > 0,
+      this.paths ?? { findings: "", items: "" },
       blocks,
       counts,
+      [...keys],
       findingCount,
       itemCount,
     );
@@ -288,33 +291,25 @@ export class PopulationSink {
 
   /** Closes the files (written blocks stay readable by path). */
   close(): void {
-    this.files?.close();
+    if (this.fds) {
+      closeSync(this.fds.findings);
+      closeSync(this.fds.items);
+      this.fds = undefined;
+    }
     this.store.closed(this);
   }
 }
 
 /** A population read back from its scratch files, block by block in the result's order, a line at a time. */
 class StoredPopulation implements Population {
-  private keys?: readonly string[];
-
   constructor(
-    private readonly paths: FilePair,
-    /** Writes of its files still in flight (then it cannot be read yet). */
-    private readonly writing: () => boolean,
+    private readonly paths: { findings: string; items: string },
     private readonly blocks: readonly PopulationBlock[],
     readonly counts: Readonly<Record<FindingStatus, number>>,
+    readonly itemKeys: readonly string[],
     readonly findingCount: number,
     readonly itemCount: number,
   ) {}
-
-  /** The rows' keys, in the blocks' order. */
-  get itemKeys(): readonly string[] {
-    if (this.keys) return this.keys;
-    const keys = new Set<string>();
-    for (const b of this.blocks) for (const k of b.keys) keys.add(k);
-    this.keys = [...keys];
-    return this.keys;
-  }
 
   findings(): Iterable<Finding> {
     return this.lines<Finding>("findings");
@@ -338,11 +333,9 @@ class StoredPopulation implements Population {
     file: "findings" | "items",
     read: (line: string) => T = (line) => JSON.parse(line) as T,
   ): Generator<T> {
-    this.settled();
     const ranges = this.blocks.map((b) => b[file]).filter(([s, e]) => e > s);
     if (ranges.length === 0) return;
-    const path = this.paths[file];
-    const fd = openSync(path, "r");
+    const fd = openSync(this.paths[file], "r");
     try {
       const buffer = Buffer.allocUnsafe(READ_BYTES);
       for (const [start, end] of ranges) {
@@ -351,7 +344,7 @@ class StoredPopulation implements Population {
         let carry: Buffer[] = [];
         while (pos < end) {
           const n = readSync(fd, buffer, 0, Math.min(READ_BYTES, end - pos), pos);
-          if (n === 0) throw new Error(`${path}: ended at byte ${pos} of ${end}`);
+          if (n === 0) throw new Error(`${this.paths[file]}: ended at byte ${pos} of ${end}`);
           pos += n;
           const last = buffer.lastIndexOf(10, n - 1);
           if (last < 0) {
@@ -367,17 +360,11 @@ class StoredPopulation implements Population {
             from = nl + 1;
           }
         }
-        if (carry.length > 0) throw new Error(`${path}: a block ends inside a line`);
+        if (carry.length > 0) throw new Error(`${this.paths[file]}: a block ends inside a line`);
       }
     } finally {
       closeSync(fd);
     }
-  }
-
-  /** A write still in flight: reading now could give a short population (PopulationStore.settle first). */
-  private settled(): void {
-    if (this.writing())
-      throw new Error("internal error: a stored population was read before its writes were settled");
   }
 }
 
