@@ -36,6 +36,7 @@ const CHECKER_FILES = [
     "../cel/check.js",
     "../cel/expression.js",
     "../cel/parse-cache.js",
+    "../cel/parsed-store.js",
     "../cel/references.js",
     "../cel/types.js",
     "../core/query.js",

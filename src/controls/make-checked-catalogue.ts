@@ -1,12 +1,18 @@
 /**
  * The last step of `npm run build` (node dist/controls/make-checked-catalogue.js): runs every per-file check
  * on the bundled control files — with no catalogue, so nothing is taken on trust — and records those that
- * pass, for the start-up of later commands (checked-catalogue.ts explains what the record may skip).
+ * pass, for the start-up of later commands (checked-catalogue.ts explains what the record may skip). Then
+ * records the ASTs of every CEL expression those checks parsed (cel/parsed-store.ts).
  */
 import { rmSync } from "node:fs";
+import { parsedSources, parseUncached } from "../cel/parse-cache.js";
+import { STORE_FILE as PARSED_STORE, writeParsedStore } from "../cel/parsed-store.js";
 import { writeCheckedCatalogue } from "./checked-catalogue.js";
 import { loadControls } from "./loader.js";
 import { semanticProblems } from "./validate.js";
+
+// The checks below parse with nothing recorded either: an earlier build's record is removed first.
+rmSync(PARSED_STORE, { force: true });
 
 try {
   const loaded = loadControls(undefined, { catalogue: null });
@@ -25,4 +31,14 @@ try {
   // older record is removed, though its checker digest would keep it unused anyway).
   rmSync(new URL("./checked-catalogue.json", import.meta.url), { force: true });
   process.stdout.write(`checked catalogue: not made (${(e as Error).message}); every file will be checked\n`);
+}
+
+try {
+  // Every expression of the bundled controls was parsed by the checks above (each where / expect / assert).
+  const parsed = writeParsedStore(parsedSources(), parseUncached);
+  process.stdout.write(`parsed CEL expressions recorded: ${parsed}\n`);
+} catch (e) {
+  // Also only time: without it every expression is parsed at run time.
+  rmSync(PARSED_STORE, { force: true });
+  process.stdout.write(`parsed CEL expressions: not recorded (${(e as Error).message})\n`);
 }
