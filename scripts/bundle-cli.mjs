@@ -10,8 +10,8 @@
  * What stays as it was:
  * - Every dynamic import() of ours is still a boundary: with `splitting`, each becomes its own chunk, loaded
  *   when the import runs (`--version`, `--help`, `lint`, `controls list` load no more than before).
- * - Packages other than BUNDLED are left to Node's own loader at run time (ajv, yaml, the Google clients,
- *   octokit…), so a package is never loaded twice, once bundled and once not.
+ * - Packages other than BUNDLED are left to Node's own loader at run time (ajv, yaml, the Google clients…),
+ *   so a package is never loaded twice, once bundled and once not.
  * - The AWS SDK: src/providers/aws/sdk/'s modules take their values from dist/bundle/aws-sdk.cjs, built here
  *   by scripts/bundle-sdk.mjs (one tree-shaken CommonJS file), through require-bundled.ts, which this bundle
  *   has in place of require.ts; nothing else of ours loads an SDK package's values.
@@ -33,8 +33,13 @@ const OUT = join(DIST, "bundle");
 
 /**
  * Packages the CLI imports statically, bundled with it; every other package stays external. Pure ESM, and
- * two CommonJS packages only our modules load (commander: 7 files, which every command loads; graphql's
- * parser: 18 files, GitHub's read-only check), which esbuild wraps as it bundles them.
+ * CommonJS packages only our modules load (commander: 7 files, which every command loads; graphql's
+ * parser: 18 files, GitHub's read-only check; bottleneck and content-type, below octokit), which esbuild
+ * wraps as it bundles them.
+ * Octokit and the packages below it (only src/providers/github/ loads them, and no external package does,
+ * so there is one copy a process): a demo's GitHub replay loaded 23 ES modules of @octokit/rest and its
+ * plugins one by one (≈ 180 KB; 46–53 ms to import in a fresh process at load 8, against 28–37 ms for the
+ * chunk that now holds them with graphql's parser and the GitHub provider — docs/performance.md, round 10).
  */
 const BUNDLED = [
   /^@bufbuild\//,
@@ -45,6 +50,14 @@ const BUNDLED = [
   /^csv-stringify(\/|$)/,
   /^commander(\/|$)/,
   /^graphql(\/|$)/,
+  /^@octokit\//,
+  /^before-after-hook(\/|$)/,
+  /^universal-user-agent(\/|$)/,
+  /^json-with-bigint(\/|$)/,
+  /^content-type(\/|$)/,
+  /^bottleneck(\/|$)/,
+  /^universal-github-app-jwt(\/|$)/,
+  /^toad-cache(\/|$)/,
 ];
 
 /** A package name (not a relative path, an absolute one, a builtin, or a package-internal `#import`). */

@@ -6,3 +6,10 @@ export function bundleSdk(options: {
   dist: string;
   outFile: string;
 }): Promise<{ packages: number; file: string }>;
+export interface LazyBuiltinModule {
+  file: RegExp;
+  builtin: string;
+  name: string;
+}
+export const LAZY_BUILTIN_MODULES: LazyBuiltinModule[];
+export function lazyBuiltinModule(source: string, module: LazyBuiltinModule): string | undefined;

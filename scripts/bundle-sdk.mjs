@@ -58,6 +58,40 @@ export function treeShakableSchemas(source) {
   );
 }
 
+/**
+ * Two one-line modules of the SDK that only re-export a builtin, `import node_https from "node:https";
+ * export { node_https };` (node-http-handler) and the same of node:http (the instance-metadata credential
+ * provider), written so the builtin loads on its first use instead of when the SDK loads: node:https brings
+ * tls, http and their servers (≈ 6–11 ms of a warm demo on the 2-core machine), and a replay never sends a
+ * request. The export is a Proxy whose every property read is that of the builtin (`node_https.Agent`,
+ * `.request`, `instanceof node_https.Agent`: the only uses), loaded then. The build fails if either module
+ * is not found where it is expected (an SDK update moved it): the substitute would silently stop applying.
+ */
+export const LAZY_BUILTIN_MODULES = [
+  {
+    file: /[\\/]@smithy[\\/]node-http-handler[\\/]dist-es[\\/]node-https\.js$/,
+    builtin: "node:https",
+    name: "node_https",
+  },
+  {
+    file: /[\\/]@smithy[\\/]credential-provider-imds[\\/]dist-es[\\/]remoteProvider[\\/]node-http\.js$/,
+    builtin: "node:http",
+    name: "node_http",
+  },
+];
+
+/** The substitute of a module that is exactly `import N from "B"; export { N };` (see above), or undefined. */
+export function lazyBuiltinModule(source, { builtin, name }) {
+  const expected = `import ${name} from ${JSON.stringify(builtin)};\nexport { ${name} };\n`;
+  if (source.replace(/\r\n/g, "\n") !== expected) return undefined;
+  return (
+    `let loaded;\n` +
+    `export const ${name} = new Proxy({}, {\n` +
+    `  get: (_target, key) => Reflect.get((loaded ??= require(${JSON.stringify(builtin)})), key),\n` +
+    `});\n`
+  );
+}
+
 /** `{ package, names }` of each module in dist/providers/aws/sdk/ that takes values from an SDK package. */
 export function sdkImports(sdkDir) {
   const imports = [];
@@ -112,6 +146,7 @@ function assertOneBuildPerPackage(inputs) {
 /** Writes `outFile` (see the module comment); `root` is the project, `dist` tsc's output. */
 export async function bundleSdk({ root, dist, outFile }) {
   const imports = sdkImports(join(dist, "providers", "aws", "sdk"));
+  const substituted = new Set();
   const result = await build({
     stdin: { contents: entrySource(imports), resolveDir: root, sourcefile: "aws-sdk-entry.js", loader: "js" },
     absWorkingDir: root,
@@ -134,6 +169,19 @@ export async function bundleSdk({ root, dist, outFile }) {
     metafile: true,
     plugins: [
       {
+        name: "lazy-builtins",
+        setup(b) {
+          for (const lazy of LAZY_BUILTIN_MODULES)
+            b.onLoad({ filter: lazy.file }, (args) => {
+              const contents = lazyBuiltinModule(readFileSync(args.path, "utf8"), lazy);
+              if (contents === undefined)
+                throw new Error(`SDK bundle: ${args.path} is no longer a plain re-export of ${lazy.builtin}`);
+              substituted.add(lazy.builtin);
+              return { contents, loader: "js", resolveDir: dirname(args.path) };
+            });
+        },
+      },
+      {
         name: "tree-shakable-schemas",
         setup(b) {
           b.onLoad({ filter: SCHEMA_MODULE }, (args) => ({
@@ -146,6 +194,11 @@ export async function bundleSdk({ root, dist, outFile }) {
     ],
   });
   assertOneBuildPerPackage(Object.keys(result.metafile.inputs));
+  for (const { builtin } of LAZY_BUILTIN_MODULES)
+    if (!substituted.has(builtin))
+      throw new Error(
+        `SDK bundle: the module re-exporting ${builtin} was not found (see LAZY_BUILTIN_MODULES)`,
+      );
   if (/\bimport\s*\(/.test(readFileSync(outFile, "utf8")))
     throw new Error("SDK bundle: a dynamic import() is left in the output (see `supported` above)");
   return { packages: imports.length, file: relative(root, outFile).split(sep).join("/") };

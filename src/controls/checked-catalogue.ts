@@ -10,6 +10,10 @@
  * file when the record is absent (tests run from src/, where there is none) or was made with another control
  * schema or other checker code. Checks across files (id equals path, duplicate ids) and `--params` always run. The record
  * only holds files with no problem, so it can never hide one: a problem is always found by a real check.
+ *
+ * It also holds the value of the demo's params file (`yaml`), which every demo reads: a text parseYaml
+ * (yaml-source.ts) would read with no problem gets that value without the yaml package being loaded. The
+ * same digest rules apply, and the params' own checks (engine/params.ts) still run on the value.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -36,6 +40,7 @@ const CHECKER_FILES = [
     "../cel/check.js",
     "../cel/expression.js",
     "../cel/parse-cache.js",
+    "../cel/parsed-store.js",
     "../cel/references.js",
     "../cel/types.js",
     "../core/query.js",
@@ -56,6 +61,11 @@ interface RecordFile {
   schema: string;
   /** SHA-256 of a control file's text → the value its YAML parses to. */
   files: Record<string, unknown>;
+  /**
+   * SHA-256 of another bundled YAML file's text (the demo's params) → its value, for a file that
+   * yaml-source.ts's parseYaml reads with no problem: the bounds, the parse and the value, nothing else.
+   */
+  yaml?: Record<string, unknown>;
 }
 
 export function textDigest(text: string): string {
@@ -67,16 +77,25 @@ export interface CheckedCatalogue {
   valueOf(digest: string): unknown;
 }
 
+/** The record read once a process (null: none, unreadable, another format or another schema). */
+let read: RecordFile | null | undefined;
+
+function readRecord(): RecordFile | undefined {
+  if (read === undefined) {
+    try {
+      const record = JSON.parse(readFileSync(RECORD_FILE, "utf8")) as RecordFile;
+      read = record.format === FORMAT && record.schema === checkerDigest() ? record : null;
+    } catch {
+      read = null;
+    }
+  }
+  return read ?? undefined;
+}
+
 /** The record of this build, or undefined (none, unreadable, another format or another schema). */
 export function loadCheckedCatalogue(): CheckedCatalogue | undefined {
-  let record: RecordFile;
-  try {
-    record = JSON.parse(readFileSync(RECORD_FILE, "utf8")) as RecordFile;
-    if (record.format !== FORMAT) return undefined;
-    if (record.schema !== checkerDigest()) return undefined;
-  } catch {
-    return undefined;
-  }
+  const record = readRecord();
+  if (!record) return undefined;
   const files = new Map(Object.entries(record.files));
   return {
     valueOf: (digest) => (files.has(digest) ? structuredClone(files.get(digest)) : undefined),
@@ -84,19 +103,40 @@ export function loadCheckedCatalogue(): CheckedCatalogue | undefined {
 }
 
 /**
- * Writes the record (called by the build, scripts/checked-catalogue.ts): `passed` are the texts and values of
- * files that passed every per-file check. A value that JSON cannot carry exactly (a non-finite number, -0) is
- * left out, so such a file is always checked.
+ * The value of a YAML text the record holds (the demo's params: `yaml` above), a fresh copy, or undefined.
+ * yaml-source.ts's parseYaml asks before parsing.
  */
-export function writeCheckedCatalogue(passed: { text: string; value: unknown }[]): number {
-  const files: Record<string, unknown> = {};
-  for (const { text, value } of passed) {
-    if (isDeepStrictEqual(JSON.parse(JSON.stringify(value)), value)) files[textDigest(text)] = value;
-  }
+export function knownYamlValue(text: string): unknown {
+  const yaml = readRecord()?.yaml;
+  if (!yaml) return undefined;
+  const digest = textDigest(text);
+  return Object.hasOwn(yaml, digest) ? structuredClone(yaml[digest]) : undefined;
+}
+
+/** `{ digest: value }` of the texts whose value JSON carries exactly (see writeCheckedCatalogue). */
+function exactValues(texts: { text: string; value: unknown }[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { text, value } of texts)
+    if (isDeepStrictEqual(JSON.parse(JSON.stringify(value)), value)) out[textDigest(text)] = value;
+  return out;
+}
+
+/**
+ * Writes the record (called by the build, make-checked-catalogue.ts): `passed` are the texts and values of
+ * control files that passed every per-file check, `yaml` those of other bundled YAML files that parse with no
+ * problem. A value that JSON cannot carry exactly (a non-finite number, -0, a date) is left out, so such a
+ * file is always checked (or parsed).
+ */
+export function writeCheckedCatalogue(
+  passed: { text: string; value: unknown }[],
+  yaml: { text: string; value: unknown }[] = [],
+): number {
+  const files = exactValues(passed);
   const record: RecordFile = {
     format: FORMAT,
     schema: checkerDigest(),
     files,
+    yaml: exactValues(yaml),
   };
   writeFileSync(RECORD_FILE, `${JSON.stringify(record)}\n`);
   return Object.keys(files).length;

@@ -9,6 +9,7 @@
  */
 import type { Document, Node, Scalar } from "yaml";
 import type { InputProblem } from "../core/errors.js";
+import { knownYamlValue } from "./checked-catalogue.js";
 // The yaml package (CommonJS) loads on the first parse, not with this module: a run or a listing whose control
 // files are all in the checked catalogue (checked-catalogue.ts) parses none of them.
 import { yaml } from "./yaml-package.js";
@@ -43,6 +44,18 @@ export interface YamlSource {
 }
 
 export function parseYaml(file: string, text: string): { source?: YamlSource; problems: InputProblem[] } {
+  // A bundled file the build parsed with no problem (the demo's params: checked-catalogue.ts) is not parsed
+  // again, nor the yaml package loaded: its value is known; positions are parsed only if asked for.
+  const known = knownYamlValue(text);
+  if (known !== undefined) return { source: deferredYamlSource(file, text, known), problems: [] };
+  return parseYamlUnrecorded(file, text);
+}
+
+/** parseYaml without the record: the text parsed and bounded (the build makes the record with it). */
+export function parseYamlUnrecorded(
+  file: string,
+  text: string,
+): { source?: YamlSource; problems: InputProblem[] } {
   if (text.length > YAML_LIMITS.bytes) {
     return {
       problems: [
@@ -303,7 +316,7 @@ function findNode(root: Node | null, path: (string | number)[], key: boolean): N
  */
 export function deferredYamlSource(file: string, text: string, value: unknown): YamlSource {
   let parsed: YamlSource | undefined;
-  const full = () => (parsed ??= parseYaml(file, text).source);
+  const full = () => (parsed ??= parseYamlUnrecorded(file, text).source);
   return {
     file,
     text,

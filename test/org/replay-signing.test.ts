@@ -14,6 +14,7 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReplaySource } from "../../src/providers/aws/middleware.js";
 import { OperationAllowList, ReadOnlyViolation } from "../../src/providers/aws/read-only.js";
+import { replayRequestHandler } from "../../src/providers/aws/sdk/replay-request-handler.js";
 import { type AwsEnvironment, AwsSession } from "../../src/providers/aws/session.js";
 import type { RecordedCall } from "../../src/recording/format.js";
 import { Recorder } from "../../src/recording/recorder.js";
@@ -103,6 +104,30 @@ describe("SigV4 signing: only requests that leave the process", () => {
       ReadOnlyViolation,
     );
     expect(seen).toHaveLength(1);
+  });
+
+  it("a pure replay's clients have no HTTP handler to send with; a request reaching it is refused", async () => {
+    const session = new AwsSession(
+      env(new Recorder(), { replay: new ReplayIndex([recordedListUsers]) }),
+      undefined,
+      ACCOUNT,
+    );
+    const client = session.client(IAMClient, "us-east-1");
+    const handler = (client.config as unknown as { requestHandler: unknown }).requestHandler;
+    expect(handler).toBe(replayRequestHandler);
+    await expect(replayRequestHandler.handle()).rejects.toThrow(/a replay sends no request/);
+    // A replay source that passes calls through keeps the SDK's own handler (it sends them).
+    const passing = new AwsSession(
+      env(new Recorder(), {
+        replay: { take: (key) => Promise.reject(new ReplayMissError(key)) as never, passThrough: () => true },
+        endpoint: server.endpoint,
+      }),
+      undefined,
+      ACCOUNT,
+    );
+    const live = passing.client(IAMClient, "us-east-1").config as unknown as { requestHandler: unknown };
+    expect(live.requestHandler).not.toBe(replayRequestHandler);
+    expect(typeof (live.requestHandler as { handle?: unknown }).handle).toBe("function");
   });
 
   it("a live call is signed (SigV4 Authorization header on the wire)", async () => {

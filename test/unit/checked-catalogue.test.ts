@@ -2,7 +2,8 @@
  * The checked catalogue (src/controls/checked-catalogue.ts) may only skip checks whose outcome is known: a
  * recorded file loads to the same controls with nothing to check, an edited file is checked in full.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import { type CheckedCatalogue, textDigest } from "../../src/controls/checked-ca
 import { loadControls } from "../../src/controls/loader.js";
 import { semanticProblemsOf } from "../../src/controls/semantic-checks.js";
 import { formatProblem } from "../../src/core/errors.js";
-import { BUNDLED_CONTROLS_DIR } from "../../src/util/paths.js";
+import { BUNDLED_CONTROLS_DIR, PACKAGE_ROOT } from "../../src/util/paths.js";
 
 const dir = mkdtempSync(join(tmpdir(), "itgc-checked-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,5 +76,43 @@ describe("checked catalogue", () => {
     expect((await semanticProblemsOf(edited)).map(formatProblem)).toEqual([
       expect.stringMatching(/:\d+:\d+: where: cannot compare bool with int/),
     ]);
+  });
+
+  it("the build's record holds the demo's params: the same value and positions as a parse, and only for that text", () => {
+    const built = join(PACKAGE_ROOT, "dist", "controls", "checked-catalogue.json");
+    expect(existsSync(built), "npm run build makes dist/ before the tests (pretest)").toBe(true);
+    // Through the built modules (the record is dist's), in a child process.
+    const script = `
+      import { readFileSync } from "node:fs";
+      import { DEMO_PARAMS } from "./dist/cli/commands/demo.js";
+      import { parseYaml, parseYamlUnrecorded } from "./dist/controls/yaml-source.js";
+      import { knownYamlValue } from "./dist/controls/checked-catalogue.js";
+      const text = readFileSync(DEMO_PARAMS, "utf8");
+      const recorded = parseYaml(DEMO_PARAMS, text);
+      const fresh = parseYamlUnrecorded(DEMO_PARAMS, text);
+      const first = Object.keys(fresh.source.value)[0];
+      process.stdout.write(JSON.stringify({
+        known: knownYamlValue(text) !== undefined,
+        edited: knownYamlValue(text + "# edited\\n") !== undefined,
+        problems: recorded.problems,
+        value: recorded.source.value,
+        freshValue: fresh.source.value,
+        at: recorded.source.locate([first], true),
+        freshAt: fresh.source.locate([first], true),
+      }));
+    `;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+        cwd: PACKAGE_ROOT,
+        encoding: "utf8",
+      }),
+    );
+    expect(out.known).toBe(true);
+    expect(out.edited).toBe(false);
+    expect(out.problems).toEqual([]);
+    expect(out.value).toEqual(out.freshValue);
+    expect(Object.keys(out.value).length).toBeGreaterThan(0);
+    expect(out.at).toEqual(out.freshAt);
+    expect(out.at).toEqual({ line: expect.any(Number), column: expect.any(Number) });
   });
 });

@@ -9,6 +9,8 @@
  * - requireSdk from the bundle refuses a package the bundle does not hold (no second @smithy/core).
  * Needs `npm run build` (the bundle is built output, as the CLI tests need bin/'s dist/).
  */
+
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -16,7 +18,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createContext, runInContext } from "node:vm";
 import { afterAll, describe, expect, it } from "vitest";
-import { sdkImports, treeShakableSchemas } from "../../scripts/bundle-sdk.mjs";
+import {
+  LAZY_BUILTIN_MODULES,
+  lazyBuiltinModule,
+  sdkImports,
+  treeShakableSchemas,
+} from "../../scripts/bundle-sdk.mjs";
 import { requireSdk, SDK_BUNDLE } from "../../src/providers/aws/sdk/require-bundled.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: SDK clients, commands and their outputs, from two copies
@@ -284,6 +291,41 @@ describe("SDK bundle: the built file", () => {
       else expect(fromBundle.output.$metadata.httpStatusCode).toBe(200);
     },
   );
+
+  it("loads node:https and node:http only when a request handler first needs them", () => {
+    // Their re-exporting modules become a Proxy onto the builtin (only exact re-exports are rewritten).
+    const https = LAZY_BUILTIN_MODULES.find((m) => m.builtin === "node:https")!;
+    const lazy = lazyBuiltinModule('import node_https from "node:https";\nexport { node_https };\n', https);
+    expect(lazy).toContain('require("node:https")');
+    expect(lazyBuiltinModule('import node_https from "node:https";\nexport const x = 1;\n', https)).toBe(
+      undefined,
+    );
+    // In a fresh process: loading the bundle loads neither; the SDK's own handler, sending a request
+    // over HTTP to a local server, creates its https.Agent through the Proxy (an instanceof check and a `new`).
+    const script = `
+      const http = require("node:http");
+      const sdk = require(${JSON.stringify(SDK_BUNDLE)}).packages;
+      const loaded = (m) => process.moduleLoadList.includes("NativeModule " + m);
+      const before = { https: loaded("https"), tls: loaded("tls") };
+      const server = http.createServer((req, res) => {
+        res.setHeader("content-type", "text/xml");
+        res.end('<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account>' +
+          '<Arn>arn:aws:iam::123456789012:user/a</Arn><UserId>AIDA</UserId></GetCallerIdentityResult>' +
+          '<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>');
+      });
+      server.listen(0, "127.0.0.1", async () => {
+        const { STSClient, GetCallerIdentityCommand } = sdk["@aws-sdk/client-sts"];
+        const client = new STSClient({ region: "eu-west-1", endpoint: "http://127.0.0.1:" + server.address().port,
+          credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }, maxAttempts: 1 });
+        const out = await client.send(new GetCallerIdentityCommand({}));
+        client.destroy();
+        server.close();
+        process.stdout.write(JSON.stringify({ before, account: out.Account, after: loaded("https") }));
+      });
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+    expect(out).toEqual({ before: { https: false, tls: false }, account: "123456789012", after: true });
+  });
 
   it("the bundle's requireSdk refuses a package it does not hold", () => {
     expect(requireSdk<Record<string, unknown>>("@aws-sdk/client-iam").IAMClient).toBe(

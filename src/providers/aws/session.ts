@@ -26,6 +26,7 @@ import {
 import { RateLimits } from "./rate-limit.js";
 import type { OperationAllowList } from "./read-only.js";
 import { RunRetryStrategy } from "./retry.js";
+import { replayRequestHandler } from "./sdk/replay-request-handler.js";
 import { cacheStackOrder, type SdkStack } from "./stack-order-cache.js";
 import { trimStack } from "./stack-trim.js";
 
@@ -205,18 +206,22 @@ export class AwsSession implements SessionInfo {
       }),
       // One HTTP handler (connection pool) for every client of the run, instead of one per client; it
       // bounds every attempt (connect, and silence while waiting for the answer), so a hung call ends.
-      requestHandler: this.env.shared?.requestHandler ?? {
-        connectionTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-        requestTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-        // Without it the SDK only logs a warning and goes on waiting.
-        throwOnRequestTimeout: true,
-        ...(this.env.socketsPerHost
-          ? {
-              httpAgent: { maxSockets: this.env.socketsPerHost },
-              httpsAgent: { maxSockets: this.env.socketsPerHost },
-            }
-          : {}),
-      },
+      // A pure replay sends nothing: no HTTP handler (sdk/replay-request-handler.ts says why).
+      requestHandler:
+        this.env.replay !== undefined && this.env.replay.passThrough === undefined
+          ? replayRequestHandler
+          : (this.env.shared?.requestHandler ?? {
+              connectionTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+              requestTimeout: this.env.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+              // Without it the SDK only logs a warning and goes on waiting.
+              throwOnRequestTimeout: true,
+              ...(this.env.socketsPerHost
+                ? {
+                    httpAgent: { maxSockets: this.env.socketsPerHost },
+                    httpsAgent: { maxSockets: this.env.socketsPerHost },
+                  }
+                : {}),
+            }),
       // An endpoint override (a private endpoint, a local emulator) must reach every client unchanged:
       // no account-id or other host prefix in front of it, path-style S3 buckets.
       ...(endpoint ? { endpoint, disableHostPrefix: true, forcePathStyle: true } : {}),
