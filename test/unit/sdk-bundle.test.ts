@@ -165,7 +165,10 @@ describe("SDK bundle: the built file", () => {
         ...headers
       } = request.headers as Record<string, string>;
       const { body, method, hostname, path, query } = request;
-      return { request: { method, hostname, path, query, headers, body: String(body ?? "") }, output };
+      // The body's bytes as text (a JSON protocol's body is a Uint8Array the SDK warns about when it is
+      // read as a string).
+      const text = typeof body === "string" ? body : body ? new TextDecoder().decode(body as Uint8Array) : "";
+      return { request: { method, hostname, path, query, headers, body: text }, output };
     };
     // The one difference: the user agent's version. The bundle's (dist-es) reads the package's package.json;
     // each package's dist-cjs has the release before it written in (client-ec2 3.1169.0 says 3.1168.0).
