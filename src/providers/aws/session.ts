@@ -27,7 +27,6 @@ import { RateLimits } from "./rate-limit.js";
 import type { OperationAllowList } from "./read-only.js";
 import { RunRetryStrategy } from "./retry.js";
 import { replayRequestHandler } from "./sdk/replay-request-handler.js";
-import { RunSha256 } from "./sha256.js";
 import { cacheStackOrder, type SdkStack } from "./stack-order-cache.js";
 import { trimStack } from "./stack-trim.js";
 
@@ -200,8 +199,6 @@ export class AwsSession implements SessionInfo {
     const client = new Ctor({
       region,
       maxAttempts: this.env.maxAttempts,
-      // SigV4's hashes without a native hash object per step, the credentials' HMAC once (sha256.ts).
-      sha256: RunSha256,
       retryStrategy: new RunRetryStrategy({
         maxAttempts: this.env.maxAttempts,
         adaptive: this.env.retryMode === "adaptive",
