@@ -12,8 +12,10 @@
  *
  * Only the demo: its V8 flags are known before its code compiles (`--max-opt=1`, cli/jit-for-command.ts),
  * and V8 accepts cached data only under the flags it was made with, so the flag is set here, before the
- * compile, and the data written at exit (with the functions the run compiled) matches the next demo's. Other
- * commands are short enough from the chunks (`lint`, `controls list`) or run for minutes (`run`).
+ * compile, and the data written at exit (with the functions the run compiled) matches the next demo's. (A
+ * flag set later — `ITGC_HEAP_GROWING_PERCENT=N` with N > 0 — makes V8 reject the data each run, which then
+ * compiles afresh and writes it again: correct, only slower.) Other commands are short enough from the
+ * chunks (`lint`, `controls list`) or run for minutes (`run`).
  *
  * The cache file is named by a digest of the file's path and text (V8 itself checks only the text's length),
  * in the SDK cache's directory (the user's own, mode 0700; codeCacheDirFor). Any failure to read or write it
