@@ -20,7 +20,7 @@
  *   dist/controls/checked-catalogue.json, createRequire — resolve exactly as unbundled.
  * - The tests (vitest, from src/) and the bench (dist/bench/) do not use the bundle.
  */
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,6 +97,26 @@ const ownUrl = {
   },
 };
 
+/** `import.meta.url` in the one-file CommonJS build: the file's own URL, defined by its banner. */
+const ownUrlCjs = {
+  name: "own-import-meta-url-cjs",
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      const contents = await readFile(args.path, "utf8");
+      if (!args.path.startsWith(DIST + sep) || !contents.includes("import.meta.url"))
+        return { contents, loader: "js" };
+      const rel = relative(OUT, args.path).split(sep).join("/");
+      return {
+        contents: contents.replaceAll(
+          "import.meta.url",
+          `new URL(${JSON.stringify(rel)}, __itgcFileUrl).href`,
+        ),
+        loader: "js",
+      };
+    });
+  },
+};
+
 /**
  * Modules the bundle has in another form: the SDK modules' `./require.js` is `./require-bundled.js` (the SDK
  * bundle's requireSdk), and `yaml-package.js` is `yaml-package-bundled.js` (dist/bundle/yaml.cjs).
@@ -152,6 +172,7 @@ for (const [module, variant] of VARIANTS)
     throw new Error(
       `bundle-cli: the bundle must reach ${relative(DIST, variant)}, not ${relative(DIST, module)}`,
     );
+await bundleCachedCli();
 await bundleSdk({ root: ROOT, dist: DIST, outFile: join(OUT, "aws-sdk.cjs") });
 // The yaml package (CommonJS, 72 files) as one file, loaded on first use (src/controls/yaml-package-bundled.ts).
 await build({
@@ -165,3 +186,58 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+
+/**
+ * The CLI as one CommonJS file, dist/bundle/cli.cjs, which the demo runs from V8's code cache on Node 20
+ * (src/cli/cached-cli.ts): the same modules as dist/bundle/main.js, with the same externals, variants and
+ * `import.meta.url`s. Without splitting, each dynamic import() of ours becomes a part of the file that runs
+ * when the import does (esbuild's lazy module wrappers), so the demo still evaluates only what it imports.
+ * What is left of import() is a package's (the Google clients, loaded only by a live GCP run): each becomes a
+ * call of `__itgcImport`, the importer cached-cli.ts passes in, since a script compiled from cached data has
+ * no dynamic-import callback of its own on Node 20. The file is compiled as a function in strict mode
+ * (cached-cli.ts), as ES modules are.
+ */
+async function bundleCachedCli() {
+  const cjs = await build({
+    entryPoints: [join(DIST, "cli", "main.js")],
+    outfile: join(OUT, "cli.cjs"),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    keepNames: false,
+    sourcemap: "linked",
+    legalComments: "none",
+    logLevel: "warning",
+    metafile: true,
+    write: false,
+    banner: { js: 'const __itgcFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [externals, bundledVariants, ownUrlCjs],
+  });
+  const inputs = new Set(Object.keys(cjs.metafile.inputs).map((p) => join(ROOT, p)));
+  for (const [module, variant] of VARIANTS)
+    if (inputs.has(module) || !inputs.has(variant))
+      throw new Error(
+        `bundle-cli: cli.cjs must reach ${relative(DIST, variant)}, not ${relative(DIST, module)}`,
+      );
+  for (const file of cjs.outputFiles) {
+    if (!file.path.endsWith(".cjs")) {
+      writeFileSync(file.path, file.contents);
+      continue;
+    }
+    // Each package esbuild left to a dynamic import (by name, from the metafile): `import("name")` → the importer.
+    const packages = new Set(
+      Object.values(cjs.metafile.outputs)
+        .flatMap((o) => o.imports)
+        .filter((i) => i.kind === "dynamic-import" && i.external)
+        .map((i) => i.path),
+    );
+    let text = file.text;
+    for (const name of packages) {
+      const call = `import(${JSON.stringify(name)})`;
+      if (!text.includes(call)) throw new Error(`bundle-cli: cli.cjs does not have ${call} as expected`);
+      text = text.replaceAll(call, `__itgcImport(${JSON.stringify(name)})`);
+    }
+    writeFileSync(file.path, text);
+  }
+}

@@ -95,6 +95,11 @@ export interface MainOptions {
    * call (tests) leaves the process as it is.
    */
   processEntry?: boolean;
+  /**
+   * The entry set the command's V8 JIT flag itself, before the CLI's code compiled (the demo from the code
+   * cache on Node 20, cli/cached-cli.ts): then main does not set it again.
+   */
+  jitTunedAtEntry?: boolean;
 }
 
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
@@ -103,7 +108,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   try {
     if (opts.processEntry) {
       tuneHeapForCommandLine(argv);
-      tuneJitForCommandLine(argv);
+      if (!opts.jitTunedAtEntry) tuneJitForCommandLine(argv);
     }
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
