@@ -17,14 +17,13 @@
  * compiles afresh and writes it again: correct, only slower.) Other commands are short enough from the
  * chunks (`lint`, `controls list`) or run for minutes (`run`).
  *
- * The cache file is named by a digest of the file's path and text (V8 itself checks only the text's length),
- * in the SDK cache's directory (the user's own, mode 0700; codeCacheDirFor). Any failure to read or write it
+ * The cache file is named by digests of the file's path and text (V8 itself checks only the text's length),
+ * replacing an earlier build's entry (sdk-code-cache.ts, writeCodeCacheFile), in the SDK cache's directory (the user's own, mode 0700; codeCacheDirFor). Any failure to read or write it
  * only costs the time it would have saved; without a usable directory the demo loads the chunks as before.
  */
-import { createHash } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Script } from "node:vm";
 import { isShortCommandLine, tuneJitForCommandLine } from "./jit-for-command.js";
@@ -62,7 +61,9 @@ export async function cachedCliFor(
   file: string = CACHED_CLI_FILE,
 ): Promise<CliEntry | undefined> {
   if (!isShortCommandLine(argv)) return undefined;
-  const { codeCacheDirFor } = await import("../providers/aws/sdk/sdk-code-cache.js");
+  const { codeCacheDirFor, codeCacheFile, writeCodeCacheFile } = await import(
+    "../providers/aws/sdk/sdk-code-cache.js"
+  );
   const dir = codeCacheDirFor(env);
   if (dir === undefined) return undefined;
   let source: string;
@@ -72,10 +73,7 @@ export async function cachedCliFor(
     return undefined; // a tree built before this file existed: the chunks
   }
   tuneJitForCommandLine(argv);
-  const cacheFile = join(
-    dir,
-    `cli-${createHash("sha256").update(file).update("\0").update(source).digest("hex").slice(0, 32)}.v8`,
-  );
+  const cacheFile = codeCacheFile(dir, "cli-", file, source);
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);
@@ -86,21 +84,11 @@ export async function cachedCliFor(
   if (cachedData === undefined || script.cachedDataRejected) {
     cachedCliStats.misses++;
     // At exit the data holds the functions this run compiled too, which the next demo then needs not compile.
-    process.once("exit", () => writeCache(script, cacheFile));
+    process.once("exit", () => writeCodeCacheFile(cacheFile, script));
   } else cachedCliStats.hits++;
   const module = { exports: {} as CliEntry };
   const run = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => void;
   const importer = (specifier: string) => import(specifier);
   run(module.exports, createRequire(file), module, file, dirname(file), importer);
   return module.exports;
-}
-
-function writeCache(script: Script, cacheFile: string): void {
-  try {
-    const tmp = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-    renameSync(tmp, cacheFile);
-  } catch {
-    // A cache that cannot be written only means the next demo compiles again.
-  }
 }

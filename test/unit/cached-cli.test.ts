@@ -1,7 +1,7 @@
 /**
  * cli/cached-cli.ts: on Node 20 the demo runs the CLI as one CommonJS file (dist/bundle/cli.cjs) compiled
  * from V8's code cache. Here: which command lines take that path, that the next run compiles from the data the
- * first one wrote (and a changed file does not), that a package's dynamic import still works in a script
+ * first one wrote (and a changed file does not, its entry replacing the old one), that a package's dynamic import still works in a script
  * compiled from cached data, and that the real CLI's demo prints the same through either build.
  */
 import { spawnSync } from "node:child_process";
@@ -62,6 +62,11 @@ describe("the demo's CLI from the code cache", () => {
     expect(statSync(join(dir, written[0]!)).mtimeMs).toBe(before);
     writeFileSync(file, text(2)); // the same length: V8's own check would accept the old data
     expect(loadInChild(file, dir)).toEqual({ out: "b2object", stats: { hits: 0, misses: 1 } });
+    // The rebuilt file's entry replaced the earlier build's (no 2 MB of stale data per rebuild).
+    const after = readdirSync(dir).filter((f) => f.startsWith("cli-") && f.endsWith(".v8"));
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(written[0]);
+    expect(after[0]!.slice(0, 21)).toBe(written[0]!.slice(0, 21)); // "cli-" + the place's 16 hex + "-"
   });
 
   it.skipIf(hasOwnCompileCache)("runs the real CLI's demo as the chunks do (Node 20)", () => {
