@@ -58,6 +58,7 @@ import {
   serveEventScenario,
 } from "./events.js";
 import { githubBench } from "./github.js";
+import { deferRemovals, removeLater } from "./removal.js";
 import { benchSql, type SqlBenchResult, sqlBenchTable } from "./sql-bench.js";
 import { type StartupFigure, targetsTable } from "./targets-table.js";
 import { hasGenerator, makeWorld, SyntheticAnswers, type World } from "./world.js";
@@ -201,11 +202,10 @@ const BIN = fileURLToPath(new URL("../../bin/itgc-validate.js", import.meta.url)
 /**
  * Median wall seconds of five runs of each command after one warm-up, as whole processes.
  *
- * Each run writes its own output directory, and the series' directories are removed after its last run, not
- * between runs: on this machine's ext4 without a journal, creating a file steps past every inode deleted in
- * the last minutes, so a demo right after the previous demo's 1,237 files were deleted paid for that
- * deletion in system time (0.4 → 1.5 s over a series; docs/performance.md, round 11). A user's demo does
- * not follow a deletion of that size; the bench measured its own clean-up.
+ * Each run writes its own output directory, removed when the bench ends (removal.ts), not between runs: on
+ * this machine's ext4 without a journal, creating a file steps past every inode deleted in the last minutes,
+ * so a demo right after the previous demo's 1,237 files were deleted paid for that deletion in system time
+ * (0.4 → 1.5 s over a series; docs/performance.md, round 11).
  */
 function startupBench(dir: string): { figures: StartupFigure[]; nodeSeconds: number } {
   const time = (args: (out: string) => string[], out: string, ok: (status: number | null) => boolean) => {
@@ -220,7 +220,7 @@ function startupBench(dir: string): { figures: StartupFigure[]; nodeSeconds: num
       if (!ok(r.status)) throw new Error(`bench: ${args(`${out}-${i}`).join(" ")} exited ${r.status}`);
       if (i > 0) times.push(seconds); // the first run warms the file cache
     }
-    for (let i = 0; i < 6; i++) rmSync(`${out}-${i}`, { recursive: true, force: true });
+    for (let i = 0; i < 6; i++) removeLater(`${out}-${i}`);
     return times.sort((a, b) => a - b);
   };
   // The machine's own speed: a Node process that does nothing, in the same bench.
@@ -571,7 +571,7 @@ async function childRun(name: string, file: string, a: Args): Promise<void> {
       cpuAfter = process.cpuUsage(cpu0);
       if (outcome.spooled) madeCalls = loadRecording(written.path).calls;
     } finally {
-      rmSync(outDir, { recursive: true, force: true });
+      removeLater(outDir);
     }
   }
   const cpu = cpuAfter ?? process.cpuUsage(cpu0);
@@ -708,6 +708,8 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // The bench's outputs are removed at its end, not between measurements (removal.ts).
+  deferRemovals();
   const eventRows: EventResult[] = [];
   for (const name of a.scenarios.filter((n) => EVENT_SCENARIOS.some((s) => s.name === n))) {
     process.stderr.write(`bench: ${name}: LookupEvents at ${a.eventRate}/s per account-region, over HTTP…\n`);
