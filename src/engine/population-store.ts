@@ -29,6 +29,7 @@ import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "nod
 import { join } from "node:path";
 import type { ControlResult, Finding, FindingStatus, Population, Row } from "../core/types.js";
 import { addJsonTopLevelKeys, LazyArray, RawJson } from "../evidence/json-stream.js";
+import { BATCH_RECORDS, jsonLines } from "./json-lines.js";
 
 /** Items a control holds in memory before it writes its population to the scratch file. */
 export const SPILL_ITEMS = 2_000;
@@ -210,26 +211,28 @@ export class PopulationSink {
       itemCount: items.length,
     };
     // Written ≈ 1 M characters at a time: one scope can be a whole population (100,000 events of one
-    // account-region), whose text would otherwise be held whole, twice (string and bytes).
-    let text = "";
-    for (const finding of findings) {
-      const waived = this.waive ? this.waive(finding) : finding;
-      counts[waived.status]++;
-      text += `${JSON.stringify(waived)}\n`;
-      if (text.length >= WRITE_CHARS) text = this.append("findings", text);
-    }
-    this.append("findings", text);
-    text = "";
-    for (const item of items) {
-      addJsonTopLevelKeys(item, keys);
-      text += `${JSON.stringify(item)}\n`;
-      if (text.length >= WRITE_CHARS) text = this.append("items", text);
-    }
-    this.append("items", text);
+    // account-region), whose text would otherwise be held whole, twice (string and bytes). Serialised
+    // BATCH_RECORDS at a time (json-lines.ts: the same text as one JSON.stringify per record).
+    const waive = this.waive;
+    const waived = waive ? findings.map((f) => waive(f)) : findings;
+    for (const finding of waived) counts[finding.status]++;
+    for (const item of items) addJsonTopLevelKeys(item, keys);
+    this.appendLines("findings", waived);
+    this.appendLines("items", items);
     block.keys = [...keys];
     block.findings[1] = this.offsets.findings;
     block.items[1] = this.offsets.items;
     return block;
+  }
+
+  /** Appends the records' JSON lines to the file, ≈ WRITE_CHARS characters at a time. */
+  private appendLines(file: "findings" | "items", records: readonly unknown[]): void {
+    let text = "";
+    for (let from = 0; from < records.length; from += BATCH_RECORDS) {
+      text += jsonLines(records.slice(from, from + BATCH_RECORDS));
+      if (text.length >= WRITE_CHARS) text = this.append(file, text);
+    }
+    this.append(file, text);
   }
 
   /** Appends `text` to the file (unless a write already failed); returns "" for the caller's next text. */
