@@ -21,7 +21,7 @@
  * run then shows what the recorder keeps either way.
  */
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,7 @@ import { SpoolRecorder } from "../recording/spool.js";
 import { ephemeralSigner } from "../signing/local-key.js";
 import { type EventScenario, eventWorld } from "./event-scenarios.js";
 import { CALLER_ACCESS_KEY, CALLER_SECRET, type WireStats } from "./events-wire.js";
+import { removeLater } from "./removal.js";
 
 export interface EventResult {
   scenario: string;
@@ -93,7 +94,8 @@ export async function runEventScenario(
   try {
     return await measureEventRun(s, rate, endpoint, bundleMode, outDir);
   } finally {
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
+    // Removed when the bench ends, not before the next measurement (removal.ts).
+    if (outDir) removeLater(outDir);
   }
 }
 
