@@ -36,13 +36,13 @@ const BEFORE: Record<string, string> = {
   "org-200-42": "86.81 s, 1335 MB",
 };
 
-/** The previous round's figures (docs/performance.md, quiet machine, load 1.6, `node -e 0` 0.079 s). */
+/** The previous round's figures (round 10, docs/performance.md: the first of its two startup benches, load ≤ 2.1). */
 const LAST_ROUND: Record<string, string> = {
-  "--version": "0.089 s",
-  "--help": "0.153 s",
-  lint: "0.207 s",
-  "controls list": "0.171 s",
-  "demo (warm)": "3.33 s",
+  "--version": "0.116 s",
+  "--help": "0.156 s",
+  lint: "0.176 s",
+  "controls list": "0.205 s",
+  "demo (warm)": "1.616 s",
 };
 
 /** Issue 14's org-scale targets (item 2): wall seconds and peak RSS. */
