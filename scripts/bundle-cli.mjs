@@ -77,45 +77,30 @@ const externals = {
   },
 };
 
-/** `import.meta.url` of a module of ours → the URL of its own file in dist/ (see above). */
-const ownUrl = {
-  name: "own-import-meta-url",
-  setup(b) {
-    b.onLoad({ filter: /\.js$/ }, async (args) => {
-      const contents = await readFile(args.path, "utf8");
-      if (!args.path.startsWith(DIST + sep) || !contents.includes("import.meta.url"))
-        return { contents, loader: "js" };
-      const rel = relative(OUT, args.path).split(sep).join("/");
-      return {
-        contents: contents.replaceAll(
-          "import.meta.url",
-          `new URL(${JSON.stringify(rel)}, import.meta.url).href`,
-        ),
-        loader: "js",
-      };
-    });
-  },
-};
-
-/** `import.meta.url` in the one-file CommonJS build: the file's own URL, defined by its banner. */
-const ownUrlCjs = {
-  name: "own-import-meta-url-cjs",
-  setup(b) {
-    b.onLoad({ filter: /\.js$/ }, async (args) => {
-      const contents = await readFile(args.path, "utf8");
-      if (!args.path.startsWith(DIST + sep) || !contents.includes("import.meta.url"))
-        return { contents, loader: "js" };
-      const rel = relative(OUT, args.path).split(sep).join("/");
-      return {
-        contents: contents.replaceAll(
-          "import.meta.url",
-          `new URL(${JSON.stringify(rel)}, __itgcFileUrl).href`,
-        ),
-        loader: "js",
-      };
-    });
-  },
-};
+/**
+ * `import.meta.url` of a module of ours → the URL of its own file in dist/ (see above), relative to `base`:
+ * `import.meta.url` in the ES-module chunks, `__itgcFileUrl` (defined by its banner) in the one-file
+ * CommonJS build.
+ */
+function ownImportMetaUrl(name, base) {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, async (args) => {
+        const contents = await readFile(args.path, "utf8");
+        if (!args.path.startsWith(DIST + sep) || !contents.includes("import.meta.url"))
+          return { contents, loader: "js" };
+        const rel = relative(OUT, args.path).split(sep).join("/");
+        return {
+          contents: contents.replaceAll("import.meta.url", `new URL(${JSON.stringify(rel)}, ${base}).href`),
+          loader: "js",
+        };
+      });
+    },
+  };
+}
+const ownUrl = ownImportMetaUrl("own-import-meta-url", "import.meta.url");
+const ownUrlCjs = ownImportMetaUrl("own-import-meta-url-cjs", "__itgcFileUrl");
 
 /**
  * Modules the bundle has in another form: the SDK modules' `./require.js` is `./require-bundled.js` (the SDK
