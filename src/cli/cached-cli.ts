@@ -61,7 +61,7 @@ export async function cachedCliFor(
   file: string = CACHED_CLI_FILE,
 ): Promise<CliEntry | undefined> {
   if (!isShortCommandLine(argv)) return undefined;
-  const { codeCacheDirFor, codeCacheFile, writeCodeCacheFile } = await import(
+  const { codeCacheDirFor, codeCacheFile, readCodeCacheFile, writeCodeCacheFile } = await import(
     "../providers/aws/sdk/sdk-code-cache.js"
   );
   const dir = codeCacheDirFor(env);
@@ -74,12 +74,7 @@ export async function cachedCliFor(
   }
   tuneJitForCommandLine(argv);
   const cacheFile = codeCacheFile(dir, "cli-", file, source);
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
-  }
+  const cachedData = readCodeCacheFile(cacheFile);
   const script = new Script(WRAPPER_HEAD + source + WRAPPER_TAIL, { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     cachedCliStats.misses++;

@@ -28,11 +28,14 @@ const SEPARATOR_TEXT = `,${JSON.stringify(SEPARATOR)},`;
 /** Records serialised by one `JSON.stringify` call (bounds the batch's text and its array). */
 export const BATCH_RECORDS = 256;
 
-/** Each record's JSON text followed by a newline: the same text as `JSON.stringify(r) + "\n"` per record. */
-export function jsonLines(records: readonly unknown[]): string {
+/**
+ * Each record's JSON text followed by a newline — the same text as `JSON.stringify(r) + "\n"` per record — of
+ * records[from..to) (all of them by default).
+ */
+export function jsonLines(records: readonly unknown[], from = 0, to = records.length): string {
   let text = "";
-  for (let from = 0; from < records.length; from += BATCH_RECORDS)
-    text += batchLines(records, from, Math.min(records.length, from + BATCH_RECORDS));
+  for (let i = from; i < to; i += BATCH_RECORDS)
+    text += batchLines(records, i, Math.min(to, i + BATCH_RECORDS));
   return text;
 }
 

@@ -229,7 +229,7 @@ export class PopulationSink {
   private appendLines(file: "findings" | "items", records: readonly unknown[]): void {
     let text = "";
     for (let from = 0; from < records.length; from += BATCH_RECORDS) {
-      text += jsonLines(records.slice(from, from + BATCH_RECORDS));
+      text += jsonLines(records, from, Math.min(records.length, from + BATCH_RECORDS));
       if (text.length >= WRITE_CHARS) text = this.append(file, text);
     }
     this.append(file, text);

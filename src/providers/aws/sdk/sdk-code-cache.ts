@@ -108,6 +108,15 @@ export function codeCacheFile(dir: string, prefix: string, filename: string, sou
   return join(dir, `${prefix}${place}-${text}.v8`);
 }
 
+/** The cached data in `file`, or undefined when there is none (or it cannot be read: then it is compiled). */
+export function readCodeCacheFile(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Writes `script`'s cached data to `file` (a temporary file renamed into place: a reader never sees half of
  * it), then removes the entries of the same place for other texts — earlier builds of that file. A failure
@@ -135,12 +144,7 @@ export function writeCodeCacheFile(file: string, script: Script): void {
 /** `source` (a CommonJS file's text) wrapped and compiled with V8's cached data from `dir`, if it has some. */
 function compileWithCodeCache(filename: string, source: string, dir: string): Script {
   const file = codeCacheFile(dir, "", filename, source);
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(file);
-  } catch {
-    cachedData = undefined;
-  }
+  const cachedData = readCodeCacheFile(file);
   const script = new Script(Mod.wrap(source), {
     filename,
     cachedData,
