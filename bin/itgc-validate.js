@@ -20,8 +20,13 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // and the demo runs the CLI as one CommonJS file from V8's code cache (dist/cli/cached-cli.js).
   const { default: nodeModule } = await import("node:module");
   let cli;
-  if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache();
-  else {
+  if (typeof nodeModule.enableCompileCache === "function") {
+    // Node's compile cache in the user's own directory, not Node's default under the shared /tmp: cached
+    // data is code the process runs (dist/util/code-cache-dir.js).
+    const { userCodeCacheDir } = await import("../dist/util/code-cache-dir.js");
+    const dir = userCodeCacheDir(process.env);
+    if (dir !== undefined) nodeModule.enableCompileCache(dir);
+  } else {
     process.env.ITGC_SDK_CODE_CACHE ??= "on";
     const { cachedCliFor } = await import("../dist/cli/cached-cli.js");
     cli = await cachedCliFor(args);

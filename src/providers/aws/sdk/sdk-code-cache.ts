@@ -13,27 +13,18 @@
  * (./require-bundled.ts) and the packages loaded after it (yaml, graphql…); from tsc's dist/ (./require.ts),
  * the client files and their @smithy/* and @aws-sdk/* dependencies.
  *
- * Where: $ITGC_CODE_CACHE_DIR, else $XDG_CACHE_HOME/itgc-validate/v8, else ~/.cache/itgc-validate/v8 —
- * the user's own directory (mode 0700; a directory another user owns is not used), since cached data is
- * code the process runs. Enabled by the CLI only (ITGC_SDK_CODE_CACHE=on, set by bin/itgc-validate.js);
+ * Where: the user's own directory (util/code-cache-dir.ts: $ITGC_CODE_CACHE_DIR, else
+ * $XDG_CACHE_HOME/itgc-validate/v8/<node version>; mode 0700, not used when another user owns it), since
+ * cached data is code the process runs. Enabled by the CLI only (ITGC_SDK_CODE_CACHE=on, set by bin/itgc-validate.js);
  * NODE_DISABLE_COMPILE_CACHE=1 or ITGC_SDK_CODE_CACHE=off turns it off. Any failure to read or write the
  * cache only costs the time it would have saved.
  */
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
-import { homedir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { Script, constants as vmConstants } from "node:vm";
+import { userCodeCacheDir } from "../../../util/code-cache-dir.js";
 
 interface ModuleInternals {
   filename: string;
@@ -56,34 +47,9 @@ export function sdkCodeCacheDir(): string | undefined {
   return dirChecked ?? undefined;
 }
 
-/** The cache directory these settings ask for, created (mode 0700) and owned by this user; else undefined. */
+/** The cache directory when the CLI turned the cache on (ITGC_SDK_CODE_CACHE=on) and it is usable, else undefined. */
 export function codeCacheDirFor(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.ITGC_SDK_CODE_CACHE !== "on" || env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const dir =
-    env.ITGC_CODE_CACHE_DIR ??
-    join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "itgc-validate", "v8", process.version);
-  try {
-    makeDirs(dir);
-    const st = statSync(dir);
-    if (typeof process.getuid === "function" && st.uid !== process.getuid()) return undefined;
-    return dir;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * mkdir -p, one level at a time: Node 20's `mkdirSync(…, { recursive: true })` can loop forever under a
- * directory it may not write (seen with HOME=/proc); each missing level is created alone, and the first
- * failure ends the attempt (then there is no cache).
- */
-function makeDirs(dir: string): void {
-  const missing: string[] = [];
-  for (let d = dir; !existsSync(d); d = dirname(d)) {
-    if (dirname(d) === d) break;
-    missing.unshift(d);
-  }
-  for (const d of missing) mkdirSync(d, { mode: 0o700 });
+  return env.ITGC_SDK_CODE_CACHE === "on" ? userCodeCacheDir(env) : undefined;
 }
 
 /** Scripts compiled without usable cached data, written when the process exits. */
