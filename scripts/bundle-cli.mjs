@@ -23,7 +23,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { bundleSdk } from "./bundle-sdk.mjs";
 
@@ -158,6 +158,7 @@ for (const [module, variant] of VARIANTS)
       `bundle-cli: the bundle must reach ${relative(DIST, variant)}, not ${relative(DIST, module)}`,
     );
 await bundleCachedCli();
+await recordTopHelp();
 await bundleSdk({ root: ROOT, dist: DIST, outFile: join(OUT, "aws-sdk.cjs") });
 // The yaml package (CommonJS, 72 files) as one file, loaded on first use (src/controls/yaml-package-bundled.ts).
 await build({
@@ -171,6 +172,20 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+
+/**
+ * `--help` alone at the default width, 80 columns (stdout no terminal and no $COLUMNS: a pipe, a script, CI; or
+ * an 80-column terminal), as text: dist/bundle/top-help-80.txt, commander's output of the bundle's own
+ * top-level help program (src/cli/top-help.ts), which bin/itgc-validate.js prints without loading commander.
+ * Loading the help program is ≈ 15–35 ms of a `--help` that Node's own start-up already makes ≈ 0.13 s on
+ * this machine (docs/performance.md, round 12). Any other width is commander's, through the same program.
+ */
+async function recordTopHelp() {
+  const { topHelpProgram } = await import(pathToFileURL(join(OUT, "top-help.js")).href);
+  const program = topHelpProgram();
+  program.configureOutput({ getOutHelpWidth: () => 80, getOutHasColors: () => false });
+  writeFileSync(join(OUT, "top-help-80.txt"), program.helpInformation());
+}
 
 /**
  * The CLI as one CommonJS file, dist/bundle/cli.cjs, which the demo runs from V8's code cache on Node 20
