@@ -20,11 +20,11 @@
  *   dist/controls/checked-catalogue.json, createRequire — resolve exactly as unbundled.
  * - The tests (vitest, from src/) and the bench (dist/bench/) do not use the bundle.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { build, transform } from "esbuild";
 import { bundleSdk } from "./bundle-sdk.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -172,6 +172,7 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+await asciiOnly(OUT);
 
 /**
  * `--help` alone at the default width, 80 columns (stdout no terminal and no $COLUMNS: a pipe, a script, CI; or
@@ -239,5 +240,35 @@ async function bundleCachedCli() {
       text = text.replaceAll(call, `__itgcImport(${JSON.stringify(name)})`);
     }
     writeFileSync(file.path, text);
+  }
+}
+
+/**
+ * Every character outside ASCII in the bundle's JavaScript files written as a `\uXXXX` escape. esbuild writes
+ * strings, regular expressions and names in ASCII already; what it leaves are comments of ours (…, →, ≈).
+ * One such character makes the whole file a two-byte string for Node and V8: for dist/bundle/cli.cjs (2.4 MB)
+ * reading it as UTF-8 took ≈ 27 ms instead of ≈ 13, and hashing it for its code-cache entry ≈ 13 ms instead of
+ * ≈ 6 (docs/performance.md, round 12). An escape in a comment is only text, and in a string, a regular
+ * expression or a name it is the same character; the build checks that each file, minified, is the same
+ * program as before (the minifier drops comments and normalises escapes), so a file where it would not be
+ * (a template's raw text, a line separator ending a line comment) fails the build instead.
+ */
+async function asciiOnly(dir) {
+  for (const name of readdirSync(dir)) {
+    if (!/\.(c?js)$/.test(name)) continue;
+    const file = join(dir, name);
+    const text = readFileSync(file, "utf8");
+    if (!/[\u0080-\uffff]/.test(text)) continue;
+    const ascii = text.replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+    const format = name.endsWith(".cjs") ? "cjs" : "esm";
+    const [before, after] = await Promise.all(
+      [text, ascii].map(async (t) => (await transform(t, { minify: true, format, logLevel: "silent" })).code),
+    );
+    if (before !== after)
+      throw new Error(`bundle-cli: ${name} is not the same program once written in ASCII`);
+    writeFileSync(file, ascii);
   }
 }
