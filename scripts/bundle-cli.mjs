@@ -20,11 +20,11 @@
  *   dist/controls/checked-catalogue.json, createRequire — resolve exactly as unbundled.
  * - The tests (vitest, from src/) and the bench (dist/bench/) do not use the bundle.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build, transform } from "esbuild";
 import { bundleSdk } from "./bundle-sdk.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -158,6 +158,7 @@ for (const [module, variant] of VARIANTS)
       `bundle-cli: the bundle must reach ${relative(DIST, variant)}, not ${relative(DIST, module)}`,
     );
 await bundleCachedCli();
+await recordTopHelp();
 await bundleSdk({ root: ROOT, dist: DIST, outFile: join(OUT, "aws-sdk.cjs") });
 // The yaml package (CommonJS, 72 files) as one file, loaded on first use (src/controls/yaml-package-bundled.ts).
 await build({
@@ -171,6 +172,21 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+await asciiOnly(OUT);
+
+/**
+ * `--help` alone at the default width, 80 columns (stdout no terminal and no $COLUMNS: a pipe, a script, CI; or
+ * an 80-column terminal), as text: dist/bundle/top-help-80.txt, commander's output of the bundle's own
+ * top-level help program (src/cli/top-help.ts), which bin/itgc-validate.js prints without loading commander.
+ * Loading the help program is ≈ 15–35 ms of a `--help` that Node's own start-up already makes ≈ 0.13 s on
+ * this machine (docs/performance.md, round 12). Any other width is commander's, through the same program.
+ */
+async function recordTopHelp() {
+  const { topHelpProgram } = await import(pathToFileURL(join(OUT, "top-help.js")).href);
+  const program = topHelpProgram();
+  program.configureOutput({ getOutHelpWidth: () => 80, getOutHasColors: () => false });
+  writeFileSync(join(OUT, "top-help-80.txt"), program.helpInformation());
+}
 
 /**
  * The CLI as one CommonJS file, dist/bundle/cli.cjs, which the demo runs from V8's code cache on Node 20
@@ -224,5 +240,35 @@ async function bundleCachedCli() {
       text = text.replaceAll(call, `__itgcImport(${JSON.stringify(name)})`);
     }
     writeFileSync(file.path, text);
+  }
+}
+
+/**
+ * Every character outside ASCII in the bundle's JavaScript files written as a `\uXXXX` escape. esbuild writes
+ * strings, regular expressions and names in ASCII already; what it leaves are comments of ours (…, →, ≈).
+ * One such character makes the whole file a two-byte string for Node and V8: for dist/bundle/cli.cjs (2.4 MB)
+ * reading it as UTF-8 took ≈ 27 ms instead of ≈ 13, and hashing it for its code-cache entry ≈ 13 ms instead of
+ * ≈ 6 (docs/performance.md, round 12). An escape in a comment is only text, and in a string, a regular
+ * expression or a name it is the same character; the build checks that each file, minified, is the same
+ * program as before (the minifier drops comments and normalises escapes), so a file where it would not be
+ * (a template's raw text, a line separator ending a line comment) fails the build instead.
+ */
+async function asciiOnly(dir) {
+  for (const name of readdirSync(dir)) {
+    if (!/\.(c?js)$/.test(name)) continue;
+    const file = join(dir, name);
+    const text = readFileSync(file, "utf8");
+    if (!/[\u0080-\uffff]/.test(text)) continue;
+    const ascii = text.replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+    const format = name.endsWith(".cjs") ? "cjs" : "esm";
+    const [before, after] = await Promise.all(
+      [text, ascii].map(async (t) => (await transform(t, { minify: true, format, logLevel: "silent" })).code),
+    );
+    if (before !== after)
+      throw new Error(`bundle-cli: ${name} is not the same program once written in ASCII`);
+    writeFileSync(file, ascii);
   }
 }

@@ -4,7 +4,8 @@
  * program with the same name, description, version option and subcommand lines: each command's usage term
  * and description are recorded in top-help.generated.ts (`npx tsx scripts/top-help.ts` after changing a
  * command's description or arguments; test/e2e/cli-conventions.test.ts fails when the record is stale and
- * compares the printed text with the full program's help).
+ * compares the printed text with the full program's help). At the default width, 80 columns, bin/ prints
+ * the build's record of this program's text instead (dist/bundle/top-help-80.txt, scripts/bundle-cli.mjs).
  */
 import { Command } from "commander";
 import { TOOL_VERSION } from "../util/version.js";

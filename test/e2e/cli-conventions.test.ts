@@ -70,19 +70,22 @@ describe("--version", () => {
 });
 
 describe("--help", () => {
-  it("the fast path (--help, -h alone) prints the full program's help, and its record is current", async () => {
+  it("the fast path (--help, -h alone) prints the full program's help, and its records are current", async () => {
     const { buildProgram } = await import("../../src/cli/main.js");
     const { describeTopHelp } = await import("../../src/cli/top-help.js");
     const { TOP_HELP } = await import("../../src/cli/top-help.generated.js");
     // Stale when a command's description or arguments changed: run `npx tsx scripts/top-help.ts`.
     expect(TOP_HELP).toEqual(describeTopHelp(buildProgram()));
-    for (const columns of [60, 120]) {
+    // 80 is the default width (no terminal, no $COLUMNS: "" here), which bin/ answers from the build's record
+    // (dist/bundle/top-help-80.txt); any other width through commander.
+    for (const columns of [60, 80, 120]) {
       const program = buildProgram();
       let full = "";
       program.configureOutput({ writeOut: (s) => (full += s), getOutHelpWidth: () => columns });
       program.outputHelp();
+      if (columns === 80) expect(readFileSync(join(ROOT, "dist/bundle/top-help-80.txt"), "utf8")).toBe(full);
       for (const flag of ["--help", "-h"]) {
-        const r = cli([flag], { env: { COLUMNS: String(columns) } });
+        const r = cli([flag], { env: { COLUMNS: columns === 80 ? "" : String(columns) } });
         expect(r.code).toBe(0);
         expect(r.stderr).toBe("");
         expect(r.stdout).toBe(full);

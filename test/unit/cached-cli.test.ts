@@ -2,10 +2,11 @@
  * cli/cached-cli.ts: on Node 20 the demo runs the CLI as one CommonJS file (dist/bundle/cli.cjs) compiled
  * from V8's code cache. Here: which command lines take that path, that the next run compiles from the data the
  * first one wrote (and a changed file does not, its entry replacing the old one), that a package's dynamic import still works in a script
- * compiled from cached data, and that the real CLI's demo prints the same through either build.
+ * compiled from cached data, that the real CLI's demo prints the same through either build, and that the
+ * bundle's files are ASCII.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { Module } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -86,5 +87,15 @@ describe("the demo's CLI from the code cache", () => {
       expect(r.stderr).toBe(chunks.stderr);
     }
     expect(chunks.stdout).toContain("demo");
+  });
+
+  it("is ASCII, as are the bundle's other JavaScript files (one character beyond makes Node read it as two bytes a character)", () => {
+    // scripts/bundle-cli.mjs writes what esbuild leaves outside ASCII (comments) as escapes: reading cli.cjs
+    // as UTF-8 and hashing it for its cache entry took ≈ 2× as long as a two-byte string (docs/performance.md).
+    const bundle = join(ROOT, "dist", "bundle");
+    const files = readdirSync(bundle).filter((f) => /\.c?js$/.test(f));
+    expect(files).toContain("cli.cjs");
+    const beyond = files.filter((f) => /[\u0080-\uffff]/.test(readFileSync(join(bundle, f), "utf8")));
+    expect(beyond).toEqual([]);
   });
 });
