@@ -36,6 +36,15 @@ describe.skipIf(!NODE22)("on Node 22", () => {
   it("runs the demo with the same verdicts as Node 20, a bundle Node 20 verifies, and its compile cache in the user's own directory", async () => {
     const version = spawnSync(NODE22!, ["--version"], { encoding: "utf8" }).stdout.trim();
     expect(version).toMatch(/^v22\./);
+    // bin/'s fast paths (CommonJS, before any of the CLI loads): the same text as on Node 20.
+    for (const flag of ["--version", "--help"]) {
+      const on22 = spawnSync(NODE22!, [join(ROOT, "bin/itgc-validate.js"), flag], {
+        encoding: "utf8",
+        env: { ...process.env, COLUMNS: "80" },
+      });
+      expect(on22.status).toBe(0);
+      expect(on22.stdout).toBe(cli([flag], { env: { COLUMNS: "80" } }).stdout);
+    }
 
     const home = tempDir("itgc-n22-");
     const tmp = join(home, "tmp");
