@@ -10,7 +10,8 @@
  *   at the deserialize step, below both, and is never sent, so a signature (a fresh signer, an HMAC chain
  *   and a canonical request for each call) and a user-agent string are computed only to be thrown away.
  *   A replay source that can pass calls through to a real endpoint (the fault matrix's local server) keeps
- *   both: a request that is sent is signed as in a live run. Live clients keep both, always.
+ *   both, and its signer signs only the calls it passes through (`signOnlySent`): a request that is sent is
+ *   signed as in a live run, one answered from the recording is not. Live clients keep both, always.
  *
  * What stays for every call, replayed or live: the read-only guard and the recorder (initialize), the
  * serializer and the endpoint rules, the retry strategy (so a recorded or injected throttling error goes
@@ -21,6 +22,17 @@
 interface RemovableStack {
   remove(nameOrMiddleware: string): boolean;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: a middleware of any command
+type Middleware = (next: any, context: any) => (args: any) => Promise<unknown>;
+
+interface SignerStack {
+  applyToStack(stack: unknown): void;
+  addRelativeTo(middleware: Middleware, options: object): void;
+}
+
+/** The SDK's SigV4 step (@smithy/core httpSigningMiddlewareOptions.name). */
+export const SIGNER = "httpSigningMiddleware";
 
 /** Removed from every client of a run. */
 export const UNUSED_ON_EVERY_CLIENT = ["loggerMiddleware"] as const;
@@ -34,4 +46,34 @@ export const UNUSED_WHEN_NEVER_SENT = ["httpSigningMiddleware", "getUserAgentMid
 export function trimStack(stack: RemovableStack, neverSent: boolean): void {
   for (const name of UNUSED_ON_EVERY_CLIENT) stack.remove(name);
   if (neverSent) for (const name of UNUSED_WHEN_NEVER_SENT) stack.remove(name);
+}
+
+/**
+ * A client whose calls are partly replayed, partly sent (a replay source with pass-through): its signer runs
+ * only for the calls `sent` says leave the process; the others skip it, as a pure replay's do (the step is
+ * removed there). The SDK's own signer, in its own place (the same options, replaced by name); nothing else
+ * changes. A stack without the signer is left as it is.
+ */
+export function signOnlySent(
+  stack: SignerStack,
+  // biome-ignore lint/suspicious/noExplicitAny: the handler context and arguments of any command
+  sent: (context: any, args: any) => boolean,
+): void {
+  let signer: { middleware: Middleware; options: Record<string, unknown> } | undefined;
+  const take = (middleware: Middleware, options: Record<string, unknown>) => {
+    if (options.name === SIGNER) {
+      const { middleware: _, ...rest } = options;
+      signer = { middleware, options: rest };
+    }
+  };
+  stack.applyToStack({ add: take, addRelativeTo: take, identifyOnResolve: () => false });
+  if (!signer) return;
+  const { middleware: sign, options } = signer;
+  stack.addRelativeTo(
+    (next, context) => {
+      const signed = sign(next, context);
+      return (args) => (sent(context, args) ? signed(args) : next(args));
+    },
+    { ...options, override: true },
+  );
 }
