@@ -171,7 +171,7 @@ describe("SigV4 signing: only requests that leave the process", () => {
     expect(recorder.all()).toHaveLength(1);
   });
 
-  it("with a pass-through source, one client signs the call it sends and not the one it answers from the recording", async () => {
+  it("with a pass-through source, one client signs (and names its user agent in) the call it sends, not the one it answers from the recording", async () => {
     const recorder = new Recorder();
     // The same operation on one client: the call with PathPrefix /sent/ goes to the endpoint, the other is replayed.
     const passing: ReplaySource = {
@@ -194,7 +194,9 @@ describe("SigV4 signing: only requests that leave the process", () => {
     // Both requests were built; only the one that left the process carries a signature.
     expect(seen).toHaveLength(2);
     expect(Object.keys(seen[0]!.headers).map((h) => h.toLowerCase())).not.toContain("authorization");
+    expect(Object.keys(seen[0]!.headers).map((h) => h.toLowerCase())).not.toContain("user-agent");
     expect(seen[1]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAREPLAY/);
+    expect(seen[1]!.headers["user-agent"]).toMatch(/aws-sdk-js/);
     const sent = server.requests.slice(before);
     expect(sent.map((r) => `${r.service}:${r.operation}:${r.params.PathPrefix}`)).toEqual([
       "IAM:ListUsers:/sent/",

@@ -29,7 +29,7 @@ import type { OperationAllowList } from "./read-only.js";
 import { RunRetryStrategy } from "./retry.js";
 import { replayRequestHandler } from "./sdk/replay-request-handler.js";
 import { cacheStackOrder, type SdkStack } from "./stack-order-cache.js";
-import { signOnlySent, trimStack } from "./stack-trim.js";
+import { onlyWhenSent, trimStack } from "./stack-trim.js";
 
 export interface AwsEnvironment {
   recorder: Recorder;
@@ -253,9 +253,10 @@ export class AwsSession implements SessionInfo {
     const replay = this.env.replay;
     if (replay?.passThrough) {
       const passThrough = replay.passThrough.bind(replay);
-      // The calls answered from the recording are not sent: only the passed-through ones are signed.
-      signOnlySent(
-        client.middlewareStack as unknown as Parameters<typeof signOnlySent>[0],
+      // The calls answered from the recording are not sent: only the passed-through ones are signed (and
+      // get the user-agent header, whose app id the SDK looks up in the environment and config per call).
+      onlyWhenSent(
+        client.middlewareStack as unknown as Parameters<typeof onlyWhenSent>[0],
         (context: object, args: { input?: unknown }) => passThrough(replayKey(context, region, args.input)),
       );
     }

@@ -10,8 +10,9 @@
  *   at the deserialize step, below both, and is never sent, so a signature (a fresh signer, an HMAC chain
  *   and a canonical request for each call) and a user-agent string are computed only to be thrown away.
  *   A replay source that can pass calls through to a real endpoint (the fault matrix's local server) keeps
- *   both, and its signer signs only the calls it passes through (`signOnlySent`): a request that is sent is
- *   signed as in a live run, one answered from the recording is not. Live clients keep both, always.
+ *   both, and runs them only for the calls it passes through (`onlyWhenSent`): a request that is sent is
+ *   signed and carries the user agent as in a live run, one answered from the recording skips both. Live
+ *   clients keep both, always.
  *
  * What stays for every call, replayed or live: the read-only guard and the recorder (initialize), the
  * serializer and the endpoint rules, the retry strategy (so a recorded or injected throttling error goes
@@ -26,13 +27,11 @@ interface RemovableStack {
 // biome-ignore lint/suspicious/noExplicitAny: a middleware of any command
 type Middleware = (next: any, context: any) => (args: any) => Promise<unknown>;
 
-interface SignerStack {
+interface SentOnlyStack {
   applyToStack(stack: unknown): void;
+  add(middleware: Middleware, options: object): void;
   addRelativeTo(middleware: Middleware, options: object): void;
 }
-
-/** The SDK's SigV4 step (@smithy/core httpSigningMiddlewareOptions.name). */
-export const SIGNER = "httpSigningMiddleware";
 
 /** Removed from every client of a run. */
 export const UNUSED_ON_EVERY_CLIENT = ["loggerMiddleware"] as const;
@@ -49,31 +48,31 @@ export function trimStack(stack: RemovableStack, neverSent: boolean): void {
 }
 
 /**
- * A client whose calls are partly replayed, partly sent (a replay source with pass-through): its signer runs
- * only for the calls `sent` says leave the process; the others skip it, as a pure replay's do (the step is
- * removed there). The SDK's own signer, in its own place (the same options, replaced by name); nothing else
- * changes. A stack without the signer is left as it is.
+ * A client whose calls are partly replayed, partly sent (a replay source with pass-through): the steps a
+ * pure replay removes (UNUSED_WHEN_NEVER_SENT: the signer and the user-agent header) run only for the calls
+ * `sent` says leave the process; the others skip them, as a pure replay's calls do. Each is the SDK's own
+ * middleware, in its own place (the same options, replaced by name); nothing else changes. A step the stack
+ * does not have is left out.
  */
-export function signOnlySent(
-  stack: SignerStack,
+export function onlyWhenSent(
+  stack: SentOnlyStack,
   // biome-ignore lint/suspicious/noExplicitAny: the handler context and arguments of any command
   sent: (context: any, args: any) => boolean,
 ): void {
-  let signer: { middleware: Middleware; options: Record<string, unknown> } | undefined;
-  const take = (middleware: Middleware, options: Record<string, unknown>) => {
-    if (options.name === SIGNER) {
+  const steps: { middleware: Middleware; options: Record<string, unknown>; relative: boolean }[] = [];
+  const take = (relative: boolean) => (middleware: Middleware, options: Record<string, unknown>) => {
+    if ((UNUSED_WHEN_NEVER_SENT as readonly unknown[]).includes(options.name)) {
       const { middleware: _, ...rest } = options;
-      signer = { middleware, options: rest };
+      steps.push({ middleware, options: rest, relative });
     }
   };
-  stack.applyToStack({ add: take, addRelativeTo: take, identifyOnResolve: () => false });
-  if (!signer) return;
-  const { middleware: sign, options } = signer;
-  stack.addRelativeTo(
-    (next, context) => {
-      const signed = sign(next, context);
-      return (args) => (sent(context, args) ? signed(args) : next(args));
-    },
-    { ...options, override: true },
-  );
+  stack.applyToStack({ add: take(false), addRelativeTo: take(true), identifyOnResolve: () => false });
+  for (const { middleware, options, relative } of steps) {
+    const wrapped: Middleware = (next, context) => {
+      const own = middleware(next, context);
+      return (args) => (sent(context, args) ? own(args) : next(args));
+    };
+    if (relative) stack.addRelativeTo(wrapped, { ...options, override: true });
+    else stack.add(wrapped, { ...options, override: true });
+  }
 }
