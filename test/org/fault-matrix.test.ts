@@ -10,24 +10,6 @@
  * Paging faults (truncated, cycle) apply to the operations the SDK knows as paginated.
  */
 
-import * as accessanalyzer from "@aws-sdk/client-accessanalyzer";
-import * as cloudtrail from "@aws-sdk/client-cloudtrail";
-import * as cloudwatch from "@aws-sdk/client-cloudwatch";
-import * as logs from "@aws-sdk/client-cloudwatch-logs";
-import * as codepipeline from "@aws-sdk/client-codepipeline";
-import * as config from "@aws-sdk/client-config-service";
-import * as ec2 from "@aws-sdk/client-ec2";
-import * as eks from "@aws-sdk/client-eks";
-import * as guardduty from "@aws-sdk/client-guardduty";
-import * as iam from "@aws-sdk/client-iam";
-import * as identitystore from "@aws-sdk/client-identitystore";
-import * as kms from "@aws-sdk/client-kms";
-import * as organizations from "@aws-sdk/client-organizations";
-import * as s3 from "@aws-sdk/client-s3";
-import * as s3control from "@aws-sdk/client-s3-control";
-import * as securityhub from "@aws-sdk/client-securityhub";
-import * as ssoadmin from "@aws-sdk/client-sso-admin";
-import * as sts from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
 import { loadControls } from "../../src/controls/loader.js";
 import { InputError } from "../../src/core/errors.js";
@@ -36,6 +18,7 @@ import { executeRun } from "../../src/engine/execute-run.js";
 import { runControls } from "../../src/engine/run-controls.js";
 import type { ReplaySource } from "../../src/providers/aws/middleware.js";
 import { AwsRuntime } from "../../src/providers/aws/runtime.js";
+import { requireSdk } from "../../src/providers/aws/sdk/require.js";
 import { allQueries, declaredOperations } from "../../src/queries/registry.js";
 import { Recorder } from "../../src/recording/recorder.js";
 import { loadRecording, ReplayIndex } from "../../src/recording/store.js";
@@ -43,26 +26,33 @@ import { exitCodeFor } from "../../src/report/results-document.js";
 import { awsError, ok, startWireServer, type WireAnswer, type WireRequest } from "../support/aws-wire.js";
 import { ROOT } from "../support/cli.js";
 
-const SDK: Record<string, Record<string, unknown>> = {
-  AccessAnalyzer: accessanalyzer,
-  CloudTrail: cloudtrail,
-  CloudWatch: cloudwatch,
-  CloudWatchLogs: logs,
-  CodePipeline: codepipeline,
-  ConfigService: config,
-  EC2: ec2,
-  EKS: eks,
-  GuardDuty: guardduty,
-  IAM: iam,
-  Identitystore: identitystore,
-  KMS: kms,
-  Organizations: organizations,
-  S3: s3,
-  S3Control: s3control,
-  SecurityHub: securityhub,
-  SSOAdmin: ssoadmin,
-  STS: sts,
+/**
+ * The SDK's own client packages, by the service name calls are recorded under. Loaded with require() as the
+ * run loads them (src/providers/aws/sdk/require.ts: an ESM import of these CommonJS files compiles each twice).
+ */
+const SDK_PACKAGES: Record<string, string> = {
+  AccessAnalyzer: "@aws-sdk/client-accessanalyzer",
+  CloudTrail: "@aws-sdk/client-cloudtrail",
+  CloudWatch: "@aws-sdk/client-cloudwatch",
+  CloudWatchLogs: "@aws-sdk/client-cloudwatch-logs",
+  CodePipeline: "@aws-sdk/client-codepipeline",
+  ConfigService: "@aws-sdk/client-config-service",
+  EC2: "@aws-sdk/client-ec2",
+  EKS: "@aws-sdk/client-eks",
+  GuardDuty: "@aws-sdk/client-guardduty",
+  IAM: "@aws-sdk/client-iam",
+  Identitystore: "@aws-sdk/client-identitystore",
+  KMS: "@aws-sdk/client-kms",
+  Organizations: "@aws-sdk/client-organizations",
+  S3: "@aws-sdk/client-s3",
+  S3Control: "@aws-sdk/client-s3-control",
+  SecurityHub: "@aws-sdk/client-securityhub",
+  SSOAdmin: "@aws-sdk/client-sso-admin",
+  STS: "@aws-sdk/client-sts",
 };
+const SDK: Record<string, Record<string, unknown>> = Object.fromEntries(
+  Object.entries(SDK_PACKAGES).map(([service, pkg]) => [service, requireSdk<Record<string, unknown>>(pkg)]),
+);
 
 const demo = loadRecording(`${ROOT}fixtures/aws/demo`);
 const controls: Control[] = loadControls().controls.filter((c) => c.provider === "aws");

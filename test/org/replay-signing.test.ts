@@ -170,4 +170,38 @@ describe("SigV4 signing: only requests that leave the process", () => {
     expect(sent[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAREPLAY/);
     expect(recorder.all()).toHaveLength(1);
   });
+
+  it("with a pass-through source, one client signs (and names its user agent in) the call it sends, not the one it answers from the recording", async () => {
+    const recorder = new Recorder();
+    // The same operation on one client: the call with PathPrefix /sent/ goes to the endpoint, the other is replayed.
+    const passing: ReplaySource = {
+      take: (key) => new ReplayIndex([recordedListUsers]).take(key),
+      passThrough: (key) => (key.input as { PathPrefix?: string }).PathPrefix === "/sent/",
+    };
+    const session = new AwsSession(
+      env(recorder, { replay: passing, endpoint: server.endpoint }),
+      undefined,
+      ACCOUNT,
+    );
+    const client = session.client(IAMClient, "us-east-1");
+    const seen: { headers: Record<string, string> }[] = [];
+    client.middlewareStack.use(requestProbe(seen) as never);
+    const before = server.requests.length;
+    const replayed = await client.send(new ListUsersCommand({}));
+    const live = await client.send(new ListUsersCommand({ PathPrefix: "/sent/" }));
+    expect(replayed.Users?.map((u) => u.UserName)).toEqual(["alice"]);
+    expect(live.Users?.map((u) => u.UserName)).toEqual(["alice"]);
+    // Both requests were built; only the one that left the process carries a signature.
+    expect(seen).toHaveLength(2);
+    expect(Object.keys(seen[0]!.headers).map((h) => h.toLowerCase())).not.toContain("authorization");
+    expect(Object.keys(seen[0]!.headers).map((h) => h.toLowerCase())).not.toContain("user-agent");
+    expect(seen[1]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAREPLAY/);
+    expect(seen[1]!.headers["user-agent"]).toMatch(/aws-sdk-js/);
+    const sent = server.requests.slice(before);
+    expect(sent.map((r) => `${r.service}:${r.operation}:${r.params.PathPrefix}`)).toEqual([
+      "IAM:ListUsers:/sent/",
+    ]);
+    expect(sent[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAREPLAY/);
+    expect(recorder.all()).toHaveLength(2);
+  });
 });

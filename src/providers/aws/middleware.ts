@@ -233,6 +233,17 @@ async function readBody(body: unknown): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+/** The key a call is replayed by: its operation, its account (set at initialize), region and input. */
+export function replayKey(context: object, region: string, input: unknown): CallKey {
+  return {
+    provider: "aws",
+    ...callIdentity(context),
+    account: (context as ItgcContext).itgcAccount?.session.accountId,
+    region,
+    input,
+  };
+}
+
 export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, MetadataBearer> {
   const accountOf = typeof opts.account === "function" ? opts.account : () => opts.account as CallAccount;
   return {
@@ -332,15 +343,9 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
         const replay = opts.replay;
         stack.add(
           (next, context) => async (args) => {
-            const id = callIdentity(context);
-            const key: CallKey = {
-              provider: "aws",
-              ...id,
-              account: (context as ItgcContext).itgcAccount?.session.accountId,
-              region: opts.region,
-              input: args.input,
-            };
+            const key = replayKey(context, opts.region, args.input);
             if (replay.passThrough?.(key)) return next(args);
+            const id: CallIdentity = { service: key.service, operation: key.operation };
             if (opts.beforeReplayAttempt) await opts.beforeReplayAttempt(id);
             const call = replay.take(key);
             if (call.error) throw fromRecordedError(call.error, call.requestId);

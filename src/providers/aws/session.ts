@@ -20,6 +20,7 @@ import {
   type CallOutcome,
   itgcMiddleware,
   type ReplaySource,
+  replayKey,
   type SessionInfo,
   sendFor,
 } from "./middleware.js";
@@ -28,7 +29,7 @@ import type { OperationAllowList } from "./read-only.js";
 import { RunRetryStrategy } from "./retry.js";
 import { replayRequestHandler } from "./sdk/replay-request-handler.js";
 import { cacheStackOrder, type SdkStack } from "./stack-order-cache.js";
-import { trimStack } from "./stack-trim.js";
+import { onlyWhenSent, trimStack } from "./stack-trim.js";
 
 export interface AwsEnvironment {
   recorder: Recorder;
@@ -249,6 +250,16 @@ export class AwsSession implements SessionInfo {
       client.middlewareStack as unknown as Parameters<typeof trimStack>[0],
       this.env.replay !== undefined && this.env.replay.passThrough === undefined,
     );
+    const replay = this.env.replay;
+    if (replay?.passThrough) {
+      const passThrough = replay.passThrough.bind(replay);
+      // The calls answered from the recording are not sent: only the passed-through ones are signed (and
+      // get the user-agent header, whose app id the SDK looks up in the environment and config per call).
+      onlyWhenSent(
+        client.middlewareStack as unknown as Parameters<typeof onlyWhenSent>[0],
+        (context: object, args: { input?: unknown }) => passThrough(replayKey(context, region, args.input)),
+      );
+    }
     client.middlewareStack.use(
       itgcMiddleware({
         account,
@@ -263,11 +274,13 @@ export class AwsSession implements SessionInfo {
         onOutcome: this.env.onOutcome,
       }),
     );
-    // Each command's handler composed from the stack's order sorted once (not per call; stack-order-cache.ts),
+    // Each command's handler composed from the stack's order sorted once (not per call, and not again for
+    // another client of this class with the same stack; stack-order-cache.ts),
     // its endpoint resolved without a copy of the client's configuration per call (endpoint-middleware.ts).
     cacheStackOrder(
       client.middlewareStack as unknown as SdkStack,
       (client as unknown as { config: object }).config,
+      Ctor,
     );
     return client;
   }

@@ -170,27 +170,49 @@ for (const m of STACK_METHODS)
     },
   });
 
-/** Concatenations served from the cached order, for tests and the benchmark. */
+/** Concatenations served from the cached order, and orders sorted, for tests and the benchmark. */
 let served = 0;
 export const orderedConcats = (): number => served;
+let sorted = 0;
+export const stackOrdersSorted = (): number => sorted;
 
 type EndpointFor = (context: unknown) => Middleware | undefined;
+
+/**
+ * Orders computed for any client of one class (`shareBy`), by the client stack's shape and the command's:
+ * a run builds the same client again for every cell, account or region (the fault matrix: ≈ 15 clients for
+ * each of its 470 runs), and each new client sorted its commands' stacks again. The order depends on nothing
+ * but the entries' options (the key) and the stack implementation, which is the class's.
+ */
+const ordersByClass = new WeakMap<object, Map<string, number[] | null>>();
+/** Kept per class at most (a bound, in case shapes kept changing: a plugin adding entries per client). */
+const MAX_SHARED_ORDERS = 1000;
 
 /**
  * Makes `stack` (a client's middleware stack) compose each command's handler from a cached order. Call it
  * once per client; later changes to the stack are seen. With `endpointConfig` (the client's configuration),
  * each command's endpoint middleware is the one of endpoint-middleware.ts, without the per-call copy of it.
+ * With `shareBy` (the client's class), orders are also shared with the other clients of that class.
  */
-export function cacheStackOrder(stack: SdkStack, endpointConfig?: object): void {
+export function cacheStackOrder(stack: SdkStack, endpointConfig?: object, shareBy?: object): void {
   const endpoint = endpointConfig ? endpointMiddlewareFor(endpointConfig) : undefined;
   const concat = stack.concat.bind(stack);
   let clientEntries: Entry[] | undefined;
+  let clientShape = "";
   let identify = false;
   const orders = new Map<string, number[] | null>();
   const changed = () => {
     clientEntries = undefined;
     orders.clear();
   };
+  let shared: Map<string, number[] | null> | undefined;
+  if (shareBy) {
+    shared = ordersByClass.get(shareBy);
+    if (!shared) {
+      shared = new Map();
+      ordersByClass.set(shareBy, shared);
+    }
+  }
   for (const m of ["add", "addRelativeTo", "remove", "removeByTag", "identifyOnResolve"] as const) {
     const original = (stack[m] as (...a: unknown[]) => unknown).bind(stack);
     (stack as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
@@ -206,13 +228,20 @@ export function cacheStackOrder(stack: SdkStack, endpointConfig?: object): void 
       const own = entriesOf(stack);
       clientEntries = own.entries;
       identify = own.identify;
+      if (shared) clientShape = shapeOf(clientEntries);
     }
     const mine = entriesOf(command as { applyToStack(s: unknown): void });
     if (identify || mine.identify) return concat(from);
     const shape = shapeOf(mine.entries);
     let order = orders.get(shape);
     if (order === undefined) {
-      order = sortedPositions(stack, clientEntries.concat(mine.entries)) ?? null;
+      const sharedKey = shared && `${clientShape}\u0000${shape}`;
+      order = sharedKey !== undefined ? shared!.get(sharedKey) : undefined;
+      if (order === undefined) {
+        sorted++;
+        order = sortedPositions(stack, clientEntries.concat(mine.entries)) ?? null;
+        if (sharedKey !== undefined && shared!.size < MAX_SHARED_ORDERS) shared!.set(sharedKey, order);
+      }
       orders.set(shape, order);
     }
     if (order === null) return concat(from);

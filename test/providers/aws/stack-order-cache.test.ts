@@ -24,6 +24,7 @@ import {
   cacheStackOrder,
   orderedConcats,
   type SdkStack,
+  stackOrdersSorted,
 } from "../../../src/providers/aws/stack-order-cache.js";
 import { Recorder } from "../../../src/recording/recorder.js";
 import { ReplayIndex } from "../../../src/recording/store.js";
@@ -63,7 +64,12 @@ function commandEntries(command: Any, config: unknown): Captured[] {
  * The order in which the handlers of `client ++ command` entries run, for a stack built with the SDK's own
  * constructStack (tracing middleware in place of each), composed by the SDK's concat or by the cache.
  */
-async function runOrder(client: Captured[], command: Captured[], cached: boolean): Promise<string[]> {
+async function runOrder(
+  client: Captured[],
+  command: Captured[],
+  cached: boolean,
+  shareBy?: object,
+): Promise<string[]> {
   const trace: string[] = [];
   const tracer = (label: string) => (next: Any) => (args: Any) => {
     trace.push(label);
@@ -78,7 +84,7 @@ async function runOrder(client: Captured[], command: Captured[], cached: boolean
   };
   const clientStack = constructStack<Any, Any>() as Any;
   fill(clientStack, client, "c");
-  if (cached) cacheStackOrder(clientStack as SdkStack);
+  if (cached) cacheStackOrder(clientStack as SdkStack, undefined, shareBy);
   const commandStack = constructStack<Any, Any>() as Any;
   fill(commandStack, command, "m");
   const handler = clientStack.concat(commandStack).resolve(async () => ({ output: {} }), {});
@@ -159,6 +165,33 @@ describe("the cached middleware order is the SDK's own", () => {
     const sdk = await runOrder(client, command, false);
     expect(sdk).not.toContain("c1:shared");
     expect(await runOrder(client, command, true)).toEqual(sdk);
+  });
+});
+
+describe("orders shared by the clients of one class", () => {
+  it("a second client of the class with the same stack reuses the order; another stack shape is sorted anew", async () => {
+    const session = new AwsSession(liveEnv(), CREDENTIALS, "123456789012");
+    const client = session.client(S3Client, "eu-west-1") as Any;
+    const own = entriesOf(client.middlewareStack);
+    const mine = commandEntries(new GetBucketVersioningCommand({ Bucket: "b" }), client.config);
+    const sdk = await runOrder(own, mine, false);
+    const byClass = {};
+    const sortedBefore = stackOrdersSorted();
+    expect(await runOrder(own, mine, true, byClass)).toEqual(sdk);
+    expect(await runOrder(own, mine, true, byClass)).toEqual(sdk);
+    expect(stackOrdersSorted()).toBe(sortedBefore + 1);
+    // A client of the class whose own stack differs (one more entry) gets its own order, the SDK's.
+    const more: Captured[] = [
+      ...own,
+      { relative: false, options: { name: "testExtra", step: "build", priority: "high" } },
+    ];
+    const sdkMore = await runOrder(more, mine, false);
+    expect(sdkMore).not.toEqual(sdk);
+    expect(await runOrder(more, mine, true, byClass)).toEqual(sdkMore);
+    expect(stackOrdersSorted()).toBe(sortedBefore + 2);
+    // Without a class to share by, each client sorts its own.
+    expect(await runOrder(own, mine, true)).toEqual(sdk);
+    expect(stackOrdersSorted()).toBe(sortedBefore + 3);
   });
 });
 
