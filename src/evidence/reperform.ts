@@ -100,6 +100,10 @@ export async function reperformBundle(b: BundleFiles, opts: ReperformOptions = {
       command: ["reperform", b.source],
       ...(waivers ? { waivers } : {}),
     });
+  } catch (e) {
+    // The reviewer knows the bundle, not our temporary copy of it: name the file inside the bundle.
+    if (e instanceof Error && e.message.includes(dir)) e.message = e.message.split(dir).join(b.source);
+    throw e;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -155,4 +155,17 @@ describe("sample from a bundle, and its re-performance", () => {
     const bad = await reperformBundle(files, { samples: [tampered], aws: REGIONS });
     expect(bad.differences.map((d) => d.what)).toEqual(["sample items"]);
   });
+
+  it("a raw response that is not JSON stops reperform with the file named inside the bundle", async () => {
+    const raw = [...files.files.keys()].find((k) => k.startsWith("data/raw/") && k.endsWith(".json"));
+    expect(raw).toBeDefined();
+    const garbled = new Map(files.files);
+    garbled.set(raw!, Buffer.from("{not json"));
+    const err = await reperformBundle({ ...files, files: garbled }, { aws: REGIONS }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toContain(`${files.source}/${raw}: not valid JSON`);
+    expect(err?.message).not.toContain("itgc-reperform-");
+  });
 });
