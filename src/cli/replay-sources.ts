@@ -3,11 +3,10 @@
  * An archive is read in memory (with the same checks as verify), its data/ written to a scratch directory,
  * loaded, and the scratch removed; the loaded recording names the archive as its source.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { rmSync, statSync } from "node:fs";
 import { InputError } from "../core/errors.js";
 import { isArchivePath, readBundle, UnusableBundle } from "../evidence/files.js";
+import { writeDataToScratch } from "../evidence/scratch-copy.js";
 import { type LoadedRecording, loadRecording, loadRecordings } from "../recording/store.js";
 
 function isArchiveFile(path: string): boolean {
@@ -26,14 +25,8 @@ function loadArchive(path: string): LoadedRecording {
     if (e instanceof UnusableBundle) throw new InputError(e.message);
     throw e;
   }
-  const scratch = mkdtempSync(join(tmpdir(), "itgc-replay-"));
+  const scratch = writeDataToScratch(files, "itgc-replay-");
   try {
-    for (const [rel, data] of files) {
-      if (!rel.startsWith("data/")) continue;
-      const abs = join(scratch, rel);
-      mkdirSync(dirname(abs), { recursive: true });
-      writeFileSync(abs, data);
-    }
     return { ...loadRecording(scratch), dir: path };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

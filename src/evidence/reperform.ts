@@ -4,9 +4,8 @@
  * compares every verdict with the one recorded: control status, population size, exceptions, and each
  * finding's resource and status.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { type ExecuteRunOptions, executeRun, type RunOutcome } from "../engine/execute-run.js";
 import type { AwsRuntimeOptions } from "../providers/aws/runtime.js";
 import type { ResultsDocument } from "../report/results-document.js";
@@ -15,6 +14,7 @@ import type { SampleDocument } from "../sample/from-bundle.js";
 import { parseWaivers } from "../waivers/load.js";
 import { type BundleFiles, UnusableBundle } from "./files.js";
 import { type ResultRecord, type RunJson, toResultRecord } from "./model.js";
+import { inBundle, writeDataToScratch } from "./scratch-copy.js";
 import { verifyBundle } from "./verify.js";
 
 export interface Difference {
@@ -42,18 +42,6 @@ export interface ReperformOptions {
   runtimeFactories?: ExecuteRunOptions["runtimeFactories"];
   /** Samples drawn from this bundle (`sample … --json` files): each is re-drawn and compared. */
   samples?: SampleDocument[];
-}
-
-/** Writes the bundle's files to a fresh temporary directory (so a .tar.gz and a directory re-perform alike). */
-function materialise(b: BundleFiles): string {
-  const dir = mkdtempSync(join(tmpdir(), "itgc-reperform-"));
-  for (const [rel, data] of b.files) {
-    if (!rel.startsWith("data/")) continue;
-    const abs = join(dir, rel);
-    mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, data);
-  }
-  return dir;
 }
 
 export async function reperformBundle(b: BundleFiles, opts: ReperformOptions = {}): Promise<ReperformReport> {
@@ -86,7 +74,8 @@ export async function reperformBundle(b: BundleFiles, opts: ReperformOptions = {
   const waivers = waiversFile
     ? parseWaivers(run.waivers?.file ?? "waivers.yaml", waiversFile.toString("utf8"))
     : undefined;
-  const dir = materialise(b);
+  // On disk, so a .tar.gz and a directory re-perform alike.
+  const dir = writeDataToScratch(b.files, "itgc-reperform-");
   let outcome: RunOutcome;
   try {
     outcome = await executeRun({
@@ -101,9 +90,7 @@ export async function reperformBundle(b: BundleFiles, opts: ReperformOptions = {
       ...(waivers ? { waivers } : {}),
     });
   } catch (e) {
-    // The reviewer knows the bundle, not our temporary copy of it: name the file inside the bundle.
-    if (e instanceof Error && e.message.includes(dir)) e.message = e.message.split(dir).join(b.source);
-    throw e;
+    throw inBundle(e, dir, b.source);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
