@@ -6,7 +6,7 @@
 import { rmSync, statSync } from "node:fs";
 import { InputError } from "../core/errors.js";
 import { isArchivePath, readBundle, UnusableBundle } from "../evidence/files.js";
-import { writeDataToScratch } from "../evidence/scratch-copy.js";
+import { inBundle, writeDataToScratch } from "../evidence/scratch-copy.js";
 import { type LoadedRecording, loadRecording, loadRecordings } from "../recording/store.js";
 
 function isArchiveFile(path: string): boolean {
@@ -28,6 +28,8 @@ function loadArchive(path: string): LoadedRecording {
   const scratch = writeDataToScratch(files, "itgc-replay-");
   try {
     return { ...loadRecording(scratch), dir: path };
+  } catch (e) {
+    throw inBundle(e, scratch, path);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeF
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { formatManifest } from "../../src/evidence/bagit.js";
+import { readTarGz, writeTarGz } from "../../src/evidence/tar.js";
 import { cli, cliInProcess } from "../support/cli.js";
 import { decodePng, inkStats } from "./png.js";
 import { DEMO_RECORDING, OTHER_KEY, onlyEntry, TEST_KEY, tempDir } from "./support.js";
@@ -193,6 +194,19 @@ describe("--archive, and the commands on a .tar.gz", () => {
     const junit = await cliInProcess(["report", archive, "--format", "junit"]);
     expect(junit.code).toBe(0);
     expect(junit.stdout).toMatch(/<testsuites /);
+    // The same archive with one raw response garbled: --replay stops (exit 2) and names the file inside the
+    // archive, not the scratch copy it was read from (gone by the time anyone reads the message).
+    const entries = readTarGz(readFileSync(archive));
+    const raw = entries.find((e) => e.type === "file" && /\/data\/raw\/.+\.json$/.test(e.path));
+    expect(raw).toBeDefined();
+    raw!.data = Buffer.from("{not json");
+    const garbled = join(tempDir(), "garbled.tar.gz");
+    writeFileSync(garbled, writeTarGz(entries, new Date(0)));
+    const replayed = await cliInProcess(["run", "--replay", garbled, "--out", tempDir()], { env: env() });
+    expect(replayed.code).toBe(2);
+    const inArchive = raw!.path.slice(raw!.path.indexOf("/data/raw/"));
+    expect(replayed.stderr).toContain(`${garbled}${inArchive}: not valid JSON`);
+    expect(replayed.stderr).not.toContain("itgc-replay-");
   });
 });
 
