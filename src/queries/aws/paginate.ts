@@ -65,9 +65,12 @@ export async function forEachAwsPage<Page>(
   const seen = new Set<string>();
   let token: string | undefined;
   for (let n = 1; ; n++) {
-    const page = await sendPage(token);
-    onPage(page, n);
-    const next = nextToken(page);
+    // Each page is handled in `pageStep`, outside this async function: V8 keeps an async function's dead
+    // registers, so a page (or the promise resolved with it) held here stayed alive while the next page was
+    // awaited — half a second at LookupEvents' 2/s, long enough for the young-generation collector to copy it
+    // twice and promote it (a heap snapshot of events-org-50x4 held one whole page per account-region, and
+    // every page's data went through the old generation; docs/performance.md, round 14).
+    const next = await pageStep(sendPage, nextToken, onPage, token, n);
     if (!next) return n;
     if (seen.has(next)) throw new Error(`${operation}: the API repeated page token ${next}`);
     seen.add(next);
@@ -76,4 +79,18 @@ export async function forEachAwsPage<Page>(
     }
     token = next;
   }
+}
+
+/** One page: fetched, handed to `onPage`, and its continuation token returned (the page is not kept). */
+function pageStep<Page>(
+  sendPage: (token: string | undefined) => Promise<Page>,
+  nextToken: (page: Page) => string | undefined,
+  onPage: (page: Page, pageNumber: number) => void,
+  token: string | undefined,
+  n: number,
+): Promise<string | undefined> {
+  return sendPage(token).then((page) => {
+    onPage(page, n);
+    return nextToken(page);
+  });
 }
