@@ -21,7 +21,7 @@
  * run then shows what the recorder keeps either way.
  */
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -130,6 +130,9 @@ async function measureEventRun(
   const startedAt = Date.now() - seconds * 1000;
   const cpu = process.cpuUsage(cpu0);
   const main1 = mainThreadCpuSeconds();
+  // ITGC_BENCH_THREADS: the CPU of each of the process's threads, on stderr (main thread first, then V8's
+  // collector threads, the spool's writer thread…), for diagnosis: the process's CPU alone hides which it is.
+  if (process.env.ITGC_BENCH_THREADS) process.stderr.write(`threads ${threadCpuSeconds()}\n`);
   const retainedHeapMb = heapMb();
   const r = outcome.results[0]!;
   const lookups = outcome.calls.filter((c) => c.operation === "LookupEvents");
@@ -185,6 +188,22 @@ async function measureEventRun(
  * 1/100 s on Linux), or undefined where there is no such file. The process's CPU also counts the spool
  * writer's thread and the SDK's I/O threads; the main thread's is the one that bounds the listing.
  */
+/** "tid:seconds …" of every thread of this process that used more than half a second (Linux /proc). */
+function threadCpuSeconds(): string {
+  const out: string[] = [];
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
+      if (cpu > 0.5) out.push(`${tid}:${cpu.toFixed(1)}`);
+    }
+  } catch {
+    return "(no /proc)";
+  }
+  return out.join(" ");
+}
+
 function mainThreadCpuSeconds(): number | undefined {
   try {
     const stat = readFileSync("/proc/thread-self/stat", "utf8");
@@ -229,6 +248,8 @@ export async function benchEventScenario(
         // A million events and their recorded pages (the evidence) need more than the default heap.
         "--max-old-space-size=12288",
         "--expose-gc",
+        // ITGC_BENCH_NODE_FLAGS: more V8 / Node flags for the measured process (e.g. --trace-gc), for diagnosis.
+        ...(process.env.ITGC_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
         // ITGC_BENCH_PROFILE_DIR: a CPU profile of the measured process only (not the endpoint, not this one).
         ...(process.env.ITGC_BENCH_PROFILE_DIR
           ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ITGC_BENCH_PROFILE_DIR}`]
@@ -250,6 +271,9 @@ export async function benchEventScenario(
       },
     );
     if (r.status !== 0) throw new Error(`bench child events ${name} failed:\n${r.stderr}`);
+    // The diagnostics' output (ITGC_BENCH_THREADS on stderr, e.g. --trace-gc on stdout) is passed on.
+    if (process.env.ITGC_BENCH_THREADS) process.stderr.write(r.stderr);
+    if (process.env.ITGC_BENCH_NODE_FLAGS) process.stderr.write(r.stdout);
     const result = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as EventResult;
     const load1 = loadavg()[0]!;
     server.send("stop");
