@@ -188,31 +188,33 @@ async function measureEventRun(
  * 1/100 s on Linux), or undefined where there is no such file. The process's CPU also counts the spool
  * writer's thread and the SDK's I/O threads; the main thread's is the one that bounds the listing.
  */
-/** "tid:seconds …" of every thread of this process that used more than half a second (Linux /proc). */
-function threadCpuSeconds(): string {
-  const out: string[] = [];
-  try {
-    for (const tid of readdirSync("/proc/self/task")) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
-      if (cpu > 0.5) out.push(`${tid}:${cpu.toFixed(1)}`);
-    }
-  } catch {
-    return "(no /proc)";
-  }
-  return out.join(" ");
-}
-
 function mainThreadCpuSeconds(): number | undefined {
   try {
-    const stat = readFileSync("/proc/thread-self/stat", "utf8");
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after its ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return statCpuSeconds("/proc/thread-self/stat");
   } catch {
     return undefined;
   }
+}
+
+/** "tid:seconds …" of every thread of this process that used more than half a second (Linux /proc). */
+function threadCpuSeconds(): string {
+  try {
+    return readdirSync("/proc/self/task")
+      .map((tid) => [tid, statCpuSeconds(`/proc/self/task/${tid}/stat`)] as const)
+      .filter(([, cpu]) => cpu > 0.5)
+      .map(([tid, cpu]) => `${tid}:${cpu.toFixed(1)}`)
+      .join(" ");
+  } catch {
+    return "(no /proc)";
+  }
+}
+
+/** user + sys CPU, seconds, of a /proc …/stat file (fields 14 and 15, in clock ticks of 1/100 s). */
+function statCpuSeconds(file: string): number {
+  const stat = readFileSync(file, "utf8");
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after its ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function message<T>(child: ChildProcess): Promise<T> {
