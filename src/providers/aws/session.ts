@@ -9,6 +9,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { Recorder } from "../../recording/recorder.js";
 import { registerSecret } from "../../recording/scrub.js";
 import { RecentClients } from "./client-cache.js";
+import { CloudTrailProtocol } from "./cloudtrail-protocol.js";
 import { DEFAULT_CALL_TIMEOUT_MS } from "./defaults.js";
 import { endpointOverride, pinEndpoint } from "./endpoints.js";
 import {
@@ -223,6 +224,8 @@ export class AwsSession implements SessionInfo {
                   }
                 : {}),
             }),
+      // CloudTrail: LookupEvents' pages read by one JSON.parse (cloudtrail-protocol.ts says why and how).
+      ...(service === "CloudTrail" ? { protocol: CloudTrailProtocol } : {}),
       // An endpoint override (a private endpoint, a local emulator) must reach every client unchanged:
       // no account-id or other host prefix in front of it, path-style S3 buckets.
       ...(endpoint ? { endpoint, disableHostPrefix: true, forcePathStyle: true } : {}),
