@@ -13,7 +13,7 @@
 import type { Recorder } from "../../recording/recorder.js";
 import { scrubSecrets } from "../../recording/scrub.js";
 import type { ReplayIndex } from "../../recording/store.js";
-import { paginate } from "../../util/paginate.js";
+import { DEFAULT_MAX_PAGES, forEachPage, paginate } from "../../util/paginate.js";
 import { fromRecordedError, toRecordedError } from "./errors.js";
 import { type GcpAllowList, GcpReadOnlyViolation, isAllowedGcpOperation } from "./read-only.js";
 
@@ -89,30 +89,32 @@ export class GcpCalls {
 
   /**
    * Like `paged`, but hands each page to `onPage` as it arrives and keeps none (listings too large to hold
-   * twice, e.g. a quarter of audit log entries; the recorder keeps each page once, as evidence).
+   * twice, e.g. a quarter of audit log entries; the recorder keeps each page once, as evidence). The loop is
+   * util/paginate.ts `forEachPage`: no page is held while the next one is fetched, a repeated token or more
+   * than `maxPages` pages throws.
    */
-  async eachPage(
+  eachPage(
     service: string,
     operation: string,
     account: string,
     request: Record<string, unknown>,
     onPage: (page: Record<string, unknown>, pageNumber: number) => void,
+    maxPages: number = DEFAULT_MAX_PAGES,
   ): Promise<number> {
-    let pageToken = "";
-    const seen = new Set<string>();
-    for (let n = 1; ; n++) {
-      const req = pageToken ? { ...request, pageToken } : { ...request };
-      const page = (await this.record(service, operation, account, req, async (t) => {
-        const answer = (await t.invoke(service, operation, req, { autoPaginate: false })) as unknown[];
-        return answer[2] ?? { nextPageToken: "" };
-      })) as Record<string, unknown>;
-      onPage(page, n);
-      const next = typeof page.nextPageToken === "string" ? page.nextPageToken : "";
-      if (!next) return n;
-      if (seen.has(next)) throw new Error(`${service}.${operation}: the API repeated page token ${next}`);
-      seen.add(next);
-      pageToken = next;
-    }
+    return forEachPage(
+      async (pageToken) => {
+        const req = pageToken ? { ...request, pageToken } : { ...request };
+        return (await this.record(service, operation, account, req, async (t) => {
+          const answer = (await t.invoke(service, operation, req, { autoPaginate: false })) as unknown[];
+          // gax with autoPaginate false: [items, nextPageRequest, rawResponse]
+          return answer[2] ?? { nextPageToken: "" };
+        })) as Record<string, unknown>;
+      },
+      (page) => (typeof page.nextPageToken === "string" ? page.nextPageToken : ""),
+      onPage,
+      `${service}.${operation}`,
+      maxPages,
+    );
   }
 
   /** A REST GET recorded like any other call; `request` is what identifies it (recorded as the input). */

@@ -26,7 +26,7 @@
  *     const vpcs = pages.flatMap((p) => p.Vpcs ?? []);
  */
 
-import { DEFAULT_MAX_PAGES, paginate } from "../../util/paginate.js";
+import { DEFAULT_MAX_PAGES, forEachPage, paginate } from "../../util/paginate.js";
 
 export { DEFAULT_MAX_PAGES };
 
@@ -46,51 +46,17 @@ export function paginateAws<Page>(
 
 /**
  * Like paginateAws, but hands each page to `onPage` as it arrives and keeps none: for listings too large to
- * hold twice (CloudTrail LookupEvents over a quarter). The recorder already keeps each raw page once, as
- * evidence; the caller keeps only what it derives. Same guards: a repeated token or more than `maxPages`
- * pages throws. `onPage` gets the page and its 1-based number; its errors propagate (the listing stops).
+ * hold twice (CloudTrail LookupEvents over a quarter). See src/util/paginate.ts `forEachPage`: the same
+ * guards, and no page is held while the next one is awaited.
  *
  * @returns the number of pages read.
  */
-export async function forEachAwsPage<Page>(
+export function forEachAwsPage<Page>(
   sendPage: (token: string | undefined) => Promise<Page>,
   nextToken: (page: Page) => string | undefined,
   onPage: (page: Page, pageNumber: number) => void,
   operation = "paginated AWS call",
   maxPages: number = DEFAULT_MAX_PAGES,
 ): Promise<number> {
-  if (!Number.isInteger(maxPages) || maxPages < 1) {
-    throw new RangeError(`${operation}: maxPages must be a positive integer, got ${maxPages}`);
-  }
-  const seen = new Set<string>();
-  let token: string | undefined;
-  for (let n = 1; ; n++) {
-    // Each page is handled in `pageStep`, outside this async function: V8 keeps an async function's dead
-    // registers, so a page (or the promise resolved with it) held here stayed alive while the next page was
-    // awaited — half a second at LookupEvents' 2/s, long enough for the young-generation collector to copy it
-    // twice and promote it (a heap snapshot of events-org-50x4 held one whole page per account-region, and
-    // every page's data went through the old generation; docs/performance.md, round 14).
-    const next = await pageStep(sendPage, nextToken, onPage, token, n);
-    if (!next) return n;
-    if (seen.has(next)) throw new Error(`${operation}: the API repeated page token ${next}`);
-    seen.add(next);
-    if (n >= maxPages) {
-      throw new Error(`${operation}: more than ${maxPages} pages; refusing to read an unbounded listing`);
-    }
-    token = next;
-  }
-}
-
-/** One page: fetched, handed to `onPage`, and its continuation token returned (the page is not kept). */
-function pageStep<Page>(
-  sendPage: (token: string | undefined) => Promise<Page>,
-  nextToken: (page: Page) => string | undefined,
-  onPage: (page: Page, pageNumber: number) => void,
-  token: string | undefined,
-  n: number,
-): Promise<string | undefined> {
-  return sendPage(token).then((page) => {
-    onPage(page, n);
-    return nextToken(page);
-  });
+  return forEachPage(sendPage, nextToken, onPage, operation, maxPages);
 }
