@@ -1,7 +1,8 @@
 /**
  * A local AWS endpoint (HTTP on 127.0.0.1) for the event-population benchmark: the measured run is a *live*
  * run (`--endpoint`), so every LookupEvents page goes through the real SDK — serializer, SigV4 signer, retry
- * strategy, HTTP handler, JSON 1.1 deserializer — and the session's rate limiter, exactly as against AWS.
+ * strategy, HTTP handler, the run's JSON 1.1 reader of LookupEvents answers (providers/aws/cloudtrail-protocol.ts)
+ * — and the session's rate limiter, exactly as against AWS.
  * It answers only what that run sends:
  *
  * - STS GetCallerIdentity / AssumeRole (awsQuery, XML). AssumeRole mints an access key that names the member

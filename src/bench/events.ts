@@ -36,6 +36,8 @@ import { removeLater } from "./removal.js";
 
 export interface EventResult {
   scenario: string;
+  /** V8's heap growing factor of the measured run, as 1 + N/100 (undefined: V8's default). */
+  heapGrowingPercent?: number;
   accounts: number;
   regions: number;
   eventsPerRegion: number;
@@ -229,6 +231,7 @@ export async function benchEventScenario(
   name: string,
   rate: number,
   bundleMode?: BundleMode,
+  heapGrowingPercent?: number,
 ): Promise<EventResult> {
   const self = fileURLToPath(new URL("./index.js", import.meta.url));
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
@@ -259,6 +262,7 @@ export async function benchEventScenario(
         self,
         ...["--child", "events", "--scenario", name, "--event-rate", String(rate), "--endpoint", endpoint],
         ...(bundleMode ? ["--bundle", bundleMode] : []),
+        ...(heapGrowingPercent !== undefined ? ["--heap-growing-percent", String(heapGrowingPercent)] : []),
       ],
       {
         encoding: "utf8",
@@ -332,8 +336,8 @@ export function renderEventTable(rows: EventResult[]): string {
     out.push(
       `| ${[
         r.bundle
-          ? `${r.scenario} (bundle written, calls ${r.bundle.mode === "spool" ? "spooled" : "in memory"}: ${r.bundle.seconds.toFixed(1)} s, ${r.bundle.cpuSeconds.toFixed(1)} s CPU; peak RSS before it ${r.bundle.peakRssBeforeMb.toFixed(0)} MB)`
-          : r.scenario,
+          ? `${r.scenario}${heapNote(r)} (bundle written, calls ${r.bundle.mode === "spool" ? "spooled" : "in memory"}: ${r.bundle.seconds.toFixed(1)} s, ${r.bundle.cpuSeconds.toFixed(1)} s CPU; peak RSS before it ${r.bundle.peakRssBeforeMb.toFixed(0)} MB)`
+          : `${r.scenario}${heapNote(r)}`,
         `${r.accounts} × ${r.regions}`,
         r.eventsPerRegion.toLocaleString("en-US"),
         String(r.pages),
@@ -351,4 +355,11 @@ export function renderEventTable(rows: EventResult[]): string {
     );
   }
   return `${out.join("\n")}\n`;
+}
+
+/** The heap factor beside the scenario's name, when the run had one (an organization run does, as `run --org`). */
+function heapNote(r: EventResult): string {
+  return r.heapGrowingPercent !== undefined
+    ? ` [heap growing factor ${(1 + r.heapGrowingPercent / 100).toFixed(2)}]`
+    : "";
 }

@@ -703,9 +703,14 @@ async function main(): Promise<void> {
     const s = EVENT_SCENARIOS.find((x) => x.name === a.scenarios[0]);
     if (!s) throw new Error(`unknown event scenario ${a.scenarios[0]}`);
     if (a.child === "events-server") return serveEventScenario(s);
-    process.stdout.write(
-      `${JSON.stringify(await runEventScenario(s, a.eventRate, a.endpoint!, a.bundle))}\n`,
+    // As `run --org` does at the CLI's entry (engine/heap-tuning.ts): an organization's event run gets the
+    // organization growing factor, unless --heap-growing-percent says otherwise (0: V8's default).
+    const heapGrowingPercent = tuneHeapForRun(
+      { organization: s.accounts > 1 },
+      a.heapGrowingPercent !== undefined ? { ITGC_HEAP_GROWING_PERCENT: String(a.heapGrowingPercent) } : {},
     );
+    const result = await runEventScenario(s, a.eventRate, a.endpoint!, a.bundle);
+    process.stdout.write(`${JSON.stringify({ ...result, heapGrowingPercent })}\n`);
     return;
   }
   // The bench's outputs are removed at its end, not between measurements (removal.ts).
@@ -713,7 +718,7 @@ async function main(): Promise<void> {
   const eventRows: EventResult[] = [];
   for (const name of a.scenarios.filter((n) => EVENT_SCENARIOS.some((s) => s.name === n))) {
     process.stderr.write(`bench: ${name}: LookupEvents at ${a.eventRate}/s per account-region, over HTTP…\n`);
-    eventRows.push(await benchEventScenario(name, a.eventRate, a.bundle));
+    eventRows.push(await benchEventScenario(name, a.eventRate, a.bundle, a.heapGrowingPercent));
   }
   a.scenarios = a.scenarios.filter((n) => !EVENT_SCENARIOS.some((s) => s.name === n));
   if (eventRows.length > 0) process.stdout.write(`\nEvent populations\n\n${renderEventTable(eventRows)}`);
