@@ -5,7 +5,6 @@
  * LookupEvents' pages read by the bundled CloudTrailProtocol. Its verdict, population and exceptions are the
  * world's, and the recorded pages keep the SDK's member order with EventTime stored as ISO 8601.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,28 +16,10 @@ import {
   startEventsWireServer,
 } from "../../src/bench/events-wire.js";
 import { makeWorld } from "../../src/bench/world.js";
+import { cliAsync } from "../support/cli.js";
 
-const BIN = join(import.meta.dirname, "../../bin/itgc-validate.js");
 const CONTROL = "change-management.aws-click-ops-production";
 const EVENTS = 120; // 3 pages; events i % 20 === 7 are by the IAM user bench-admin (world.ts)
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe("the bundled CLI, live: LookupEvents over HTTP through the bundled SDK and CloudTrailProtocol", () => {
   const world = makeWorld({ accounts: 1, users: 1, org: false, regions: 1, events: EVENTS });
@@ -72,7 +53,7 @@ describe("the bundled CLI, live: LookupEvents over HTTP through the bundled SDK 
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
     const out = join(dir, "out");
-    const r = await run(
+    const r = await cliAsync(
       [
         "run",
         "--control",
