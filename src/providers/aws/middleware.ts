@@ -127,6 +127,43 @@ export function boundAccount(context: object): CallAccount {
   return account;
 }
 
+/**
+ * Commands whose first attempt already holds its rate-limit slot: taken by `sendWhenPaced` before the
+ * command went into the SDK, handed over (and forgotten) by the recorder step below.
+ */
+const pacedCommands = new WeakSet<object>();
+
+/**
+ * `send` for a client of a run with documented request rates: a command with a rate (LookupEvents) waits for
+ * its slot *before* the SDK builds anything for it, then goes in marked as holding it; others go at once.
+ *
+ * Why not in the middleware (where retries still wait): a call waiting there has its handler chain, context
+ * and request objects built, and at 2/s per account-region it waits ≈ 0.5 s, long enough for the young-
+ * generation collector to promote all of it — ≈ 22 kB per request of events-org-50x4-1pp
+ * (docs/performance.md, round 15). A command sent twice at once takes two slots; the second send's first
+ * attempt then finds no mark and waits again: slower, never faster than the rate.
+ */
+export function sendWhenPaced<C extends object, R>(
+  send: (command: C, ...rest: unknown[]) => Promise<R>,
+  slotFor: (command: C) => Promise<void> | undefined,
+): (command: C, ...rest: unknown[]) => Promise<R> {
+  return (command, ...rest) => {
+    const slot = slotFor(command);
+    if (!slot) return send(command, ...rest);
+    return slot.then(() => {
+      pacedCommands.add(command);
+      return send(command, ...rest);
+    });
+  };
+}
+
+/** Takes the mark `sendWhenPaced` left on the context's command (true once per slot taken). */
+function takePacedSlot(context: object): boolean {
+  const command = (context as { __smithy_context?: { commandInstance?: object } }).__smithy_context
+    ?.commandInstance;
+  return command !== undefined && pacedCommands.delete(command);
+}
+
 export interface AwsMiddlewareOptions {
   /** The account every call of this client is made for, or, for a shared client, how to find each call's. */
   account: CallAccount | ((context: object) => CallAccount);
@@ -289,10 +326,13 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
           };
           // The first attempt waits for its rate-limit slot before taking a concurrency slot, so calls
           // waiting on a documented rate (LookupEvents: 2/s per account-region) never hold up other calls.
-          const slot = account.rateLimit?.(opts.region, id);
-          if (slot) {
-            await slot;
-            (context as ItgcContext).itgcRateSlotHeld = true;
+          if (takePacedSlot(context)) (context as ItgcContext).itgcRateSlotHeld = true;
+          else {
+            const slot = account.rateLimit?.(opts.region, id);
+            if (slot) {
+              await slot;
+              (context as ItgcContext).itgcRateSlotHeld = true;
+            }
           }
           // STS is exempt: member-account credentials are (re)fetched with STS while a call holds a slot.
           return account.limit && id.service !== "STS"

@@ -24,6 +24,7 @@ import {
   replayKey,
   type SessionInfo,
   sendFor,
+  sendWhenPaced,
 } from "./middleware.js";
 import { RateLimits } from "./rate-limit.js";
 import type { OperationAllowList } from "./read-only.js";
@@ -261,6 +262,18 @@ export class AwsSession implements SessionInfo {
       onlyWhenSent(
         client.middlewareStack as unknown as Parameters<typeof onlyWhenSent>[0],
         (context: object, args: { input?: unknown }) => passThrough(replayKey(context, region, args.input)),
+      );
+    }
+    // A command with a documented rate waits for its slot before the SDK builds its call (sendWhenPaced).
+    const rateLimit = typeof account === "function" ? undefined : account.rateLimit;
+    if (rateLimit) {
+      const sends = client as unknown as { send(command: object, ...rest: unknown[]): Promise<unknown> };
+      sends.send = sendWhenPaced(sends.send.bind(client), (command) =>
+        rateLimit(region, {
+          service,
+          // The command class's name, as the SDK names it (a bundle may suffix a digit to a duplicate name).
+          operation: (command.constructor?.name ?? "Unknown").replace(/Command\d*$/, ""),
+        }),
       );
     }
     client.middlewareStack.use(
