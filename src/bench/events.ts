@@ -200,9 +200,17 @@ function mainThreadCpuSeconds(): number | undefined {
 
 /** "tid:seconds …" of every thread of this process that used more than half a second (Linux /proc). */
 function threadCpuSeconds(): string {
+  // A thread that ends between the listing and the read of its stat file (a collector helper) is left out.
+  const cpuOf = (tid: string) => {
+    try {
+      return statCpuSeconds(`/proc/self/task/${tid}/stat`);
+    } catch {
+      return 0;
+    }
+  };
   try {
     return readdirSync("/proc/self/task")
-      .map((tid) => [tid, statCpuSeconds(`/proc/self/task/${tid}/stat`)] as const)
+      .map((tid) => [tid, cpuOf(tid)] as const)
       .filter(([, cpu]) => cpu > 0.5)
       .map(([tid, cpu]) => `${tid}:${cpu.toFixed(1)}`)
       .join(" ");

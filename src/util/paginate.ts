@@ -1,9 +1,10 @@
 /**
  * The paging loops of the code base (AWS queries through src/queries/aws/paginate.ts, Google calls
  * through providers/gcp/calls.ts and the REST queries): every page of a paginated call, fetched one after
- * another, failing closed — `paginate` collects the pages, `forEachPage` hands each one on and keeps none. A token handed out before — repeated at once (A → A) or after a detour
- * (A → B → A) — throws at once instead of looping until a page cap; more than `maxPages` pages throws.
- * Nothing here knows a cloud: the caller builds each request and says where the next token is.
+ * another, failing closed — `forEachPage` hands each page on and keeps none, `paginate` collects them. A
+ * token handed out before — repeated at once (A → A) or after a detour (A → B → A) — throws at once instead
+ * of looping until a page cap; more than `maxPages` pages throws. Nothing here knows a cloud: the caller
+ * builds each request and says where the next token is.
  */
 
 /** The default cap on the pages of one paginated call; reaching it with a token still pending throws. */
@@ -27,26 +28,9 @@ export async function paginate<Page>(
   operation = "paginated call",
   maxPages: number = DEFAULT_MAX_PAGES,
 ): Promise<Page[]> {
-  if (!Number.isInteger(maxPages) || maxPages < 1) {
-    throw new RangeError(`${operation}: maxPages must be a positive integer, got ${maxPages}`);
-  }
   const pages: Page[] = [];
-  // Every token handed out so far: a repeat means the API is cycling (A → B → A as well as A → A).
-  const seen = new Set<string>();
-  let token: string | undefined;
-  for (;;) {
-    const page = await sendPage(token);
-    pages.push(page);
-    // Falsy ends the listing, as `while (token)` did: an empty-string token means "no more pages".
-    const next = nextToken(page);
-    if (!next) return pages;
-    if (seen.has(next)) throw new Error(`${operation}: the API repeated page token ${next}`);
-    seen.add(next);
-    if (pages.length >= maxPages) {
-      throw new Error(`${operation}: more than ${maxPages} pages; refusing to read an unbounded listing`);
-    }
-    token = next;
-  }
+  await forEachPage(sendPage, nextToken, (page) => pages.push(page), operation, maxPages);
+  return pages;
 }
 
 /**

@@ -46,7 +46,7 @@ const EVENT_MEMBERS = [
 ] as const;
 const RESOURCE_MEMBERS = ["ResourceType", "ResourceName"] as const;
 
-/** Pages read here and pages handed to the SDK's deserialiser (tests and the bench read it). */
+/** Pages read here and pages handed to the SDK's deserialiser (the tests read it). */
 export const lookupEventsReads = { fast: 0, bySdk: 0 };
 
 /** A JSON object that the SDK reads as a plain structure (no `__type`, which makes it keep unknown members). */
@@ -72,21 +72,15 @@ export function readLookupEventsBody(text: string): Json | undefined {
     const v = body[member];
     if (v == null) continue;
     if (member === "Events") {
-      if (!Array.isArray(v)) return undefined;
-      const events = new Array(v.length);
-      for (let i = 0; i < v.length; i++) {
-        const event = readEvent(v[i]);
-        if (event === undefined) return undefined;
-        events[i] = event;
-      }
+      const events = readStructs(v, readEvent);
+      if (events === undefined) return undefined;
       out.Events = events;
     } else out[member] = v;
   }
   return out;
 }
 
-function readEvent(e: unknown): Json | undefined {
-  if (!isPlainStruct(e)) return undefined;
+function readEvent(e: Json): Json | undefined {
   const out: Json = {};
   for (const member of EVENT_MEMBERS) {
     const v = e[member];
@@ -95,17 +89,29 @@ function readEvent(e: unknown): Json | undefined {
       if (typeof v !== "number" || !Number.isFinite(v)) return undefined;
       out.EventTime = new Date(Math.round(v * 1000));
     } else if (member === "Resources") {
-      if (!Array.isArray(v)) return undefined;
-      const resources = new Array(v.length);
-      for (let i = 0; i < v.length; i++) {
-        const r = v[i];
-        if (!isPlainStruct(r)) return undefined;
-        const resource: Json = {};
-        for (const m of RESOURCE_MEMBERS) if (r[m] != null) resource[m] = r[m];
-        resources[i] = resource;
-      }
+      const resources = readStructs(v, readResource);
+      if (resources === undefined) return undefined;
       out.Resources = resources;
     } else out[member] = v;
+  }
+  return out;
+}
+
+function readResource(r: Json): Json {
+  const out: Json = {};
+  for (const member of RESOURCE_MEMBERS) if (r[member] != null) out[member] = r[member];
+  return out;
+}
+
+/** A list of structures, each read by `read`; undefined when `v` is not such a list or an element fails. */
+function readStructs(v: unknown, read: (s: Json) => Json | undefined): Json[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: Json[] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const item = v[i];
+    const s = isPlainStruct(item) ? read(item) : undefined;
+    if (s === undefined) return undefined;
+    out[i] = s;
   }
   return out;
 }
