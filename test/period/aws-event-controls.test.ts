@@ -189,6 +189,15 @@ describe("change-management.aws-change-population-authorised", () => {
     expect(r.status).toBe("error");
     expect(r.reason).toMatch(/page 2: event .*CloudTrailEvent is not valid JSON/);
   });
+  it("is error when a page is empty (no Events list), never an empty population", async () => {
+    const calls = pages(CHANGES, SOURCES, 2);
+    const empty = calls.find((c) => (c.input as { NextToken?: string }).NextToken)!;
+    empty.output = {};
+    const outcome = await runEvents(ID, calls);
+    const r = resultOf(outcome, ID);
+    expect(r.status).toBe("error");
+    expect(r.reason).toMatch(/page 2 has no Events list \(an empty or garbled answer\)/);
+  });
 });
 
 describe("change-management.aws-click-ops-production", () => {

@@ -139,8 +139,14 @@ async function listLookup(
       ),
     (page) => page.NextToken,
     (page, n) => {
+      // CloudTrail answers every page with an Events list (`[]` when none matched): a page without one is an
+      // empty or garbled answer, and reading it as "no events" would make a population look complete.
+      if (!Array.isArray(page.Events))
+        throw new Error(
+          `${op}: page ${n} has no Events list (an empty or garbled answer); the population cannot be read`,
+        );
       const rows: Row[] = [];
-      for (const e of (page.Events ?? []) as LookupEvent[]) {
+      for (const e of page.Events as LookupEvent[]) {
         let row: Row;
         try {
           row = normaliseEvent(e);
