@@ -212,10 +212,23 @@ function threadCpuSeconds(): string {
     return readdirSync("/proc/self/task")
       .map((tid) => [tid, cpuOf(tid)] as const)
       .filter(([, cpu]) => cpu > 0.5)
-      .map(([tid, cpu]) => `${tid}:${cpu.toFixed(1)}`)
+      .map(([tid, cpu]) => `${tid}:${cpu.toFixed(1)}${runQueueWait(tid)}`)
       .join(" ");
   } catch {
     return "(no /proc)";
+  }
+}
+
+/**
+ * A thread's time runnable but waiting for a core (schedstat's second field, ns), as "(+N.N s waiting)":
+ * whether the cores, not the thread's own work, held it back.
+ */
+function runQueueWait(tid: string): string {
+  try {
+    const waited = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1e9;
+    return Number.isFinite(waited) ? `(+${waited.toFixed(1)} s waiting)` : "";
+  } catch {
+    return "";
   }
 }
 
