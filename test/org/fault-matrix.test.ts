@@ -99,6 +99,7 @@ type Fault =
   | "truncated-paging"
   | "paging-cycle"
   | "malformed-body"
+  | "empty-200"
   | "hang";
 
 const FAULTS: Fault[] = [
@@ -109,6 +110,7 @@ const FAULTS: Fault[] = [
   "truncated-paging",
   "paging-cycle",
   "malformed-body",
+  "empty-200",
   "hang",
 ];
 
@@ -170,6 +172,16 @@ function answer(fault: Fault, req: WireRequest): WireAnswer {
           : `<${req.operation}Response><${req.operation}Result><Unclosed>`,
       };
     }
+    case "empty-200":
+      // A success with nothing in it (a proxy's or emulator's fault): read as "no items", a list would be empty.
+      return {
+        status: 200,
+        headers: {
+          "content-type":
+            p === "json" ? "application/x-amz-json-1.1" : p === "restJson" ? "application/json" : "text/xml",
+        },
+        body: "",
+      };
     case "hang":
       return "hang";
     case "truncated-paging": {
@@ -317,8 +329,14 @@ describe("fault matrix: every AWS operation the catalogue calls × every fault",
           const maxTries = Math.max(...calls.map((c) => c.attempts ?? 1));
           if (cell.fault === "throttling" && maxTries !== MAX_ATTEMPTS)
             failures.push(`${where}: throttled calls made ${maxTries} attempts, expected ${MAX_ATTEMPTS}`);
-          if (["html-500", "empty-503", "hang"].includes(cell.fault) && maxTries > 3)
+          if (["html-500", "empty-503", "empty-200", "hang"].includes(cell.fault) && maxTries > 3)
             failures.push(`${where}: ${maxTries} attempts for a non-throttling error (at most 3)`);
+          if (cell.fault === "empty-200") {
+            const errors = results.flatMap((r) => [r.reason ?? "", ...r.errors.map((e) => e.message)]);
+            const label = `${cell.op.replace(":", ".")} (HTTP 200)`;
+            if (!errors.some((e) => e.includes(label) && e.includes("empty body")))
+              failures.push(`${where}: no reason names the empty answer: ${errors[0]}`);
+          }
           if (cell.fault === "html-500") {
             const errors = results.flatMap((r) => [r.reason ?? "", ...r.errors.map((e) => e.message)]);
             const label = `${cell.op.replace(":", ".")} answered HTTP 500 with an HTML page`;

@@ -24,6 +24,7 @@ import type { RecordedCall } from "../../recording/format.js";
 import type { Recorder } from "../../recording/recorder.js";
 import { scrubSecrets } from "../../recording/scrub.js";
 import type { CallKey } from "../../recording/store.js";
+import { successNeedsBody } from "./answer-body.js";
 import {
   explainAwsError,
   fromRecordedError,
@@ -182,6 +183,8 @@ export interface AwsMiddlewareOptions {
   stats?: AttemptStats;
   /** Told the final outcome of every call. */
   onOutcome?: (o: CallOutcome) => void;
+  /** The client's wire protocol (`aws.protocols#awsJson1_1`, …): which empty answers are refused (wireCapture). */
+  protocol?: string;
 }
 
 /**
@@ -229,8 +232,34 @@ export function readOnlyGuard(
 
 const WIRE_KEY = "itgcWireAnswer";
 
-/** Reads an error answer's body (to name it in the reason), and hands the SDK the same bytes. */
-function wireCapture(): Pluggable<object, MetadataBearer> {
+/** A body of at most this many bytes (by its Content-Length) is read to see whether it holds anything. */
+const SMALL_BODY = 64;
+
+/**
+ * A 2xx answer with an empty (or blank) body where the protocol always sends a document. Transient by the
+ * SDK's rules (`$retryable`): a proxy or endpoint fault may answer the next attempt properly; one that
+ * outlasts the retries fails the call, so the controls that read it are `error`.
+ */
+export class EmptyAnswerError extends Error {
+  readonly $fault = "server";
+  readonly $retryable = {};
+  readonly $metadata: { httpStatusCode: number; attempts?: number };
+  constructor(status: number) {
+    super(
+      `the answer has an empty body, where this operation always answers with one; it cannot be read as "none" (an endpoint or proxy fault)`,
+    );
+    this.name = "EmptyAnswer";
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+/**
+ * Below the SDK's deserialiser: reads an error answer's body (to name it in the reason), and refuses an empty
+ * success body where the operation's answer always has one (answer-body.ts; `protocol` is the client's). A
+ * body it reads is handed to the SDK as the same bytes. A success body is only read when its length is
+ * unknown or small, so a page of events costs a header lookup.
+ */
+function wireCapture(protocol: string): Pluggable<object, MetadataBearer> {
   return {
     applyToStack(stack: AnyStack) {
       stack.add(
@@ -241,15 +270,26 @@ function wireCapture(): Pluggable<object, MetadataBearer> {
             headers?: Record<string, string>;
             body?: unknown;
           };
-          if (response?.statusCode !== undefined && response.statusCode >= 300) {
+          const status = response?.statusCode;
+          if (status === undefined) return result;
+          if (status >= 300) {
             const body = await readBody(response.body);
             if (body) response.body = body;
             const answer: WireAnswer = {
-              status: response.statusCode,
+              status,
               contentType: response.headers?.["content-type"] ?? response.headers?.["Content-Type"],
               ...(body ? { preview: body.subarray(0, 200).toString("utf8"), length: body.length } : {}),
             };
             (context as Record<string, unknown>)[WIRE_KEY] = answer;
+          } else if (status >= 200 && successNeedsBody(protocol, operationSchemaOf(context))) {
+            const declared = response.headers?.["content-length"] ?? response.headers?.["Content-Length"];
+            const length = declared === undefined ? Number.NaN : Number(declared);
+            if (length === 0) throw new EmptyAnswerError(status);
+            if (!(length > SMALL_BODY)) {
+              const body = await readBody(response.body);
+              if (body && body.toString("utf8").trim() === "") throw new EmptyAnswerError(status);
+              if (body) response.body = body;
+            }
           }
           return result;
         },
@@ -257,6 +297,14 @@ function wireCapture(): Pluggable<object, MetadataBearer> {
       );
     },
   };
+}
+
+/** The command's operation schema, as the SDK puts it in the call's context. */
+function operationSchemaOf(context: object): unknown {
+  const smithy = (
+    context as Record<string, { operationSchema?: unknown; commandInstance?: { schema?: unknown } }>
+  ).__smithy_context;
+  return smithy?.operationSchema ?? smithy?.commandInstance?.schema;
 }
 
 async function readBody(body: unknown): Promise<Buffer | undefined> {
@@ -378,7 +426,7 @@ export function itgcMiddleware(opts: AwsMiddlewareOptions): Pluggable<object, Me
           { step: "deserialize", name: "itgcAttempts", priority: "high", override: true },
         );
       }
-      stack.use(wireCapture());
+      stack.use(wireCapture(opts.protocol ?? ""));
       if (opts.replay) {
         const replay = opts.replay;
         stack.add(

@@ -288,6 +288,7 @@ export class AwsSession implements SessionInfo {
         beforeReplayAttempt: this.env.beforeReplayAttempt,
         stats: this.env.stats,
         onOutcome: this.env.onOutcome,
+        protocol: protocolOf(client),
       }),
     );
     // Each command's handler composed from the stack's order sorted once (not per call, and not again for
@@ -312,4 +313,10 @@ function registering(provider: AwsCredentialIdentityProvider): AwsCredentialIden
     registerSecret(c.sessionToken);
     return c;
   };
+}
+
+/** The client's wire protocol, as the SDK names it (`aws.protocols#awsJson1_1`, …), or "" if it has none. */
+function protocolOf(client: object): string {
+  const protocol = (client as { config?: { protocol?: { getShapeId?: () => string } } }).config?.protocol;
+  return typeof protocol?.getShapeId === "function" ? protocol.getShapeId() : "";
 }
