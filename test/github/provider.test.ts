@@ -184,6 +184,21 @@ describe("fail closed, narrowly", () => {
       if (id !== "access.github-members-without-2fa") expect(flagged(r)).toEqual(SEEDED[id]);
   });
 
+  it("a list page answered 200 with an empty body is an error, never an empty population", async () => {
+    server.configure({
+      token: TEST_TOKEN,
+      emptyBody: [`/orgs/${ORG}/members?per_page=100&filter=2fa_disabled`],
+    });
+    const out = await runLive(server, { overrides: PARAMS, control: ["access.github-*"] });
+    const results = byId(out);
+    expect(results["access.github-members-without-2fa"]!.status).toBe("error");
+    expect(results["access.github-members-without-2fa"]!.reason).toMatch(
+      /page 1 is not a list \(an empty body\)/,
+    );
+    for (const [id, r] of Object.entries(results))
+      if (id !== "access.github-members-without-2fa") expect(flagged(r)).toEqual(SEEDED[id]);
+  });
+
   it("stops sending when only the reserve of the rate limit is left: waiting controls error, evidence kept", async () => {
     server.configure({ token: TEST_TOKEN, remaining: 115 });
     const out = await runLive(server, { runtime: { reserve: 100, concurrency: 1 } });

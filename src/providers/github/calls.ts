@@ -138,9 +138,17 @@ export class GitHubCalls {
     opts: { stop?: (pageItems: T[]) => boolean } = {},
   ): Promise<T[]> {
     const route = this.route(operation);
+    let pageNumber = 0;
     const request = Object.assign(
       async (o: { url: string; headers: Record<string, string> }) => {
         const answer = await this.send(operation, account, o.url, o.headers);
+        pageNumber++;
+        // A list page is an array, or `{total_count, <items>}`. Octokit's paginator reads an empty body as an
+        // empty page, and anything else as it is: either would make the population look complete.
+        if (!isListPage(answer.data))
+          throw new Error(
+            `${operation}: page ${pageNumber} is not a list (${describeData(answer.data)}); the population cannot be read`,
+          );
         // The paginator rewrites `data` of namespaced lists ({total_count, environments}); keep ours intact.
         return { ...answer, data: structuredClone(answer.data), url: o.url };
       },
@@ -153,7 +161,7 @@ export class GitHubCalls {
       per_page: 100,
       ...params,
     })) {
-      const pageItems = (Array.isArray(page.data) ? page.data : []) as T[];
+      const pageItems = page.data as T[];
       items.push(...pageItems);
       const next = /<([^<>]+)>;\s*rel="next"/.exec(String(page.headers.link ?? ""))?.[1];
       if (next && seen.has(next)) throw new Error(`${operation}: GitHub repeated the next-page link ${next}`);
@@ -365,4 +373,21 @@ function keptHeaders(headers: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const h of RECORDED_HEADERS) if (headers[h] !== undefined) out[h] = String(headers[h]);
   return out;
+}
+
+/** What GitHub answers a list with: an array, or an object naming its total and holding the items. */
+function isListPage(data: unknown): boolean {
+  if (Array.isArray(data)) return true;
+  return (
+    typeof data === "object" &&
+    data !== null &&
+    typeof (data as { total_count?: unknown }).total_count === "number"
+  );
+}
+
+/** Names what a list page held instead of a list, for an error reason (never its content). */
+function describeData(data: unknown): string {
+  if (data === "" || data === undefined || data === null) return "an empty body";
+  if (typeof data === "string") return "a body that is not JSON";
+  return Array.isArray(data) ? "a list" : `a JSON ${typeof data} without total_count`;
 }
