@@ -199,6 +199,30 @@ describe("fail closed, narrowly", () => {
       if (id !== "access.github-members-without-2fa") expect(flagged(r)).toEqual(SEEDED[id]);
   });
 
+  it("a single answer (branch protection) with an empty body is an error for that repository only", async () => {
+    server.configure({
+      token: TEST_TOKEN,
+      emptyBody: [`/repos/${ORG}/payments-api/branches/main/protection`],
+    });
+    const out = await runLive(server, {
+      overrides: PARAMS,
+      control: ["change-management.github-default-branch-required-approvals"],
+    });
+    const approvals = byId(out)["change-management.github-default-branch-required-approvals"]!;
+    expect(approvals.status).toBe("error");
+    expect(approvals.errors).toEqual([
+      {
+        account: R("payments-api"),
+        region: "global",
+        message: "repos:getBranchProtection: the answer is not a JSON object (an empty body)",
+      },
+    ]);
+    // Every other repository was still evaluated.
+    const evaluated = approvals.findings.map((f) => f.resource);
+    expect(evaluated.length).toBeGreaterThan(1);
+    expect(evaluated).not.toContain(R("payments-api"));
+  });
+
   it("stops sending when only the reserve of the rate limit is left: waiting controls error, evidence kept", async () => {
     server.configure({ token: TEST_TOKEN, remaining: 115 });
     const out = await runLive(server, { runtime: { reserve: 100, concurrency: 1 } });

@@ -124,7 +124,12 @@ export class GitHubCalls {
     params: Record<string, unknown>,
   ): Promise<T> {
     const ep = this.route(operation).endpoint(params);
-    return (await this.send(operation, account, ep.url, ep.headers)).data as T;
+    const data = (await this.send(operation, account, ep.url, ep.headers)).data;
+    // Every GET the queries make answers with a JSON object: an empty or garbled body is not one with no
+    // settings (a branch protection read as "nothing required" would be a finding, or worse, a pass).
+    if (typeof data !== "object" || data === null)
+      throw new Error(`${operation}: the answer is not a JSON object (${describeData(data)})`);
+    return data as T;
   }
 
   /**
