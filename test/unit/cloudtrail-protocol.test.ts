@@ -6,8 +6,6 @@
  * the same error). Then over HTTP: a CloudTrailClient built by AwsSession reads its pages with it.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CloudTrailClient, LookupEventsCommand, LookupEventsResponse$ } from "@aws-sdk/client-cloudtrail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +18,7 @@ import {
 } from "../../src/providers/aws/cloudtrail-protocol.js";
 import { AwsSession } from "../../src/providers/aws/session.js";
 import { Recorder } from "../../src/recording/recorder.js";
+import { type LocalHttp, startLocalHttp } from "../support/local-http.js";
 
 const credentials = { accessKeyId: "AKIAEXAMPLE000000000", secretAccessKey: "not-a-secret" };
 const sdkClient = new CloudTrailClient({ region: "us-east-1", credentials });
@@ -207,20 +206,16 @@ describe("CloudTrailProtocol over HTTP: the run's CloudTrail clients read pages 
       },
     ],
   });
-  let server: Server;
+  let http: LocalHttp;
   let endpoint: string;
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": "req-http" });
-        res.end(page);
-      });
+    http = await startLocalHttp((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": "req-http" });
+      res.end(page);
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    endpoint = http.endpoint;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => http.close());
 
   it("an AwsSession's CloudTrailClient: the same output as the SDK's, read by the protocol", async () => {
     const session = new AwsSession(

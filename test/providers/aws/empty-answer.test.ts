@@ -5,8 +5,6 @@
  * Content-Length of 0, a chunked empty body, a blank body. A real answer, however small (`{}`), is read
  * as before.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { EKSClient, ListClustersCommand } from "@aws-sdk/client-eks";
 import { IAMClient, ListUsersCommand } from "@aws-sdk/client-iam";
 import { KMSClient, ListKeysCommand } from "@aws-sdk/client-kms";
@@ -15,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { successNeedsBody } from "../../../src/providers/aws/answer-body.js";
 import { AwsSession } from "../../../src/providers/aws/session.js";
 import { Recorder } from "../../../src/recording/recorder.js";
+import { type LocalHttp, startLocalHttp } from "../../support/local-http.js";
 
 const credentials = async () => ({ accessKeyId: "AKIAEXAMPLE000000000", secretAccessKey: "not-a-secret" });
 
@@ -24,33 +23,29 @@ let next: Framing | { body: string; type: string } = "length-0";
 let requests = 0;
 
 describe("an empty 2xx answer where the operation always has a body is an error, never an empty result", () => {
-  let server: Server;
+  let http: LocalHttp;
   let endpoint: string;
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        requests++;
-        const answer = next;
-        if (answer === "length-0") {
-          res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1", "Content-Length": "0" });
-          res.end();
-        } else if (answer === "chunked-empty") {
-          res.writeHead(200, { "Content-Type": "text/xml", "Transfer-Encoding": "chunked" });
-          res.end();
-        } else if (answer === "blank") {
-          res.writeHead(200, { "Content-Type": "application/json" });
-          res.end("\n  \n");
-        } else {
-          res.writeHead(200, { "Content-Type": answer.type });
-          res.end(answer.body);
-        }
-      });
+    http = await startLocalHttp((_req, res) => {
+      requests++;
+      const answer = next;
+      if (answer === "length-0") {
+        res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1", "Content-Length": "0" });
+        res.end();
+      } else if (answer === "chunked-empty") {
+        res.writeHead(200, { "Content-Type": "text/xml", "Transfer-Encoding": "chunked" });
+        res.end();
+      } else if (answer === "blank") {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end("\n  \n");
+      } else {
+        res.writeHead(200, { "Content-Type": answer.type });
+        res.end(answer.body);
+      }
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    endpoint = http.endpoint;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => http.close());
 
   const session = () =>
     new AwsSession(
