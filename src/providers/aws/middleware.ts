@@ -236,9 +236,9 @@ const WIRE_KEY = "itgcWireAnswer";
 const SMALL_BODY = 64;
 
 /**
- * A 2xx answer with an empty (or blank) body where the protocol always sends a document. Transient by the
- * SDK's rules (`$retryable`): a proxy or endpoint fault may answer the next attempt properly; one that
- * outlasts the retries fails the call, so the controls that read it are `error`.
+ * A 2xx answer with an empty (or blank) body where the operation's answer always has one (answer-body.ts).
+ * Transient by the SDK's rules (`$retryable`): a proxy or endpoint fault may answer the next attempt
+ * properly; one that outlasts the retries fails the call, so the controls that read it are `error`.
  */
 export class EmptyAnswerError extends Error {
   readonly $fault = "server";
