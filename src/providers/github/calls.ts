@@ -390,9 +390,10 @@ function isListPage(data: unknown): boolean {
   );
 }
 
-/** Names what a list page held instead of a list, for an error reason (never its content). */
+/** Names what an answer held instead of what was expected, for an error reason (never its content). */
 function describeData(data: unknown): string {
   if (data === "" || data === undefined || data === null) return "an empty body";
   if (typeof data === "string") return "a body that is not JSON";
-  return Array.isArray(data) ? "a list" : `a JSON ${typeof data} without total_count`;
+  if (Array.isArray(data)) return "a list";
+  return typeof data === "object" ? "a JSON object without total_count" : `a JSON ${typeof data}`;
 }

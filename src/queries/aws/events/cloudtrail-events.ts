@@ -140,7 +140,9 @@ async function listLookup(
     (page) => page.NextToken,
     (page, n) => {
       // CloudTrail answers every page with an Events list (`[]` when none matched): a page without one is an
-      // empty or garbled answer, and reading it as "no events" would make a population look complete.
+      // empty or garbled answer, and reading it as "no events" would make a population look complete. An empty
+      // body is already refused on the wire (answer-body.ts); this catches a document without the list (`{}`)
+      // and a recorded page read back by replay or reperform, which never reaches the wire.
       if (!Array.isArray(page.Events))
         throw new Error(
           `${op}: page ${n} has no Events list (an empty or garbled answer); the population cannot be read`,
