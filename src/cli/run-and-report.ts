@@ -26,8 +26,8 @@ const PROVIDERS: Provider[] = ["aws", "gcp", "github"];
 
 /**
  * A live run without --provider covers the providers whose credentials are found, and says which it skipped
- * and why. --provider always wins (a provider asked for and not configured fails in its own init); replay
- * covers what the recordings hold, as before.
+ * and why. --provider always wins (a provider asked for and not configured fails in its own init); a replay
+ * without it covers the providers the recordings hold calls of (executeRun's recordedProvidersOnly).
  */
 async function chooseProviders(flags: RunFlags): Promise<Provider[] | undefined> {
   if (flags.provider?.length || flags.replay?.length) return flags.provider;
@@ -119,6 +119,20 @@ async function runChecked(
       filter: { ...filterFrom(flags), provider },
       paramsFile: flags.params,
       ...(recording ? { recording } : { replayDir: flags.replay }),
+      // A replay without --provider covers what the recording holds (chooseProviders).
+      ...(flags.replay?.length && !provider?.length
+        ? {
+            recordedProvidersOnly: (skipped: Provider[]) => {
+              for (const p of skipped)
+                notice(
+                  `skipping ${p}: the recording holds none of its calls; use --provider ${p} to require it`,
+                  {
+                    skipped: p,
+                  },
+                );
+            },
+          }
+        : {}),
       now: flags.now,
       period: flags.period,
       aws: awsOptionsFrom(flags),

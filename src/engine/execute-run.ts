@@ -69,6 +69,13 @@ export interface ExecuteRunOptions {
    * engine/population-store.ts); default: every result holds its findings and items in memory.
    */
   population?: PopulationStore;
+  /**
+   * Replay only: run the selected controls of the providers the recording holds calls of, and hand the others
+   * to this callback (`run --replay` without --provider: a recording of an AWS run replays as an AWS run,
+   * instead of failing on the GCP caller identity it never recorded). Every provider that ran records at
+   * least its caller-identity call, so a provider with no call in the recording was not part of that run.
+   */
+  recordedProvidersOnly?: (skipped: Provider[]) => void;
   /** Engine tuning (benchmark): top-level fetches in flight per provider, and whether results are released. */
   engine?: Pick<RunControlsOptions, "fetchesInFlight" | "releaseResults" | "streamResults">;
 }
@@ -103,7 +110,9 @@ export function registerRuntimeFactory(provider: Provider, factory: RuntimeFacto
 
 export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
-  const { selected, all } = await selectControls(opts.controlPaths, opts.filter);
+  const chosen = await selectControls(opts.controlPaths, opts.filter);
+  const { all } = chosen;
+  let { selected } = chosen;
   const loaded = opts.overrides
     ? { overrides: opts.overrides, sources: [] }
     : opts.paramsFile
@@ -117,6 +126,8 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   if (Number.isNaN(now.getTime()))
     throw new InputError("the evaluation time (--now or the recording's startedAt) is not a valid timestamp");
   const { period, record: periodInfo } = choosePeriod(opts.period, replay, now);
+  if (replay && opts.recordedProvidersOnly)
+    selected = onlyRecordedProviders(selected, replay, opts.recordedProvidersOnly);
 
   const recorder = opts.recorder ?? new MemoryRecorder();
   const providers = [...new Set(selected.map((c) => c.provider))].sort();
@@ -220,6 +231,25 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
 /** Where the bundle keeps a parameter's CSV file (data/params/<control>.<param>.csv). */
 export function paramSourcePath(s: Pick<ParamSource, "control" | "param">): string {
   return `data/params/${safeName(s.control)}.${safeName(s.param)}.csv`;
+}
+
+/** The selected controls of the providers `replay` holds calls of; the others' providers go to `skip`. */
+function onlyRecordedProviders(
+  selected: Control[],
+  replay: LoadedRecording,
+  skip: (skipped: Provider[]) => void,
+): Control[] {
+  const recorded = new Set(replay.calls.map((c) => c.provider));
+  const skipped = [...new Set(selected.map((c) => c.provider))].filter((p) => !recorded.has(p)).sort();
+  if (skipped.length === 0) return selected;
+  const kept = selected.filter((c) => recorded.has(c.provider));
+  if (kept.length === 0)
+    throw new InputError(
+      `${replay.dir}: the recording holds no ${skipped.join(" or ")} calls, and the selected controls are ` +
+        `${skipped.join(" and ")} controls: nothing to replay`,
+    );
+  skip(skipped);
+  return kept;
 }
 
 /** The instant a recording's run evaluated at: replay re-evaluates at the same instant. */

@@ -211,6 +211,32 @@ describe("replay, merge and report", () => {
     expect(again.run.replaySource).toBe(archive);
   });
 
+  it("run --replay without --provider covers the providers the recording holds, and says which it skips", async () => {
+    // fixtures/aws/demo recorded an AWS run: its GCP and GitHub controls have nothing to replay.
+    const out = tempDir();
+    const replay = ["run", "--replay", AWS_DEMO, "--no-sign", "--out", out];
+    const three = [
+      "access.aws-root-mfa",
+      "access.gcp-no-public-iam-members",
+      "access.github-org-2fa-required",
+    ];
+    const r = await cliInProcess([...replay, ...three.flatMap((id) => ["--control", id]), "--json"]);
+    expect(r.stderr).toContain("skipping gcp: the recording holds none of its calls; use --provider gcp");
+    expect(r.stderr).toContain("skipping github:");
+    expect(r.stderr).not.toContain("skipping aws");
+    const ids: string[] = JSON.parse(r.stdout).controls.map((c: { id: string }) => c.id);
+    expect(ids).toEqual(["access.aws-root-mfa"]);
+    expect(r.code).not.toBe(2);
+    // A selection of only unrecorded providers is a usage error, not an empty pass.
+    const none = await cliInProcess([...replay, "--control", "access.gcp-*"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("the recording holds no gcp calls");
+    // Naming the provider still requires it: the GCP caller identity was never recorded.
+    const named = await cliInProcess([...replay, "--control", "access.gcp-*", "--provider", "gcp"]);
+    expect(named.code).toBe(2);
+    expect(named.stderr).not.toContain("skipping");
+  });
+
   it("merge output renders with report (html, csv, junit)", async () => {
     // merge spawned (its exit status is its verdict); report's process side is spawned in
     // test/evidence/cli.test.ts and by the closed pipe above, so its formats run in process here.

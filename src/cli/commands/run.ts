@@ -30,7 +30,8 @@ export function addRunOptions(cmd: Command): Command {
     .option(
       "--replay <dir>",
       "answer every API call from a recording (a fixture or an evidence bundle) instead of the cloud " +
-        "(repeatable: e.g. an AWS and a GCP recording, merged)",
+        "(repeatable: e.g. an AWS and a GCP recording, merged); without --provider, only the providers " +
+        "the recordings hold calls of run",
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--json", "print only the results document (JSON) on stdout")
