@@ -27,8 +27,9 @@ export function oneOf<T extends string>(allowed: readonly T[]) {
 }
 
 export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
+  // Decimal digits only: Number() would also take "1e9", "0x10" and " 5 ", which nobody means as a count.
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
     throw new InvalidArgumentError(`"${value}" is not a positive whole number.`);
   return n;
 }

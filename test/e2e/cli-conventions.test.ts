@@ -113,6 +113,8 @@ describe("usage errors exit 2 in every command", () => {
     [false, ["keygen", "--out"], /argument missing/],
     [false, ["permissions", "--provider", "azure"], /"azure" is not one of aws, gcp/],
     [false, ["merge"], /missing required argument/],
+    [false, ["sample", "x", "--control", "c", "--seed", ""], /the seed is empty/],
+    [false, ["sample", "x", "--control", "c", "--size", "1e3"], /"1e3" is not a positive whole number/],
     [false, ["controls", "nope"], /unknown command/],
     [true, ["nope"], /unknown command/],
   ])("spawned: %s, %j", async (spawned, args, message) => {

@@ -29,7 +29,15 @@ export function sampleCommand(): Command {
     .argument("<bundle>", "bundle directory or .tar.gz")
     .requiredOption("--control <id>", "the control whose population is sampled")
     .option("--size <n>", "sample size (default: the table above)", parsePositiveInt)
-    .option("--seed <seed>", "seed (default: derived from the bundle's run id and the control id)")
+    .option(
+      "--seed <seed>",
+      "seed (default: derived from the bundle's run id and the control id)",
+      (v: string) => {
+        // An empty seed is almost always an unset shell variable ($SEED): refuse it rather than sample with it.
+        if (v.trim() === "") throw new InvalidArgumentError("the seed is empty.");
+        return v;
+      },
+    )
     .option(
       "--of <population|exceptions>",
       "sample the whole population or only its exceptions",
