@@ -85,7 +85,7 @@ export const TOP_HELP: TopHelp = {
       name: "sample",
       term: "sample [options] <bundle>",
       description:
-        "Draw a reproducible random sample of a control's population (or exceptions) from an evidence bundle,\nfor the tester's manual attributes. The same bundle, control and seed give byte-identical files on any\nmachine; the default seed is derived from the run id and the control id. Without --size the size comes\nfrom this table (by the control's frequency, else by the population size):\n\nfrequency   occurrences/year  sample range  used\nannual      1                 1             1\nquarterly   2–4               2             2\nmonthly     5–12              2–5           2\nweekly      13–52             5–15          5\ndaily       53–365            20–40         20\nrecurring   > 365             25–60         25\nsource: AICPA Audit Guide 'Audit Sampling', minimum sample sizes for tests of controls by control frequency (common ITGC practice), lower end of each range\n",
+        "Draw a reproducible random sample of a control's population (or exceptions) from an evidence bundle,\nfor the tester's manual attributes. The same bundle, control and seed give byte-identical files on any\nmachine; the default seed is derived from the run id and the control id. Without --size the size comes\nfrom the sample-size table, by the control's frequency, else by the population size (the table ends\n`sample --help`).",
     },
     {
       name: "help",

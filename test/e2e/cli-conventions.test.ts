@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_KEY, tempDir } from "../evidence/support.js";
 import { cli, cliInProcess, ROOT } from "../support/cli.js";
@@ -141,14 +142,29 @@ describe("a closed pipe (… | head -2) ends quietly with exit 0", () => {
 describe("help fits the terminal", () => {
   // `--help` alone is bin/'s fast path (spawned); a command's help is commander's, through main (in process,
   // with COLUMNS set for the call: stdout is no terminal in either case, so $COLUMNS is the width).
-  it.each([[60], [80], [120]])("every help line within COLUMNS=%i", async (columns) => {
+  it.each([[60], [80], [120]])("every command's help lines within COLUMNS=%i", async (columns) => {
     const env = { COLUMNS: String(columns) };
-    for (const args of [["--help"], ["run", "--help"], ["demo", "--help"], ["controls", "list", "--help"]]) {
+    const { buildProgram } = await import("../../src/cli/main.js");
+    const commands: string[][] = [];
+    const walk = (cmd: Command, path: string[]) => {
+      for (const sub of cmd.commands) {
+        commands.push([...path, sub.name()]);
+        walk(sub, [...path, sub.name()]);
+      }
+    };
+    walk(buildProgram(), []);
+    expect(commands.length).toBeGreaterThan(14);
+    for (const args of [["--help"], ...commands.map((c) => [...c, "--help"])]) {
       const r = args.length === 1 ? cli(args, { env }) : await cliInProcess(args, { env });
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: itgc-validate /);
       const long = r.stdout.split("\n").filter((l) => l.length > columns);
       expect(long, args.join(" ")).toEqual([]);
+      // A table keeps its rows: a description is re-flowed, which once ran sample's size table together.
+      if (args[0] === "sample") {
+        expect(r.stdout).toMatch(/^ {2}weekly {6}13–52 {13}5–15 {10}5$/m);
+        expect(r.stdout).toMatch(/^ {2}recurring {3}> 365 {13}25–60 {9}25$/m);
+      }
     }
   });
 });
