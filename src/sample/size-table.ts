@@ -77,26 +77,14 @@ export function sampleSize(
   };
 }
 
-/** The table as text, for --help: the rows as they are, the source line wrapped at `width` columns. */
-export function renderSizeTable(width = 80): string {
+/** The table as text, for the console and --help. */
+export function renderSizeTable(): string {
   const lines = [
     "frequency   occurrences/year  sample range  used",
     ...SAMPLE_SIZE_TABLE.map(
       (r) => `${r.frequency.padEnd(11)} ${r.occurrences.padEnd(17)} ${r.range.padEnd(13)} ${r.size}`,
     ),
-    ...wrapWords(`source: ${SIZE_TABLE_SOURCE}`, width),
+    `source: ${SIZE_TABLE_SOURCE}`,
   ];
   return `${lines.join("\n")}\n`;
-}
-
-function wrapWords(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  return [...lines, line];
 }
